@@ -1,0 +1,145 @@
+//! One error type for the whole library. Every variant maps to a stable `code`
+//! string from the JavaScript contract, and carries a hint a person can act on.
+
+use super::response::Attempt;
+use serde::Serialize;
+use std::fmt;
+
+/// The contract's `ErrorCode`: stable strings, never renamed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidInput,
+    UnsupportedOperation,
+    TokenLimitExceeded,
+    Authentication,
+    PermissionDenied,
+    NotFound,
+    RateLimited,
+    BadRequest,
+    ContentFilter,
+    ServiceUnavailable,
+    Timeout,
+    Connection,
+    Parse,
+    Aborted,
+    AllEndpointsFailed,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::UnsupportedOperation => "unsupported_operation",
+            ErrorCode::TokenLimitExceeded => "token_limit_exceeded",
+            ErrorCode::Authentication => "authentication",
+            ErrorCode::PermissionDenied => "permission_denied",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::ContentFilter => "content_filter",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Connection => "connection",
+            ErrorCode::Parse => "parse",
+            ErrorCode::Aborted => "aborted",
+            ErrorCode::AllEndpointsFailed => "all_endpoints_failed",
+        }
+    }
+
+    /// Whether another endpoint may succeed where this one failed (design doc §6):
+    /// outages, timeouts and broken connections yes; credentials, quotas and bad requests no.
+    pub fn is_failover(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::ServiceUnavailable | ErrorCode::Timeout | ErrorCode::Connection | ErrorCode::Parse
+        )
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error as the caller sees it. Messages are built by this crate from
+/// parts it controls; credentials are never formatted into any field.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LlmError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<Attempt>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_content: Option<String>,
+    /// The provider's own error code (e.g. Azure's "content_filter" or "429"), for diagnosis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_code: Option<String>,
+}
+
+impl LlmError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        LlmError {
+            code,
+            message: message.into(),
+            hint: None,
+            status: None,
+            retry_after_ms: None,
+            attempts: Vec::new(),
+            partial_content: None,
+            provider_code: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn invalid_input(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        LlmError::new(ErrorCode::InvalidInput, message).with_hint(hint)
+    }
+
+    pub fn unsupported(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        LlmError::new(ErrorCode::UnsupportedOperation, message).with_hint(hint)
+    }
+
+    pub fn parse(message: impl Into<String>) -> Self {
+        LlmError::new(ErrorCode::Parse, message).with_hint(
+            "The endpoint answered with something that is not Azure OpenAI's wire format; check that the endpoint URL points at an Azure OpenAI resource.",
+        )
+    }
+
+    pub fn timeout(message: impl Into<String>) -> Self {
+        LlmError::new(ErrorCode::Timeout, message)
+            .with_hint("Raise timeoutMs / idleTimeoutMs, or add a backup endpoint to fail over to.")
+    }
+
+    pub fn aborted() -> Self {
+        LlmError::new(ErrorCode::Aborted, "The request was aborted by the caller's signal")
+            .with_hint("ctx.signal fired; nothing further was sent.")
+    }
+}
+
+impl fmt::Display for LlmError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for LlmError {}
+
+pub type Result<T> = std::result::Result<T, LlmError>;

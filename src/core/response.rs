@@ -1,0 +1,143 @@
+//! What a model returns: whole answers, stream chunks, usage and the attempts trace.
+
+use super::error::ErrorCode;
+use super::message::ToolCall;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    Stop,
+    Length,
+    ContentFilter,
+    ToolCalls,
+    Unknown,
+}
+
+impl FinishReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FinishReason::Stop => "stop",
+            FinishReason::Length => "length",
+            FinishReason::ContentFilter => "content_filter",
+            FinishReason::ToolCalls => "tool_calls",
+            FinishReason::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Usage {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+}
+
+/// One try against one endpoint. `endpoint` is an origin only: never a path, key or token.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub endpoint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<ErrorCode>,
+    pub latency_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LlmResponse {
+    pub content: String,
+    pub finish_reason: FinishReason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_calls: Option<Vec<ToolCall>>,
+    pub usage: Option<Usage>,
+    pub model: String,
+    pub latency_ms: f64,
+    pub endpoint: String,
+    pub attempts: Vec<Attempt>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolCallDelta {
+    pub index: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<String>,
+}
+
+/// One chunk of a streamed answer, in the library's own shape.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamChunk {
+    pub delta: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tool_call_deltas: Vec<ToolCallDelta>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<FinishReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// Where one chunk ends in its batch's text, and what else it carries.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ChunkMark {
+    /// End of this chunk's delta in `ChunkBatch::text`, in UTF-16 code units (JS string
+    /// offsets), so JS can slice without re-encoding.
+    pub end: u32,
+    pub tool_call_deltas: Vec<ToolCallDelta>,
+    pub finish_reason: Option<FinishReason>,
+    pub usage: Option<Usage>,
+}
+
+impl ChunkMark {
+    pub fn has_meta(&self) -> bool {
+        !self.tool_call_deltas.is_empty() || self.finish_reason.is_some() || self.usage.is_some()
+    }
+}
+
+/// The chunks decoded from one network read: all their text in one string plus the marks
+/// that cut it. The stream path crosses into JS once per batch, not once per chunk.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ChunkBatch {
+    pub text: String,
+    pub marks: Vec<ChunkMark>,
+    utf16_len: u32,
+    /// Set on the first batch from each response: who is serving and what it took.
+    pub endpoint: Option<String>,
+    pub attempts: Option<Vec<Attempt>>,
+}
+
+impl ChunkBatch {
+    pub fn push(&mut self, delta: &str, mut mark: ChunkMark) {
+        self.text.push_str(delta);
+        self.utf16_len += if delta.is_ascii() { delta.len() as u32 } else { delta.encode_utf16().count() as u32 };
+        mark.end = self.utf16_len;
+        self.marks.push(mark);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.marks.is_empty()
+    }
+
+    /// The batch as separate chunks (the Rust-side view of the stream).
+    pub fn chunks(&self) -> Vec<StreamChunk> {
+        let units: Vec<u16> = self.text.encode_utf16().collect();
+        let mut start = 0usize;
+        self.marks
+            .iter()
+            .map(|m| {
+                let end = m.end as usize;
+                let delta = String::from_utf16_lossy(&units[start..end]);
+                start = end;
+                StreamChunk { delta, tool_call_deltas: m.tool_call_deltas.clone(), finish_reason: m.finish_reason, usage: m.usage }
+            })
+            .collect()
+    }
+}

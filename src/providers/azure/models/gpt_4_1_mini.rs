@@ -1,0 +1,51 @@
+//! GPT-4.1 mini, the design document's model: `maxTokens` goes out as
+//! `max_completion_tokens`, and temperature is not supported, so it is dropped.
+
+use crate::core::context::RequestContext;
+use crate::core::error::Result;
+use crate::core::llm::Llm;
+use crate::core::maybe_send::{BoxFuture, BoxStream};
+use crate::core::message::Message;
+use crate::core::params::GenerationParams;
+use crate::core::response::{ChunkBatch, LlmResponse};
+use crate::providers::azure::base::standard_wire_params;
+use crate::providers::azure::AzureBase;
+use serde_json::{Map, Value};
+
+pub struct Gpt41Mini {
+    pub base: AzureBase,
+}
+
+impl Gpt41Mini {
+    pub fn transform_parameters(p: &GenerationParams) -> Result<Map<String, Value>> {
+        let mut wire = standard_wire_params(p);
+        if let Some(max) = wire.remove("max_tokens") {
+            wire.insert("max_completion_tokens".into(), max);
+        }
+        wire.remove("temperature");
+        Ok(wire)
+    }
+}
+
+impl Llm for Gpt41Mini {
+    fn get_answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams) -> BoxFuture<'static, Result<LlmResponse>> {
+        self.base.answer(messages, ctx, params, Self::transform_parameters)
+    }
+    fn stream_answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams) -> BoxStream<'static, Result<ChunkBatch>> {
+        self.base.stream(messages, ctx, params, Self::transform_parameters)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_tokens_renamed_and_temperature_dropped() {
+        let p = GenerationParams { max_tokens: Some(50), temperature: Some(0.2), top_p: Some(0.9), ..Default::default() };
+        let w = Gpt41Mini::transform_parameters(&p).unwrap();
+        assert_eq!(w.get("max_completion_tokens"), Some(&Value::from(50)));
+        assert!(!w.contains_key("max_tokens") && !w.contains_key("temperature"));
+        assert_eq!(w.get("top_p"), Some(&Value::from(0.9)));
+    }
+}

@@ -1,0 +1,211 @@
+//! Reading an Azure chat stream (`_stream_azure_response` in the design doc): one batch of
+//! chunks per network read, with idle timeouts, the call's deadline, cancellation, and
+//! failover when a stream dies. Text already delivered is never sent twice.
+
+use super::base::{parse_stream_event, StreamEvent};
+use super::connector::{AzureConnector, Opened};
+use crate::core::context::RequestContext;
+use crate::core::error::{ErrorCode, LlmError, Result};
+use crate::core::maybe_send::BoxStrFn;
+use crate::core::response::{Attempt, ChunkBatch};
+use crate::resilience::{race, FailoverRun, StreamFailover};
+use crate::transport::TransportError;
+use crate::wire::sse::SseDecoder;
+use std::sync::Arc;
+
+/// Builds the request body that asks another endpoint to continue a partial answer.
+pub type Continuation = BoxStrFn<Result<String>>;
+
+pub struct AzureStream {
+    conn: Arc<AzureConnector>,
+    ctx: RequestContext,
+    deadline: Option<f64>,
+    run: FailoverRun,
+    body: String,
+    continuation: Option<Continuation>,
+    current: Option<Opened>,
+    decoder: SseDecoder,
+    /// Every character handed to the caller so far (for partialContent and continuation).
+    delivered: String,
+    saw_done: bool,
+    saw_finish: bool,
+    finished: bool,
+    /// Set when a response opens, so the next batch can report the endpoint and attempts.
+    report: bool,
+    /// An error to give after the batch decoded in the same read.
+    pending_error: Option<LlmError>,
+}
+
+impl AzureStream {
+    pub fn new(conn: Arc<AzureConnector>, ctx: RequestContext, body: String, continuation: Option<Continuation>) -> Self {
+        let deadline = conn.deadline(&ctx);
+        let run = conn.start_run();
+        AzureStream { conn, ctx, deadline, run, body, continuation, current: None, decoder: SseDecoder::new(), delivered: String::new(), saw_done: false, saw_finish: false, finished: false, report: false, pending_error: None }
+    }
+
+    /// The next batch: `None` at the end, an error once and then `None`.
+    pub async fn next_batch(&mut self) -> Option<Result<ChunkBatch>> {
+        if let Some(e) = self.pending_error.take() {
+            return Some(Err(e));
+        }
+        loop {
+            if self.finished {
+                return None;
+            }
+            if self.current.is_none() {
+                match self.conn.open(&self.body, &self.ctx, &mut self.run, self.deadline).await {
+                    Ok(o) => {
+                        self.run.attempts.push(Attempt { endpoint: self.conn.endpoint(o.endpoint).origin.clone(), status: Some(o.response.status), error_code: None, latency_ms: o.ttfb_ms });
+                        self.conn.pool.success(o.endpoint, o.ttfb_ms);
+                        self.current = Some(o);
+                        self.decoder = SseDecoder::new();
+                        self.saw_done = false;
+                        self.saw_finish = false;
+                        self.report = true;
+                    }
+                    Err(mut e) => {
+                        self.finished = true;
+                        if !self.delivered.is_empty() {
+                            e.partial_content = Some(std::mem::take(&mut self.delivered));
+                        }
+                        return Some(Err(e));
+                    }
+                }
+            }
+            let Some(cur) = self.current.as_mut() else { return None };
+            let read = race(cur.response.body.read(), &*self.conn.clock, &self.ctx.cancel, self.deadline, self.conn.policy.idle_timeout_ms).await;
+            let mut batch = ChunkBatch::default();
+            let end_of_body = matches!(read, Ok(Ok(None)));
+            let failure: Option<LlmError> = match read {
+                Ok(Ok(Some(bytes))) => self.decode(&bytes, false, &mut batch).err(),
+                Ok(Ok(None)) => match self.decode(&[], true, &mut batch) {
+                    Err(e) => Some(e),
+                    Ok(()) if self.saw_done || self.saw_finish => None,
+                    Ok(()) => Some(broken("the stream ended before Azure's [DONE] marker")),
+                },
+                Ok(Err(TransportError::Cancelled)) => Some(LlmError::aborted()),
+                Ok(Err(TransportError::Connection(why))) => Some(broken(&format!("the stream broke: {why}"))),
+                Err(why) => Some(self.conn.interrupt_error(why, &self.ctx, "while streaming")),
+            };
+            let has_text = !batch.is_empty();
+            let batch = if has_text { Some(self.stamp(batch)) } else { None };
+            match failure {
+                None => {
+                    if end_of_body || self.saw_done {
+                        self.finished = true;
+                        if let Some(mut cur) = self.current.take() {
+                            if !end_of_body {
+                                // [DONE] seen: the rest (if any) is not ours to wait for.
+                                cur.response.body.cancel();
+                            }
+                        }
+                    }
+                    if let Some(b) = batch {
+                        return Some(Ok(b));
+                    }
+                }
+                Some(e) => {
+                    if let Some(err) = self.fail(e) {
+                        return match batch {
+                            Some(b) => {
+                                self.pending_error = Some(err);
+                                Some(Ok(b))
+                            }
+                            None => Some(Err(err)),
+                        };
+                    }
+                    if let Some(b) = batch {
+                        return Some(Ok(b));
+                    }
+                }
+            }
+        }
+    }
+
+    fn decode(&mut self, bytes: &[u8], end: bool, batch: &mut ChunkBatch) -> Result<()> {
+        let mut first_err: Option<LlmError> = None;
+        let saw_done = &mut self.saw_done;
+        let saw_finish = &mut self.saw_finish;
+        let mut on_event = |data: &str| {
+            if *saw_done || first_err.is_some() {
+                return; // after [DONE] or an error nothing more is ours
+            }
+            let before = batch.marks.len();
+            match parse_stream_event(data, batch) {
+                Ok(StreamEvent::Done) => *saw_done = true,
+                Ok(StreamEvent::Chunk) => {
+                    if batch.marks[before..].iter().any(|m| m.finish_reason.is_some()) {
+                        *saw_finish = true;
+                    }
+                }
+                Err(e) => first_err = Some(e),
+            }
+        };
+        if end {
+            self.decoder.finish(&mut on_event);
+        } else {
+            self.decoder.feed(bytes, &mut on_event);
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Marks text as delivered and, once per opened response, reports who is serving.
+    fn stamp(&mut self, mut batch: ChunkBatch) -> ChunkBatch {
+        self.delivered.push_str(&batch.text);
+        if self.report {
+            self.report = false;
+            if let Some(cur) = &self.current {
+                batch.endpoint = Some(self.conn.endpoint(cur.endpoint).origin.clone());
+            }
+            batch.attempts = Some(self.run.attempts.clone());
+        }
+        batch
+    }
+
+    /// A failure of the current response. Returns the error to give the caller, or `None`
+    /// when the stream recovers on another endpoint.
+    fn fail(&mut self, mut e: LlmError) -> Option<LlmError> {
+        let now = self.conn.clock.now_ms();
+        if let Some(mut cur) = self.current.take() {
+            cur.response.body.cancel();
+            cur.token.cancel(ErrorCode::Aborted);
+            if let Some(last) = self.run.attempts.last_mut() {
+                last.error_code = Some(e.code);
+                last.latency_ms = now - cur.started_ms;
+            }
+            if e.code.is_failover() {
+                self.conn.pool.failure(cur.endpoint, &self.conn.policy, now);
+            }
+        }
+        let out_of_time = self.deadline.map_or(false, |d| now >= d);
+        self.run.skip_endpoint();
+        let can_move = e.code.is_failover() && !out_of_time && self.run.has_more();
+        if can_move && self.delivered.is_empty() {
+            return None; // nothing was shown yet: fail over transparently
+        }
+        if can_move && self.conn.policy.stream_failover == StreamFailover::Continue {
+            if let Some(make) = &self.continuation {
+                match make(&self.delivered) {
+                    Ok(body) => {
+                        self.body = body;
+                        return None;
+                    }
+                    Err(err) => e = err,
+                }
+            }
+        }
+        self.finished = true;
+        e.attempts = self.run.attempts.clone();
+        if !self.delivered.is_empty() {
+            e.partial_content = Some(self.delivered.clone());
+        }
+        Some(e)
+    }
+}
+
+fn broken(what: &str) -> LlmError {
+    LlmError::new(ErrorCode::Connection, what.to_string()).with_hint("The connection was cut mid-answer; a backup endpoint (before any text) or streamFailover: \"continue\" (after text) can recover.")
+}

@@ -1,0 +1,208 @@
+//! Per-endpoint health: a circuit breaker (closed → open after N consecutive failures →
+//! half-open after the cooldown, letting one probe through) and the figures the
+//! load-balancing strategies choose by.
+
+use super::policy::{Policy, Strategy};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+#[derive(Clone, Debug, Default)]
+struct Health {
+    consecutive_failures: u32,
+    /// While set and in the future, the circuit is open: the endpoint is skipped.
+    open_until: Option<f64>,
+    /// Half-open: one probe is out; others keep skipping until it reports.
+    probing: bool,
+    /// Exponential moving average of time to first byte, ms.
+    ttfb_ms: Option<f64>,
+}
+
+pub struct Pool {
+    health: Mutex<Vec<Health>>,
+    weights: Vec<f64>,
+    next_rr: AtomicUsize,
+    rng: AtomicU64,
+}
+
+/// How an endpoint stands right now, for ordering.
+#[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy, Debug)]
+enum Standing {
+    Closed,
+    /// Cooldown over: may take one probe.
+    Probe,
+    Open,
+}
+
+impl Pool {
+    pub fn new(weights: Vec<f64>, seed: u64) -> Self {
+        Pool {
+            health: Mutex::new(vec![Health::default(); weights.len()]),
+            weights,
+            next_rr: AtomicUsize::new(0),
+            rng: AtomicU64::new(seed | 1),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.weights.is_empty()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Health>> {
+        match self.health.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// A number in [0, 1) from a xorshift generator (jitter and weighted choice need no more).
+    pub fn random(&self) -> f64 {
+        let mut x = self.rng.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.rng.store(x, Ordering::Relaxed);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// The order to try endpoints in for one call. Healthy endpoints come first in the
+    /// strategy's order, then one whose cooldown is over (as the half-open probe); open
+    /// circuits are left out, unless every circuit is open, when the one closest to the
+    /// end of its cooldown is tried rather than failing without a try.
+    pub fn order(&self, policy: &Policy, now: f64) -> Vec<usize> {
+        let n = self.len();
+        let mut base: Vec<usize> = (0..n).collect();
+        match policy.strategy {
+            Strategy::Priority => {}
+            Strategy::RoundRobin => {
+                let start = self.next_rr.fetch_add(1, Ordering::Relaxed) % n.max(1);
+                base.rotate_left(start);
+            }
+            Strategy::Weighted => {
+                // Weighted random order without replacement.
+                let mut left = base.clone();
+                base.clear();
+                while !left.is_empty() {
+                    let total: f64 = left.iter().map(|&i| self.weights[i].max(0.0)).sum();
+                    let mut r = self.random() * total;
+                    let mut pick = left.len() - 1;
+                    for (k, &i) in left.iter().enumerate() {
+                        r -= self.weights[i].max(0.0);
+                        if r < 0.0 {
+                            pick = k;
+                            break;
+                        }
+                    }
+                    base.push(left.remove(pick));
+                }
+            }
+            Strategy::LeastLatency => {
+                let h = self.lock();
+                // Unmeasured endpoints first, so each gets measured.
+                base.sort_by(|&a, &b| {
+                    let la = h[a].ttfb_ms.unwrap_or(-1.0);
+                    let lb = h[b].ttfb_ms.unwrap_or(-1.0);
+                    la.partial_cmp(&lb).unwrap_or(std::cmp::Ordering::Equal)
+                });
+            }
+        }
+        let mut h = self.lock();
+        let standing = |x: &Health| match x.open_until {
+            Some(t) if now < t => Standing::Open,
+            Some(_) if x.probing => Standing::Open,
+            Some(_) => Standing::Probe,
+            None => Standing::Closed,
+        };
+        let mut out: Vec<usize> = base.iter().copied().filter(|&i| standing(&h[i]) == Standing::Closed).collect();
+        if let Some(&p) = base.iter().find(|&&i| standing(&h[i]) == Standing::Probe) {
+            h[p].probing = true;
+            out.push(p);
+        }
+        if out.is_empty() {
+            if let Some(&soonest) = base.iter().min_by(|&&a, &&b| {
+                let ta = h[a].open_until.unwrap_or(0.0);
+                let tb = h[b].open_until.unwrap_or(0.0);
+                ta.partial_cmp(&tb).unwrap_or(std::cmp::Ordering::Equal)
+            }) {
+                out.push(soonest);
+            }
+        }
+        out
+    }
+
+    pub fn success(&self, i: usize, ttfb_ms: f64) {
+        let mut h = self.lock();
+        if let Some(x) = h.get_mut(i) {
+            x.consecutive_failures = 0;
+            x.open_until = None;
+            x.probing = false;
+            x.ttfb_ms = Some(match x.ttfb_ms {
+                Some(avg) => avg * 0.8 + ttfb_ms * 0.2,
+                None => ttfb_ms,
+            });
+        }
+    }
+
+    /// A failure that says something about the endpoint (not a 4xx about the request).
+    pub fn failure(&self, i: usize, policy: &Policy, now: f64) {
+        let mut h = self.lock();
+        if let Some(x) = h.get_mut(i) {
+            x.consecutive_failures += 1;
+            if x.probing || x.consecutive_failures >= policy.breaker_failures.max(1) {
+                x.open_until = Some(now + policy.breaker_cooldown_ms);
+            }
+            x.probing = false;
+        }
+    }
+
+    /// A probe that ended without a verdict (aborted by the caller): let another probe go.
+    pub fn release_probe(&self, i: usize) {
+        if let Some(x) = self.lock().get_mut(i) {
+            x.probing = false;
+        }
+    }
+
+    pub fn is_open(&self, i: usize, now: f64) -> bool {
+        self.lock().get(i).and_then(|x| x.open_until).map_or(false, |t| now < t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breaker_opens_then_half_opens_one_probe() {
+        let p = Policy { breaker_failures: 2, breaker_cooldown_ms: 100.0, ..Policy::default() };
+        let pool = Pool::new(vec![1.0, 1.0], 7);
+        assert_eq!(pool.order(&p, 0.0), vec![0, 1]);
+        pool.failure(0, &p, 0.0);
+        assert_eq!(pool.order(&p, 1.0), vec![0, 1]);
+        pool.failure(0, &p, 1.0);
+        assert_eq!(pool.order(&p, 2.0), vec![1], "open: skipped");
+        assert_eq!(pool.order(&p, 200.0), vec![1, 0], "half-open: probed after the healthy one");
+        assert_eq!(pool.order(&p, 201.0), vec![1], "one probe at a time");
+        pool.success(0, 5.0);
+        assert_eq!(pool.order(&p, 202.0), vec![0, 1]);
+    }
+
+    #[test]
+    fn strategies() {
+        let mut p = Policy { strategy: Strategy::RoundRobin, ..Policy::default() };
+        let pool = Pool::new(vec![1.0, 1.0, 1.0], 7);
+        let firsts: Vec<usize> = (0..3).map(|_| pool.order(&p, 0.0)[0]).collect();
+        assert_eq!(firsts, vec![0, 1, 2]);
+        p.strategy = Strategy::LeastLatency;
+        pool.success(0, 50.0);
+        pool.success(1, 10.0);
+        pool.success(2, 30.0);
+        assert_eq!(pool.order(&p, 0.0), vec![1, 2, 0]);
+        p.strategy = Strategy::Weighted;
+        let pool = Pool::new(vec![9.0, 1.0], 7);
+        let zero_first = (0..1000).filter(|_| pool.order(&p, 0.0)[0] == 0).count();
+        assert!((850..=950).contains(&zero_first), "{zero_first}");
+    }
+}

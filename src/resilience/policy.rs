@@ -1,0 +1,66 @@
+//! The resilience settings, as data parsed from the config.
+
+use serde::Deserialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// Primary first, then backups in the order given.
+    #[default]
+    Priority,
+    RoundRobin,
+    Weighted,
+    /// Lowest moving average of time to first byte first.
+    LeastLatency,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StreamFailover {
+    /// A stream that fails after text was delivered rejects with partialContent.
+    #[default]
+    Reject,
+    /// Resume on the next endpoint by asking for a continuation of the partial answer.
+    Continue,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// Until response headers, per attempt.
+    pub attempt_timeout_ms: Option<f64>,
+    /// Longest silence inside a stream.
+    pub idle_timeout_ms: Option<f64>,
+    /// Extra tries on the same endpoint before moving on.
+    pub retries: u32,
+    pub backoff_base_ms: f64,
+    pub backoff_max_ms: f64,
+    pub strategy: Strategy,
+    /// Consecutive failures that open an endpoint's circuit.
+    pub breaker_failures: u32,
+    pub breaker_cooldown_ms: f64,
+    pub stream_failover: StreamFailover,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            attempt_timeout_ms: Some(60_000.0),
+            idle_timeout_ms: Some(30_000.0),
+            retries: 0,
+            backoff_base_ms: 200.0,
+            backoff_max_ms: 2_000.0,
+            strategy: Strategy::Priority,
+            breaker_failures: 3,
+            breaker_cooldown_ms: 30_000.0,
+            stream_failover: StreamFailover::Reject,
+        }
+    }
+}
+
+impl Policy {
+    /// Exponential backoff with full jitter: a random wait in [0, min(max, base·2^n)].
+    pub fn backoff_ms(&self, retry_number: u32, random01: f64) -> f64 {
+        let cap = (self.backoff_base_ms * 2f64.powi(retry_number.min(20) as i32)).min(self.backoff_max_ms);
+        cap * random01.clamp(0.0, 1.0)
+    }
+}
