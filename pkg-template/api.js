@@ -1,0 +1,302 @@
+// The public API of llm-edge, over the wasm module's bindings. Every entry point
+// (node.js, web.js, workerd.js) initialises the module and re-exports this file.
+import * as wasm from "./llm_edge.js";
+
+/** Every failure the library reports: a stable `code`, a `hint`, and what failover did. */
+export class LLMError extends Error {
+  constructor(code, message, details = {}) {
+    super(message, details.cause !== undefined ? { cause: details.cause } : undefined);
+    this.name = "LLMError";
+    this.code = code;
+    for (const k of ["hint", "status", "retryAfterMs", "attempts", "partialContent", "providerCode"]) {
+      if (details[k] !== undefined) this[k] = details[k];
+    }
+  }
+  toJSON() {
+    const { name, code, message, hint, status, retryAfterMs, attempts, partialContent, providerCode } = this;
+    return { name, code, message, hint, status, retryAfterMs, attempts, partialContent, providerCode };
+  }
+}
+
+function toLLMError(e) {
+  if (e instanceof LLMError) return e;
+  if (e && typeof e.llmError === "string") {
+    const d = JSON.parse(e.llmError);
+    return new LLMError(d.code, d.message, d);
+  }
+  if (typeof WebAssembly !== "undefined" && e instanceof WebAssembly.RuntimeError) {
+    return new LLMError("parse", `llm-edge's wasm module failed: ${e.message}`, {
+      hint: "This is a bug in llm-edge; please report it with the input that caused it.",
+      cause: e,
+    });
+  }
+  return e;
+}
+
+const invalid = (message, hint) => new LLMError("invalid_input", message, { hint });
+
+function call(f) {
+  try {
+    return f();
+  } catch (e) {
+    throw toLLMError(e);
+  }
+}
+
+/** JSON for the boundary; undefined stays "" (meaning "not given"). */
+function enc(value, what) {
+  if (value === undefined) return "";
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw invalid(`${what} cannot be encoded as JSON: ${e.message}`, `${what} must be plain data (no BigInt, no cycles).`);
+  }
+}
+
+function encCtx(ctx) {
+  if (ctx === undefined || ctx === null) return ["", undefined];
+  if (typeof ctx !== "object") throw invalid("ctx must be an object", "ctx is { requestId?, signal?, timeoutMs?, metadata? }.");
+  const { signal, ...rest } = ctx;
+  if (signal !== undefined && !(typeof signal === "object" && signal !== null && "aborted" in signal && typeof signal.addEventListener === "function")) {
+    throw invalid("ctx.signal must be an AbortSignal", "Pass controller.signal from an AbortController, or AbortSignal.timeout(ms).");
+  }
+  return [enc(rest, "ctx"), signal];
+}
+
+// ---------------------------------------------------------------- streams
+
+/** Batches (one per network read) → chunk objects: one async-generator layer. */
+async function* chunks(handle, info) {
+  let ended = false;
+  try {
+    for (;;) {
+      let b;
+      try {
+        b = await handle.next();
+      } catch (e) {
+        ended = true;
+        throw toLLMError(e);
+      }
+      if (b === undefined) {
+        ended = true;
+        return;
+      }
+      const text = b[0];
+      const ends = b[1];
+      const meta = b[2] === null ? null : JSON.parse(b[2]);
+      if (b[3] !== null) {
+        const s = JSON.parse(b[3]);
+        if (s.endpoint) info.endpoint = s.endpoint;
+        info.attempts = s.attempts;
+      }
+      let start = 0;
+      let mi = 0;
+      for (let i = 0; i < ends.length; i++) {
+        const end = ends[i];
+        const chunk = { delta: text.slice(start, end) };
+        if (meta !== null && mi < meta.length && meta[mi].i === i) {
+          const m = meta[mi++];
+          if (m.toolCallDeltas !== undefined) chunk.toolCallDeltas = m.toolCallDeltas;
+          if (m.finishReason !== undefined) chunk.finishReason = m.finishReason;
+          if (m.usage !== undefined) chunk.usage = m.usage;
+        }
+        start = end;
+        yield chunk;
+      }
+    }
+  } finally {
+    // Early exit (break, return, cancel): abort the request.
+    if (!ended) handle.cancel();
+  }
+}
+
+/** A ReadableStream that is also an async iterable. for-await reads the generator
+ *  directly (after locking the stream, so it cannot be consumed twice). */
+function makeStream(handle) {
+  const info = { endpoint: undefined, attempts: [] };
+  const it = chunks(handle, info);
+  const stream = new ReadableStream(
+    {
+      async pull(controller) {
+        try {
+          const r = await it.next();
+          if (r.done) controller.close();
+          else controller.enqueue(r.value);
+        } catch (e) {
+          controller.error(e);
+        }
+      },
+      async cancel() {
+        await it.return(undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  Object.defineProperties(stream, {
+    [Symbol.asyncIterator]: {
+      value() {
+        const reader = stream.getReader(); // locks: a second consumer gets the usual TypeError
+        return {
+          next: () => it.next(),
+          async return(v) {
+            await it.return(v);
+            reader.releaseLock();
+            return { done: true, value: v };
+          },
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+        };
+      },
+    },
+    /** The origin serving the answer, once the response has started. */
+    endpoint: { get: () => info.endpoint },
+    /** Every attempt so far (failover trace), once the response has started. */
+    attempts: { get: () => info.attempts },
+  });
+  return stream;
+}
+
+function failedStream(error) {
+  return makeStream({ next: () => Promise.reject(error), cancel() {} });
+}
+
+// ---------------------------------------------------------------- images
+
+async function imageUrl(img, i) {
+  if (typeof img === "string") return img;
+  let bytes;
+  if (img instanceof Uint8Array) bytes = img;
+  else if (img instanceof ArrayBuffer) bytes = new Uint8Array(img);
+  else if (typeof Blob !== "undefined" && img instanceof Blob) bytes = new Uint8Array(await img.arrayBuffer());
+  else throw invalid(`images[${i}] is not an image`, "Give a URL string, a data: URL, a Uint8Array, an ArrayBuffer or a Blob/File.");
+  return call(() => wasm.imageDataUrl(bytes));
+}
+
+// ---------------------------------------------------------------- the contract and helpers
+
+/** Runtime check of the contract (ILLM): duck-typed, no inheritance needed. */
+export function isLLM(value) {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof value.getAnswer === "function" &&
+    typeof value.streamAnswer === "function"
+  );
+}
+
+/** The helpers (BaseLLM), running the same Rust code as the library's own models. */
+export class BaseLLM {
+  #helpers;
+  constructor(metadata, defaults) {
+    if (new.target === BaseLLM) throw invalid("BaseLLM is abstract", "Subclass it and implement getAnswer and streamAnswer.");
+    this.#helpers = call(() => new wasm.Helpers(enc(metadata, "metadata"), enc(defaults, "defaults")));
+    Object.defineProperty(this, "metadata", { value: Object.freeze(JSON.parse(this.#helpers.metadata())), enumerable: true });
+  }
+  validateMessages(messages) {
+    call(() => this.#helpers.validateMessages(enc(messages ?? null, "messages")));
+  }
+  mergeParameters(params) {
+    return JSON.parse(call(() => this.#helpers.mergeParameters(enc(params, "params"))));
+  }
+  validateTokenLimits(messages, maxTokens) {
+    call(() => this.#helpers.validateTokenLimits(enc(messages ?? null, "messages"), maxTokens));
+  }
+  checkTextOutputSupport() {
+    call(() => this.#helpers.checkTextOutputSupport());
+  }
+  estimateTokens(messages) {
+    return call(() => this.#helpers.estimateTokens(enc(messages ?? null, "messages")));
+  }
+  async getAnswerWithVision(request) {
+    const { prompt, images, ctx, params } = request ?? {};
+    if (typeof prompt !== "string") throw invalid("prompt must be a string", "getAnswerWithVision({ prompt, images }).");
+    if (!Array.isArray(images)) throw invalid("images must be an array", "Pass images: [url | bytes | Blob, ...].");
+    const urls = await Promise.all(images.map(imageUrl));
+    const messages = JSON.parse(call(() => this.#helpers.visionMessages(prompt, urls)));
+    return this.getAnswer(messages, ctx, params);
+  }
+  #refuse(method) {
+    return toLLMError(this.#helpers.unsupportedMedia(method));
+  }
+  getImage() {
+    return Promise.reject(this.#refuse("getImage"));
+  }
+  streamImage() {
+    return failedStream(this.#refuse("streamImage"));
+  }
+  getAudio() {
+    return Promise.reject(this.#refuse("getAudio"));
+  }
+  streamAudio() {
+    return failedStream(this.#refuse("streamAudio"));
+  }
+  getVideo() {
+    return Promise.reject(this.#refuse("getVideo"));
+  }
+  streamVideo() {
+    return failedStream(this.#refuse("streamVideo"));
+  }
+  async close() {}
+}
+
+/** A model from the registry, served by the wasm implementation of its family. */
+class RegistryModel extends BaseLLM {
+  #m;
+  constructor(m, defaults) {
+    const h = m.helpers();
+    super(JSON.parse(h.metadata()), defaults);
+    h.free();
+    this.#m = m;
+  }
+  getAnswer(messages, ctx, params) {
+    try {
+      const [c, signal] = encCtx(ctx);
+      return this.#m.getAnswer(enc(messages ?? null, "messages"), c, enc(params, "params"), signal).then(JSON.parse, (e) => {
+        throw toLLMError(e);
+      });
+    } catch (e) {
+      return Promise.reject(toLLMError(e));
+    }
+  }
+  streamAnswer(messages, ctx, params) {
+    try {
+      const [c, signal] = encCtx(ctx);
+      return makeStream(this.#m.streamAnswer(enc(messages ?? null, "messages"), c, enc(params, "params"), signal));
+    } catch (e) {
+      return failedStream(toLLMError(e));
+    }
+  }
+  async close() {
+    this.#m.close();
+  }
+}
+
+/** The factory: picks the implementation for config.model. Throws LLMError
+ *  "invalid_input" synchronously for unknown models and bad config. */
+export function createLLM(config) {
+  if (config === null || typeof config !== "object") throw invalid("config must be an object", "createLLM({ provider: \"azure\", model, endpoint, deploymentName, apiKey }).");
+  const tokenFns = [];
+  const take = (o, where) => {
+    if (o === null || typeof o !== "object") throw invalid(`${where} must be an object`, "Each backup is { endpoint, ... }.");
+    const copy = { ...o };
+    if (copy.getToken !== undefined) {
+      if (typeof copy.getToken !== "function") throw invalid(`${where}.getToken must be a function`, "getToken: () => token, or an async function.");
+      tokenFns.push(copy.getToken);
+      copy.getToken = tokenFns.length - 1;
+    }
+    return copy;
+  };
+  const plain = take(config, "config");
+  if (config.backups !== undefined) {
+    if (!Array.isArray(config.backups)) throw invalid("config.backups must be an array", "backups: [{ endpoint: \"https://...\" }].");
+    plain.backups = config.backups.map((b, i) => take(b, `config.backups[${i}]`));
+  }
+  const m = call(() => wasm.createModel(enc(plain, "config"), tokenFns));
+  return new RegistryModel(m, config.defaults);
+}
+
+/** The registry's models and their metadata. */
+export function listModels() {
+  return JSON.parse(wasm.listModels());
+}

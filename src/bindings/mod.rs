@@ -1,0 +1,354 @@
+//! The only place that touches `JsValue`. Requests cross as JSON strings (one crossing,
+//! parsed by serde), answers come back as JSON, streams as one batch per network read.
+//! The package's JavaScript (pkg-template/) wraps these into the public API.
+
+mod fetch;
+
+use crate::core::cancel::CancelToken;
+use crate::core::context::RequestContext;
+use crate::core::error::{ErrorCode, LlmError};
+use crate::core::llm::{image_data_url, BaseLlm};
+use crate::core::maybe_send::BoxStream;
+use crate::core::message::parse_messages;
+use crate::core::metadata::{MediaType, ModelMetadata};
+use crate::core::params::GenerationParams;
+use crate::core::response::ChunkBatch;
+use crate::providers::azure::connector::TokenProvider;
+use crate::registry::{self, Model};
+use fetch::{FetchTransport, JsClock, JsTokenProvider};
+use futures::StreamExt;
+use js_sys::{Array, Function, Promise, Uint32Array};
+use serde::Deserialize;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::AbortSignal;
+
+/// An LlmError as a JS Error whose `llmError` property holds the details as JSON; the
+/// package's JS turns it into an LLMError instance.
+fn error_to_js(e: &LlmError) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    let json = serde_json::to_string(e).unwrap_or_else(|_| format!("{{\"code\":\"{}\",\"message\":\"error\"}}", e.code.as_str()));
+    let _ = js_sys::Reflect::set(&err, &"llmError".into(), &JsValue::from_str(&json));
+    err.into()
+}
+
+type JsResult<T> = Result<T, JsValue>;
+
+fn js<T>(r: crate::core::error::Result<T>) -> JsResult<T> {
+    r.map_err(|e| error_to_js(&e))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> JsResult<String> {
+    serde_json::to_string(v).map_err(|e| error_to_js(&LlmError::parse(format!("could not encode a result: {e}"))))
+}
+
+#[wasm_bindgen(js_name = listModels)]
+pub fn list_models() -> JsResult<String> {
+    to_json(&registry::list_models())
+}
+
+/// Image bytes (sniffed PNG/JPEG/GIF/WebP) as a data: URL for the vision helper.
+#[wasm_bindgen(js_name = imageDataUrl)]
+pub fn image_data_url_js(bytes: &[u8]) -> JsResult<String> {
+    js(image_data_url(bytes))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CtxInput {
+    request_id: Option<String>,
+    timeout_ms: Option<f64>,
+    #[serde(default)]
+    metadata: std::collections::BTreeMap<String, String>,
+}
+
+fn parse_ctx(json: &str) -> crate::core::error::Result<RequestContext> {
+    let input: CtxInput = if json.is_empty() || json == "null" {
+        CtxInput::default()
+    } else {
+        serde_json::from_str(json).map_err(|e| LlmError::invalid_input(format!("ctx: {e}"), "ctx is { requestId?, signal?, timeoutMs?, metadata? }."))?
+    };
+    if let Some(t) = input.timeout_ms {
+        if !(t > 0.0 && t.is_finite()) {
+            return Err(LlmError::invalid_input("ctx.timeoutMs must be a positive number of milliseconds", "Leave it out for no overall deadline."));
+        }
+    }
+    Ok(RequestContext { request_id: input.request_id, timeout_ms: input.timeout_ms, metadata: input.metadata, cancel: CancelToken::new() })
+}
+
+/// Forwards an AbortSignal to a CancelToken; removes its listener when dropped.
+struct SignalGuard {
+    signal: AbortSignal,
+    listener: Closure<dyn FnMut()>,
+}
+
+impl Drop for SignalGuard {
+    fn drop(&mut self) {
+        let _ = self.signal.remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
+    }
+}
+
+fn watch_signal(signal: Option<AbortSignal>, token: &CancelToken) -> Option<SignalGuard> {
+    let signal = signal?;
+    if signal.aborted() {
+        token.cancel(ErrorCode::Aborted);
+        return None;
+    }
+    let t = token.clone();
+    let listener = Closure::<dyn FnMut()>::new(move || t.cancel(ErrorCode::Aborted));
+    let _ = signal.add_event_listener_with_callback("abort", listener.as_ref().unchecked_ref());
+    Some(SignalGuard { signal, listener })
+}
+
+/// The BaseLLM helpers, for the library's models and for JS subclasses alike.
+#[wasm_bindgen]
+pub struct Helpers {
+    base: BaseLlm,
+}
+
+#[wasm_bindgen]
+impl Helpers {
+    #[wasm_bindgen(constructor)]
+    pub fn new(metadata_json: &str, defaults_json: &str) -> JsResult<Helpers> {
+        let metadata: ModelMetadata = serde_json::from_str(metadata_json).map_err(|e| {
+            error_to_js(&LlmError::invalid_input(format!("metadata: {e}"), "metadata needs modelName, family, provider, inputTypes, outputTypes, contextWindow, maxOutputTokens and pricing."))
+        })?;
+        let defaults = js(GenerationParams::from_json(defaults_json))?;
+        Ok(Helpers { base: BaseLlm::new(metadata, defaults) })
+    }
+
+    #[wasm_bindgen(js_name = validateMessages)]
+    pub fn validate_messages(&self, messages_json: &str) -> JsResult<()> {
+        let m = js(parse_messages(messages_json))?;
+        js(self.base.validate_messages(&m))
+    }
+
+    #[wasm_bindgen(js_name = mergeParameters)]
+    pub fn merge_parameters(&self, params_json: &str) -> JsResult<String> {
+        let p = js(GenerationParams::from_json(params_json))?;
+        to_json(&self.base.merge_parameters(&p))
+    }
+
+    #[wasm_bindgen(js_name = estimateTokens)]
+    pub fn estimate_tokens(&self, messages_json: &str) -> JsResult<f64> {
+        let m = js(parse_messages(messages_json))?;
+        Ok(self.base.estimate_tokens(&m) as f64)
+    }
+
+    #[wasm_bindgen(js_name = validateTokenLimits)]
+    pub fn validate_token_limits(&self, messages_json: &str, max_tokens: Option<f64>) -> JsResult<()> {
+        let m = js(parse_messages(messages_json))?;
+        let max = match max_tokens {
+            Some(x) if x.is_finite() && x >= 1.0 => Some(x as u64),
+            Some(_) => return Err(error_to_js(&LlmError::invalid_input("maxTokens must be a positive number", "Leave it out or give a positive integer."))),
+            None => None,
+        };
+        js(self.base.validate_token_limits(&m, max))
+    }
+
+    #[wasm_bindgen(js_name = checkTextOutputSupport)]
+    pub fn check_text_output_support(&self) -> JsResult<()> {
+        js(self.base.check_text_output_support())
+    }
+
+    /// The vision request as messages JSON; images are already URLs (bytes went through
+    /// imageDataUrl).
+    #[wasm_bindgen(js_name = visionMessages)]
+    pub fn vision_messages(&self, prompt: &str, image_urls: Vec<String>) -> JsResult<String> {
+        let m = js(self.base.vision_messages(prompt, &image_urls))?;
+        to_json(&m)
+    }
+
+    /// The refusal for a media method, as the error to throw.
+    #[wasm_bindgen(js_name = unsupportedMedia)]
+    pub fn unsupported_media(&self, method: &str) -> JsValue {
+        let t = if method.contains("Image") {
+            MediaType::Image
+        } else if method.contains("Audio") {
+            MediaType::Audio
+        } else if method.contains("Video") {
+            MediaType::Video
+        } else {
+            MediaType::Text
+        };
+        if self.base.metadata.supports_output(t) {
+            return error_to_js(&LlmError::unsupported(
+                format!("{method} is not implemented for {} in this version", self.base.metadata.model_name),
+                "Media generation arrives in a later release.",
+            ));
+        }
+        error_to_js(&self.base.unsupported_media(method, t))
+    }
+
+    pub fn metadata(&self) -> JsResult<String> {
+        to_json(&self.base.metadata)
+    }
+}
+
+/// A model from the factory.
+#[wasm_bindgen]
+pub struct WasmModel {
+    model: Rc<Model>,
+}
+
+/// The factory. `token_fns[i]` is the getToken function that the config's `getToken: i`
+/// refers to.
+#[wasm_bindgen(js_name = createModel)]
+pub fn create_model(config_json: &str, token_fns: Array) -> JsResult<WasmModel> {
+    let tokens: Vec<Arc<dyn TokenProvider>> = token_fns
+        .iter()
+        .map(|f| -> JsResult<Arc<dyn TokenProvider>> {
+            let f: Function = f.dyn_into().map_err(|_| error_to_js(&LlmError::invalid_input("getToken must be a function", "Pass getToken: () => token or an async function.")))?;
+            Ok(Arc::new(JsTokenProvider(f)))
+        })
+        .collect::<JsResult<_>>()?;
+    let model = js(registry::create(config_json, tokens, Arc::new(FetchTransport), Arc::new(JsClock)))?;
+    Ok(WasmModel { model: Rc::new(model) })
+}
+
+#[wasm_bindgen]
+impl WasmModel {
+    pub fn helpers(&self) -> Helpers {
+        Helpers { base: self.model.helpers.clone() }
+    }
+
+    #[wasm_bindgen(js_name = getAnswer)]
+    pub fn get_answer(&self, messages_json: &str, ctx_json: &str, params_json: &str, signal: Option<AbortSignal>) -> Promise {
+        let prepared = (|| {
+            let messages = parse_messages(messages_json)?;
+            let ctx = parse_ctx(ctx_json)?;
+            let params = GenerationParams::from_json(params_json)?;
+            Ok::<_, LlmError>((messages, ctx, params))
+        })();
+        let (messages, ctx, params) = match prepared {
+            Ok(x) => x,
+            Err(e) => return Promise::reject(&error_to_js(&e)),
+        };
+        let guard = watch_signal(signal, &ctx.cancel);
+        let fut = self.model.llm.get_answer(messages, ctx, params);
+        future_to_promise(async move {
+            let r = fut.await;
+            drop(guard);
+            match r {
+                Ok(resp) => Ok(JsValue::from_str(&to_json(&resp)?)),
+                Err(e) => Err(error_to_js(&e)),
+            }
+        })
+    }
+
+    /// Starts a stream; bad input surfaces as the first `next()` rejection, nothing sent.
+    #[wasm_bindgen(js_name = streamAnswer)]
+    pub fn stream_answer(&self, messages_json: &str, ctx_json: &str, params_json: &str, signal: Option<AbortSignal>) -> WasmStream {
+        let prepared = (|| {
+            let messages = parse_messages(messages_json)?;
+            let ctx = parse_ctx(ctx_json)?;
+            let params = GenerationParams::from_json(params_json)?;
+            Ok::<_, LlmError>((messages, ctx, params))
+        })();
+        match prepared {
+            Ok((messages, ctx, params)) => {
+                let cancel = ctx.cancel.clone();
+                let guard = watch_signal(signal, &cancel);
+                let stream = self.model.llm.stream_answer(messages, ctx, params);
+                WasmStream { inner: Rc::new(RefCell::new(Some(stream))), cancel, guard: Rc::new(RefCell::new(guard)) }
+            }
+            Err(e) => WasmStream {
+                inner: Rc::new(RefCell::new(Some(Box::pin(futures::stream::once(async move { Err(e) }))))),
+                cancel: CancelToken::new(),
+                guard: Rc::new(RefCell::new(None)),
+            },
+        }
+    }
+
+    pub fn close(&self) {
+        self.model.connector.close();
+    }
+}
+
+/// A stream of batches for the package's JS to turn into chunk objects.
+#[wasm_bindgen]
+pub struct WasmStream {
+    inner: Rc<RefCell<Option<BoxStream<'static, crate::core::error::Result<ChunkBatch>>>>>,
+    cancel: CancelToken,
+    guard: Rc<RefCell<Option<SignalGuard>>>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MarkMeta<'a> {
+    i: usize,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    tool_call_deltas: &'a [crate::core::response::ToolCallDelta],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finish_reason: Option<crate::core::response::FinishReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage: Option<crate::core::response::Usage>,
+}
+
+#[derive(serde::Serialize)]
+struct ServedBy<'a> {
+    endpoint: &'a Option<String>,
+    attempts: &'a Option<Vec<crate::core::response::Attempt>>,
+}
+
+/// [text, ends (UTF-16 offsets), meta JSON or null, served-by JSON or null]
+fn batch_to_js(b: &ChunkBatch) -> JsValue {
+    let ends: Vec<u32> = b.marks.iter().map(|m| m.end).collect();
+    let metas: Vec<MarkMeta> = b
+        .marks
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.has_meta())
+        .map(|(i, m)| MarkMeta { i, tool_call_deltas: &m.tool_call_deltas, finish_reason: m.finish_reason, usage: m.usage })
+        .collect();
+    let out = Array::new_with_length(4);
+    out.set(0, JsValue::from_str(&b.text));
+    out.set(1, Uint32Array::from(&ends[..]).into());
+    out.set(2, if metas.is_empty() { JsValue::NULL } else { serde_json::to_string(&metas).map(|s| JsValue::from_str(&s)).unwrap_or(JsValue::NULL) });
+    out.set(
+        3,
+        if b.attempts.is_some() { serde_json::to_string(&ServedBy { endpoint: &b.endpoint, attempts: &b.attempts }).map(|s| JsValue::from_str(&s)).unwrap_or(JsValue::NULL) } else { JsValue::NULL },
+    );
+    out.into()
+}
+
+#[wasm_bindgen]
+impl WasmStream {
+    /// The next batch, or undefined at the end. One call per network read.
+    pub fn next(&self) -> Promise {
+        let inner = self.inner.clone();
+        let cancel = self.cancel.clone();
+        let guard = self.guard.clone();
+        future_to_promise(async move {
+            let taken = inner.borrow_mut().take();
+            let Some(mut s) = taken else { return Ok(JsValue::UNDEFINED) };
+            match s.next().await {
+                None => {
+                    guard.borrow_mut().take();
+                    Ok(JsValue::UNDEFINED)
+                }
+                Some(Ok(batch)) => {
+                    if !cancel.is_cancelled() {
+                        *inner.borrow_mut() = Some(s);
+                    }
+                    Ok(batch_to_js(&batch))
+                }
+                Some(Err(e)) => {
+                    guard.borrow_mut().take();
+                    Err(error_to_js(&e))
+                }
+            }
+        })
+    }
+
+    /// Stops the stream and aborts its request (dropping the body aborts the fetch).
+    pub fn cancel(&self) {
+        self.cancel.cancel(ErrorCode::Aborted);
+        self.inner.borrow_mut().take();
+        self.guard.borrow_mut().take();
+    }
+}

@@ -1,0 +1,432 @@
+// A local Azure OpenAI emulator: deployment-style paths, api-version, api-key or Bearer
+// auth, request validation per the 2024-10-21 inference spec, per-deployment model rules,
+// JSON and SSE answers shaped like Azure's recorded sessions (shared/azure), and fault
+// injection. Answers are deterministic, derived from the request, so tests assert exact text.
+//
+//   node tests/emulator/emulator.mjs [--port 8787]       (prints its URL)
+//   import { startEmulator } from "./emulator.mjs"
+//
+// Prompt directives (anywhere in the last user message):
+//   [[words:N]]        answer with N words "w0 w1 ..." (one word per stream chunk)
+//   [[fault:NAME]]     inject a fault (see FAULTS below); [[fault:NAME@K]] after K chunks
+//   [[delay:MS]]       wait MS between stream chunks
+import http from "node:http";
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+
+// createChatCompletionRequest's properties in the 2024-10-21 spec (a test checks this list
+// against shared/azure/spec); reasoning_effort is accepted from 2024-12-01-preview on.
+export const SPEC_CHAT_PARAMS = [
+  "data_sources", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
+  "max_completion_tokens", "max_tokens", "messages", "n", "parallel_tool_calls", "presence_penalty",
+  "response_format", "seed", "stop", "stream", "stream_options", "temperature", "tool_choice",
+  "tools", "top_logprobs", "top_p", "user",
+];
+const API_VERSIONS = ["2024-02-01", "2024-06-01", "2024-10-21", "2024-12-01-preview", "2025-01-01-preview", "2025-03-01-preview", "2025-04-01-preview"];
+
+/** What each model refuses, as Azure refuses it. */
+const MODEL_RULES = {
+  "gpt-4.1-mini": { noMaxTokens: true, fixedSampling: ["temperature"] },
+  "o3-mini": { noMaxTokens: true, fixedSampling: ["temperature", "top_p", "presence_penalty", "frequency_penalty"], reasoning: true, textOnly: true },
+  "o4-mini": { noMaxTokens: true, fixedSampling: ["temperature", "top_p", "presence_penalty", "frequency_penalty"], reasoning: true },
+};
+
+export const DEFAULT_DEPLOYMENTS = {
+  "gpt-4.1-mini": "gpt-4.1-mini", "gpt-4.1": "gpt-4.1", "gpt-4.1-nano": "gpt-4.1-nano", "gpt-4o": "gpt-4o",
+  "gpt-4o-mini": "gpt-4o-mini", "o3-mini": "o3-mini", "o4-mini": "o4-mini",
+};
+
+export const CONTINUE_PROMPT = "Your previous answer was cut off. Continue it exactly where it stopped, without repeating anything.";
+
+const FILTER_OK = { hate: { filtered: false, severity: "safe" }, self_harm: { filtered: false, severity: "safe" }, sexual: { filtered: false, severity: "safe" }, violence: { filtered: false, severity: "safe" } };
+
+/** Azure's error bodies and headers, as recorded (shared/azure/recordings) or documented. */
+function errorFor(status, extra = {}) {
+  const bodies = {
+    400: { error: { message: extra.message ?? "Invalid request.", type: "invalid_request_error", param: extra.param ?? null, code: extra.code ?? null } },
+    401: { error: { code: "401", message: "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource." } },
+    403: { error: { code: "AuthenticationTypeDisabled", message: "Key based authentication is disabled for this resource." } },
+    404: { error: { code: extra.code ?? "DeploymentNotFound", message: extra.message ?? "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again." } },
+    408: { error: { code: "Timeout", message: "The operation was timeout." } },
+    429: { error: { code: "429", message: "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier. Please retry after 5 seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to further increase the default rate limit." } },
+    500: { error: { code: "InternalServerError", message: "The server had an error while processing your request. Sorry about that!" } },
+    502: { error: { code: "BadGateway", message: "Bad gateway." } },
+    503: { error: { code: "ServiceUnavailable", message: "The service is temporarily unable to process your request. Please try again later." } },
+    504: { error: { code: "GatewayTimeout", message: "The operation was timeout." } },
+  };
+  const headers = {};
+  if (status === 429) Object.assign(headers, { "retry-after": "5", "retry-after-ms": "5000", "x-ratelimit-reset-requests": "5", "x-ratelimit-remaining-requests": "0", "x-ratelimit-remaining-tokens": "0", "policy-id": "DeploymentRatelimit-Call" });
+  if (status === 400 || status === 404) Object.assign(headers, { "ms-azureml-model-error-reason": "model_error", "ms-azureml-model-error-statuscode": String(status) });
+  return { status, body: bodies[status] ?? bodies[500], headers };
+}
+
+export const FAULTS = [
+  "400", "401", "403", "404", "408", "429", "500", "502", "503", "504",
+  "refuse", // socket destroyed before any response
+  "stall-headers", // never answers
+  "stall-mid", // streams some chunks, then goes silent
+  "reset-mid", // streams some chunks, then the connection is cut
+  "html", // a 502 HTML page from a gateway
+  "truncated-json", // 200 with half a JSON body (stream: half an event, then the end)
+  "invalid-sse", // a data: line that is not JSON
+  "drip", // 200 ms between stream chunks
+  "content-filter", // Azure's 400 for a filtered prompt
+];
+
+// ---------------------------------------------------------------- answers
+
+function textOf(content) {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.filter((p) => p && p.type === "text").map((p) => p.text).join("\n");
+  return "";
+}
+
+/** Reads an image's type and pixel size from its bytes (PNG, JPEG, GIF, WebP). */
+export function imageInfo(buf) {
+  if (buf.length >= 24 && buf.readUInt32BE(0) === 0x89504e47) return { type: "png", width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+  if (buf.length >= 10 && buf.toString("latin1", 0, 3) === "GIF") return { type: "gif", width: buf.readUInt16LE(6), height: buf.readUInt16LE(8) };
+  if (buf.length >= 30 && buf.toString("latin1", 0, 4) === "RIFF" && buf.toString("latin1", 8, 12) === "WEBP") {
+    const kind = buf.toString("latin1", 12, 16);
+    if (kind === "VP8X") return { type: "webp", width: 1 + buf.readUIntLE(24, 3), height: 1 + buf.readUIntLE(27, 3) };
+    if (kind === "VP8L") { const b = buf.readUInt32LE(21); return { type: "webp", width: (b & 0x3fff) + 1, height: ((b >> 14) & 0x3fff) + 1 }; }
+    if (kind === "VP8 ") return { type: "webp", width: buf.readUInt16LE(26) & 0x3fff, height: buf.readUInt16LE(28) & 0x3fff };
+  }
+  if (buf.length >= 4 && buf[0] === 0xff && buf[1] === 0xd8) {
+    let i = 2;
+    while (i + 9 < buf.length) {
+      if (buf[i] !== 0xff) { i++; continue; }
+      const marker = buf[i + 1];
+      const len = buf.readUInt16BE(i + 2);
+      if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) return { type: "jpeg", width: buf.readUInt16BE(i + 7), height: buf.readUInt16BE(i + 5) };
+      i += 2 + len;
+    }
+    return { type: "jpeg", width: 0, height: 0 };
+  }
+  return null;
+}
+
+function describeImages(messages) {
+  const out = [];
+  for (const m of messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const p of m.content) {
+      if (p?.type !== "image_url") continue;
+      const url = p.image_url?.url ?? "";
+      const match = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+      if (!match) { out.push(`image ${out.length + 1}: remote ${url.slice(0, 40)}`); continue; }
+      const bytes = Buffer.from(match[2], "base64");
+      const info = imageInfo(bytes);
+      out.push(info ? `image ${out.length + 1}: ${info.type} ${info.width}x${info.height}, ${bytes.length} bytes` : `image ${out.length + 1}: unreadable (${bytes.length} bytes)`);
+    }
+  }
+  return out;
+}
+
+/** The deterministic answer, as the list of stream pieces (one per chunk). */
+export function answerPieces(messages) {
+  const users = messages.filter((m) => m.role === "user");
+  const last = users.at(-1);
+  let prompt = textOf(last?.content);
+  // A continuation request: the answer to the original question minus what was shown.
+  if (prompt === CONTINUE_PROMPT && messages.length >= 3 && messages.at(-2).role === "assistant") {
+    const shown = textOf(messages.at(-2).content);
+    const full = answerPieces(messages.slice(0, -2)).join("");
+    const rest = full.startsWith(shown) ? full.slice(shown.length) : full;
+    return splitWords(rest);
+  }
+  const words = /\[\[words:(\d+)\]\]/.exec(prompt);
+  if (words) {
+    const n = Math.min(Number(words[1]), 5_000_000);
+    const pieces = new Array(n);
+    for (let i = 0; i < n; i++) pieces[i] = `w${i} `;
+    return pieces;
+  }
+  prompt = prompt.replace(/\[\[[^\]]*\]\]/g, "").trim();
+  const images = describeImages(messages);
+  const text = images.length ? `I see ${images.length} image${images.length > 1 ? "s" : ""}: ${images.join("; ")}. You asked: ${prompt}` : `You said: ${prompt}`;
+  return splitWords(text);
+}
+
+function splitWords(text) {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
+function directive(messages, name) {
+  const last = messages.filter((m) => m.role === "user").at(-1);
+  const m = new RegExp(`\\[\\[${name}:([^\\]@]+)(?:@(\\d+))?\\]\\]`).exec(textOf(last?.content));
+  return m ? { value: m[1], at: m[2] !== undefined ? Number(m[2]) : undefined } : undefined;
+}
+
+function estimateTokens(messages) {
+  return messages.reduce((n, m) => n + 4 + Math.ceil(textOf(m.content).length / 4), 3);
+}
+
+// ---------------------------------------------------------------- validation
+
+function validate(body, model, apiVersion) {
+  const allowed = new Set(SPEC_CHAT_PARAMS);
+  if (apiVersion >= "2024-12-01") allowed.add("reasoning_effort");
+  for (const k of Object.keys(body)) {
+    if (!allowed.has(k)) return errorFor(400, { message: `Unrecognized request argument supplied: ${k}` });
+  }
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return errorFor(400, { message: "'$.messages' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", param: "messages" });
+  for (const [i, m] of body.messages.entries()) {
+    if (!m || !["system", "developer", "user", "assistant", "tool", "function"].includes(m.role)) return errorFor(400, { message: `Invalid value for 'messages[${i}].role'.`, param: `messages[${i}].role`, code: "invalid_value" });
+  }
+  const rules = MODEL_RULES[model] ?? {};
+  if (rules.noMaxTokens && body.max_tokens !== undefined) {
+    return errorFor(400, { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", param: "max_tokens", code: "unsupported_parameter" });
+  }
+  for (const p of rules.fixedSampling ?? []) {
+    if (body[p] !== undefined && body[p] !== (p === "temperature" || p === "top_p" ? 1 : 0)) {
+      return errorFor(400, { message: `Unsupported value: '${p}' does not support ${body[p]} with this model. Only the default (${p === "temperature" || p === "top_p" ? 1 : 0}) value is supported.`, param: p, code: "unsupported_value" });
+    }
+  }
+  if (body.reasoning_effort !== undefined && !rules.reasoning) {
+    return errorFor(400, { message: "Unrecognized request argument supplied: reasoning_effort" });
+  }
+  if (rules.textOnly && body.messages.some((m) => Array.isArray(m.content) && m.content.some((p) => p?.type === "image_url"))) {
+    return errorFor(400, { message: "Invalid content type. image_url is only supported by certain models.", param: "messages", code: "invalid_value" });
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- the server
+
+/**
+ * Starts an emulator on 127.0.0.1. Options: port (0 = any), keys (accepted api-keys),
+ * tokens (accepted bearer tokens), deployments ({ name: modelId }), region (x-ms-region),
+ * fault (a fault applied to every request until cleared), faultTimes (how many requests).
+ */
+export async function startEmulator(opts = {}) {
+  const keys = new Set(opts.keys ?? ["test-key"]);
+  const tokens = new Set(opts.tokens ?? ["test-token"]);
+  const deployments = { ...DEFAULT_DEPLOYMENTS, ...(opts.deployments ?? {}) };
+  const state = { fault: opts.fault, faultTimes: opts.faultTimes ?? Infinity, requests: [], region: opts.region ?? "East US" };
+  const sockets = new Set();
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      if (!res.headersSent) send(res, 500, { error: { code: "InternalServerError", message: String(e) } });
+      else res.destroy();
+    });
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+
+  function baseHeaders(req) {
+    return {
+      "access-control-allow-origin": "*",
+      "access-control-expose-headers": "apim-request-id, x-ms-region, x-ratelimit-remaining-requests, x-ratelimit-remaining-tokens, retry-after-ms, x-ms-client-request-id",
+      "apim-request-id": randomUUID(),
+      "x-ms-region": state.region,
+      "x-content-type-options": "nosniff",
+      "strict-transport-security": "max-age=31536000; includeSubDomains; preload",
+      ...(req.headers["x-ms-client-request-id"] ? { "x-ms-client-request-id": req.headers["x-ms-client-request-id"] } : {}),
+    };
+  }
+
+  function send(res, status, body, headers = {}, req) {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { ...(req ? baseHeaders(req) : {}), "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+    res.end(text);
+  }
+
+  async function readBody(req) {
+    const parts = [];
+    for await (const c of req) parts.push(c);
+    return Buffer.concat(parts).toString("utf8");
+  }
+
+  async function handle(req, res) {
+    const url = new URL(req.url, "http://127.0.0.1");
+    if (req.method === "OPTIONS") {
+      res.writeHead(200, {
+        "access-control-allow-origin": "*",
+        "access-control-allow-methods": "GET, POST, OPTIONS",
+        "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "api-key, authorization, content-type, x-ms-client-request-id",
+        "access-control-max-age": "86400",
+      });
+      return res.end();
+    }
+    // Control plane for tests and the demo: per-endpoint faults and the request log.
+    if (url.pathname === "/__emulator/config" && req.method === "POST") {
+      const c = JSON.parse((await readBody(req)) || "{}");
+      state.fault = c.fault ?? undefined;
+      state.faultTimes = c.times ?? Infinity;
+      return send(res, 200, { fault: state.fault ?? null, times: state.faultTimes === Infinity ? null : state.faultTimes }, { "access-control-allow-origin": "*" });
+    }
+    if (url.pathname === "/__emulator/requests") {
+      return send(res, 200, state.requests, { "access-control-allow-origin": "*" });
+    }
+    const m = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname);
+    const raw = await readBody(req);
+    const entry = { method: req.method, path: url.pathname, apiVersion: url.searchParams.get("api-version"), auth: req.headers["api-key"] ? "api-key" : req.headers.authorization ? "bearer" : "none", requestId: req.headers["x-ms-client-request-id"], body: undefined, at: Date.now() };
+    state.requests.push(entry);
+    if (state.requests.length > 10_000) state.requests.splice(0, state.requests.length - 10_000);
+    try {
+      entry.body = raw ? JSON.parse(raw) : undefined;
+    } catch {}
+
+    // Faults decided before anything else, as an outage would be.
+    let fault = state.fault;
+    if (fault && state.faultTimes > 0) state.faultTimes--;
+    else fault = undefined;
+    const messages = Array.isArray(entry.body?.messages) ? entry.body.messages : [];
+    const requested = directive(messages, "fault");
+    let faultAt = 2;
+    if (requested) {
+      fault = requested.value;
+      if (requested.at !== undefined) faultAt = requested.at;
+    }
+    if (fault === "refuse") return req.socket.destroy();
+    if (fault === "stall-headers") return; // the client's timeout or abort ends it
+    if (/^\d{3}$/.test(fault ?? "")) {
+      const e = errorFor(Number(fault));
+      return send(res, e.status, e.body, e.headers, req);
+    }
+    if (fault === "content-filter") {
+      const body = { error: { message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.", type: null, param: "prompt", code: "content_filter", status: 400, innererror: { code: "ResponsibleAIPolicyViolation", content_filter_result: { ...FILTER_OK, violence: { filtered: true, severity: "medium" } } } } };
+      return send(res, 400, body, {}, req);
+    }
+    if (fault === "html") {
+      res.writeHead(502, { "content-type": "text/html" });
+      return res.end("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>");
+    }
+
+    if (req.method !== "POST" || !m) return send(res, 404, { error: { code: "404", message: "Resource not found" } }, {}, req);
+    const apiVersion = url.searchParams.get("api-version");
+    if (!apiVersion || !API_VERSIONS.includes(apiVersion)) return send(res, 404, { error: { code: "404", message: "Resource not found" } }, {}, req);
+    const key = req.headers["api-key"];
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    if (!(key !== undefined ? keys.has(key) : bearer !== undefined && tokens.has(bearer))) {
+      const e = errorFor(401);
+      return send(res, 401, e.body, {}, req);
+    }
+    const deployment = decodeURIComponent(m[1]);
+    const model = deployments[deployment];
+    if (!model) { const e = errorFor(404); return send(res, 404, e.body, e.headers, req); }
+    if (entry.body === undefined) { const e = errorFor(400, { message: "We could not parse the JSON body of your request." }); return send(res, 400, e.body, {}, req); }
+    const invalid = validate(entry.body, model, apiVersion);
+    if (invalid) return send(res, invalid.status, invalid.body, invalid.headers, req);
+
+    const body = entry.body;
+    const limit = body.max_completion_tokens ?? body.max_tokens;
+    let pieces = answerPieces(messages);
+    let finish = "stop";
+    const tool = pickTool(body);
+    if (tool) finish = "tool_calls";
+    if (!tool && limit !== undefined && pieces.length > limit) {
+      pieces = pieces.slice(0, limit);
+      finish = "length";
+    }
+    const promptTokens = estimateTokens(messages);
+    const usage = { prompt_tokens: promptTokens, completion_tokens: pieces.length, total_tokens: promptTokens + pieces.length };
+    const id = `chatcmpl-${randomUUID().replace(/-/g, "").slice(0, 29)}`;
+    const created = Math.floor(Date.now() / 1000);
+    const modelName = `${model}-2025-04-14`;
+    const rateHeaders = { "x-ratelimit-remaining-requests": "99", "x-ratelimit-remaining-tokens": "99000", "x-ms-rai-invoked": "true", "azureml-model-session": "d001-20250101" };
+
+    if (!body.stream) {
+      if (fault === "truncated-json") {
+        res.writeHead(200, { ...baseHeaders(req), "content-type": "application/json" });
+        return res.end('{"id":"chatcmpl-x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis');
+      }
+      const message = tool
+        ? { role: "assistant", content: null, tool_calls: [{ id: `call_${id.slice(-8)}`, type: "function", function: { name: tool, arguments: JSON.stringify({ input: textOf(messages.at(-1)?.content) }) } }] }
+        : { role: "assistant", content: pieces.join("") };
+      const out = {
+        choices: [{ content_filter_results: tool ? {} : FILTER_OK, finish_reason: finish, index: 0, logprobs: null, message }],
+        created, id, model: modelName, object: "chat.completion",
+        prompt_filter_results: [{ prompt_index: 0, content_filter_results: FILTER_OK }],
+        system_fingerprint: "fp_emulator", usage,
+      };
+      return send(res, 200, out, rateHeaders, req);
+    }
+
+    // Streaming, in the order Azure sends it (see shared/azure/recordings and fixtures).
+    res.writeHead(200, { ...baseHeaders(req), ...rateHeaders, "content-type": "text/event-stream", "cache-control": "must-revalidate, no-cache", "x-accel-buffering": "no" });
+    const delayDir = directive(messages, "delay");
+    const delay = fault === "drip" ? 200 : delayDir ? Number(delayDir.value) : 0;
+    const head = { created, id, model: modelName, object: "chat.completion.chunk", system_fingerprint: "fp_emulator" };
+    const events = [];
+    events.push({ choices: [], created: 0, id: "", model: "", object: "", prompt_filter_results: [{ prompt_index: 0, content_filter_results: FILTER_OK }] });
+    events.push({ choices: [{ content_filter_results: {}, delta: { content: "", refusal: null, role: "assistant" }, finish_reason: null, index: 0, logprobs: null }], ...head });
+    if (tool) {
+      const args = JSON.stringify({ input: textOf(messages.at(-1)?.content) });
+      events.push({ choices: [{ content_filter_results: {}, delta: { content: null, role: "assistant", tool_calls: [{ index: 0, id: `call_${id.slice(-8)}`, type: "function", function: { name: tool, arguments: "" } }] }, finish_reason: null, index: 0, logprobs: null }], ...head });
+      for (let i = 0; i < args.length; i += 5) events.push({ choices: [{ content_filter_results: {}, delta: { tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 5) } }] }, finish_reason: null, index: 0, logprobs: null }], ...head });
+    }
+    const contentStart = events.length;
+    if (!tool) for (const p of pieces) events.push({ choices: [{ content_filter_results: FILTER_OK, delta: { content: p }, finish_reason: null, index: 0, logprobs: null }], ...head });
+    events.push({ choices: [{ content_filter_results: {}, delta: {}, finish_reason: finish, index: 0, logprobs: null }], ...head });
+    // Asynchronous content filtering reports after the finish (fixtures/…async_filter…).
+    events.push({ choices: [{ content_filter_offsets: { check_offset: 0, start_offset: 0, end_offset: pieces.join("").length }, content_filter_results: FILTER_OK, finish_reason: null, index: 0 }], created: 0, id: "", model: "", object: "" });
+    if (body.stream_options?.include_usage) events.push({ choices: [], ...head, usage });
+
+    const faultIndex = contentStart + faultAt;
+    const write = (s) => (res.write(s) ? null : new Promise((r) => res.once("drain", r)));
+    // Without a delay, events go out in large writes (like a fast upstream) so that
+    // throughput benchmarks measure the client, not this server.
+    let buf = "";
+    for (let i = 0; i < events.length; i++) {
+      if (i === faultIndex && fault) {
+        if (buf) { await write(buf); buf = ""; }
+        if (fault === "reset-mid") { await new Promise((r) => setTimeout(r, 20)); return res.destroy(); }
+        if (fault === "stall-mid") return; // silence; the client's idle timeout ends it
+        if (fault === "invalid-sse") { res.end("data: {this is not json}\n\n"); return; }
+        if (fault === "truncated-json") { res.end('data: {"choices":[{"delta":{"content":"tru'); return; }
+      }
+      buf += `data: ${JSON.stringify(events[i])}\n\n`;
+      if (delay > 0) {
+        await write(buf);
+        buf = "";
+        await new Promise((r) => setTimeout(r, delay));
+        if (res.destroyed) return;
+      } else if (buf.length >= 65536) {
+        const p = write(buf);
+        buf = "";
+        if (p) await p;
+        if (res.destroyed) return;
+      }
+    }
+    buf += "data: [DONE]\n\n";
+    res.end(buf);
+  }
+
+  function pickTool(body) {
+    if (!Array.isArray(body.tools) || body.tools.length === 0 || body.tool_choice === "none") return undefined;
+    if (body.tool_choice?.function?.name) return body.tool_choice.function.name;
+    // Answer a tool result with text; otherwise call the first tool.
+    if (body.messages.at(-1)?.role === "tool") return undefined;
+    return body.tools[0]?.function?.name;
+  }
+
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", resolve);
+  });
+  const port = server.address().port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    state,
+    setFault(fault, times = Infinity) {
+      state.fault = fault;
+      state.faultTimes = times;
+    },
+    requests: state.requests,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const i = process.argv.indexOf("--port");
+  const emu = await startEmulator({ port: i > 0 ? Number(process.argv[i + 1]) : 8787 });
+  console.log(`Azure OpenAI emulator on ${emu.url} (api-key "test-key"; deployments: ${Object.keys(DEFAULT_DEPLOYMENTS).join(", ")})`);
+}
