@@ -265,6 +265,10 @@ export async function startEmulator(opts = {}) {
     const raw = await readBody(req);
     const entry = { method: req.method, path: url.pathname, apiVersion: url.searchParams.get("api-version"), auth: req.headers["api-key"] ? "api-key" : req.headers.authorization ? "bearer" : "none", requestId: req.headers["x-ms-client-request-id"], body: undefined, at: Date.now() };
     state.requests.push(entry);
+    // Whether the client went away before the answer was complete (aborts, cancels).
+    res.on("close", () => {
+      entry.closedEarly = !res.writableFinished;
+    });
     if (state.requests.length > 10_000) state.requests.splice(0, state.requests.length - 10_000);
     try {
       entry.body = raw ? JSON.parse(raw) : undefined;
