@@ -35,6 +35,10 @@ extern "C" {
 /// iterating every header across the boundary.
 const WANTED_HEADERS: &[&str] = &["retry-after", "retry-after-ms", "x-ms-retry-after-ms", "content-type", "x-ms-region", "apim-request-id"];
 
+thread_local! {
+    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
+}
+
 pub struct FetchTransport;
 
 /// Describes a rejected fetch: its message plus the cause's code (ECONNREFUSED, …) where
@@ -115,7 +119,11 @@ impl BodyReader for FetchBody {
 
     fn cancel(&mut self) {
         if let Some(r) = self.reader.take() {
-            let _ = r.cancel();
+            // The promise rejects when the body already failed; that is expected here and
+            // must not surface as an unhandled rejection.
+            IGNORE.with(|f| {
+                let _ = r.cancel().catch(f);
+            });
         }
         if let Some(c) = self.controller.take() {
             c.abort();
