@@ -154,7 +154,6 @@ export declare class LLMError extends Error {
   readonly partialContent?: string;
   /** The provider's own error code (Azure's "content_filter", "429", ...), when it sent one. */
   readonly providerCode?: string;
-  constructor(code: ErrorCode, message: string, details?: Partial<Pick<LLMError, "hint" | "status" | "retryAfterMs" | "attempts" | "partialContent" | "providerCode">> & { cause?: unknown });
 }
 
 // ---------------------------------------------------------------- models
@@ -213,30 +212,10 @@ export interface Model extends LLM {
 }
 
 /** The helpers (BaseLLM) for models written in JavaScript: subclass it and implement the two
- *  contract methods; the helpers run in the same code the library's own models use. */
-export declare abstract class BaseLLM implements Model {
-  constructor(metadata: ModelMetadata, defaults?: GenerationParams);
-  readonly metadata: ModelMetadata;
-  abstract getAnswer(messages: Message[], ctx?: RequestContext, params?: GenerationParams): Promise<LLMResponse>;
-  abstract streamAnswer(messages: Message[], ctx?: RequestContext, params?: GenerationParams): LLMStream;
-  /** Throws LLMError "invalid_input" naming the first bad message and field. */
-  protected validateMessages(messages: Message[]): void;
-  /** The constructor's defaults overlaid with params; undefined values do not override. */
-  protected mergeParameters(params?: GenerationParams): GenerationParams;
-  /** Throws LLMError "token_limit_exceeded" when prompt plus maxTokens cannot fit the context window. */
-  protected validateTokenLimits(messages: Message[], maxTokens?: number): void;
-  /** Throws LLMError "unsupported_operation" when the model has no text output. */
-  protected checkTextOutputSupport(): void;
-  estimateTokens(messages: Message[]): number;
-  getAnswerWithVision(request: { prompt: string; images: ImageInput[]; ctx?: RequestContext; params?: GenerationParams }): Promise<LLMResponse>;
-  getImage(prompt: string | Message[], ctx?: RequestContext, params?: Record<string, unknown>): Promise<LLMImageResponse>;
-  streamImage(prompt: string | Message[], ctx?: RequestContext, params?: Record<string, unknown>): LLMStream<LLMImageChunk>;
-  getAudio(input: string | Message[], ctx?: RequestContext, params?: Record<string, unknown>): Promise<LLMAudioResponse>;
-  streamAudio(input: string | Message[], ctx?: RequestContext, params?: Record<string, unknown>): LLMStream<LLMAudioChunk>;
-  getVideo(prompt: string | Message[], ctx?: RequestContext, params?: Record<string, unknown>): Promise<LLMVideoResponse>;
-  streamVideo(prompt: string | Message[], ctx?: RequestContext, params?: Record<string, unknown>): LLMStream<LLMVideoChunk>;
-  close(): Promise<void>;
-}
+ *  contract methods; the helpers run in the same code the library's own models use.
+ *  Declared once, in the contract (./contract.d.ts, shipped verbatim): its protected helpers
+ *  make the class nominal in TypeScript, so a second declaration could never be assignable. */
+export { BaseLLM } from "./contract.js";
 
 /** One Azure OpenAI endpoint. Backups inherit every field they leave out from the primary. */
 export interface AzureEndpoint {

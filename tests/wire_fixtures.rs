@@ -1,8 +1,11 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The SSE decoder and Azure parsers against every recorded Azure body in shared/azure.
 mod common;
 
 use llm_edge::core::response::{ChunkBatch, FinishReason};
-use llm_edge::providers::azure::base::{error_from_response, parse_response, parse_stream_event, StreamEvent};
+use llm_edge::providers::azure::base::{
+    error_from_response, parse_response, parse_stream_event, StreamEvent,
+};
 use llm_edge::wire::sse::{decode_all, SseDecoder};
 use llm_edge::ErrorCode;
 use proptest::prelude::*;
@@ -25,16 +28,26 @@ fn decode_split(body: &[u8], cuts: &[usize]) -> Vec<String> {
 #[test]
 fn every_recorded_body_decodes_to_its_events() {
     let bodies = common::sse_bodies();
-    assert!(bodies.len() >= 15, "expected the recordings and fixtures, found {}", bodies.len());
+    assert!(
+        bodies.len() >= 15,
+        "expected the recordings and fixtures, found {}",
+        bodies.len()
+    );
     for (name, body) in &bodies {
         let want = common::reference_events(body);
         assert_eq!(decode_all(body), want, "{name}");
         if !name.contains("with_data") {
             // (the old "on your data" fixture has no [DONE] at all)
-            assert_eq!(want.last().map(String::as_str), Some("[DONE]"), "{name} ends with [DONE]");
+            assert_eq!(
+                want.last().map(String::as_str),
+                Some("[DONE]"),
+                "{name} ends with [DONE]"
+            );
         }
         // CRLF line endings give the same events.
-        let crlf = String::from_utf8_lossy(body).replace('\n', "\r\n").into_bytes();
+        let crlf = String::from_utf8_lossy(body)
+            .replace('\n', "\r\n")
+            .into_bytes();
         assert_eq!(decode_all(&crlf), want, "{name} (CRLF)");
     }
 }
@@ -43,7 +56,10 @@ fn every_recorded_body_decodes_to_its_events() {
 fn every_byte_boundary_of_a_real_body() {
     // The async-filter fixture: prompt filter results, content, finish, two annotation chunks
     // after the finish, and [DONE] without a trailing newline.
-    let (_, body) = common::sse_bodies().into_iter().find(|(n, _)| n == "chat_completion_streaming_async_filter_response.txt").unwrap();
+    let (_, body) = common::sse_bodies()
+        .into_iter()
+        .find(|(n, _)| n == "chat_completion_streaming_async_filter_response.txt")
+        .unwrap();
     let want = decode_all(&body);
     for cut in 0..=body.len() {
         assert_eq!(decode_split(&body, &[cut]), want, "cut at {cut}");
@@ -74,7 +90,11 @@ fn parse_all(body: &[u8]) -> (String, Vec<(u32, String)>, Option<FinishReason>) 
         }
         finish = c.finish_reason.or(finish);
     }
-    (chunks.iter().map(|c| c.delta.as_str()).collect(), args, finish)
+    (
+        chunks.iter().map(|c| c.delta.as_str()).collect(),
+        args,
+        finish,
+    )
 }
 
 /// The same, read with serde_json::Value: an independent reading of the wire format.
@@ -86,7 +106,12 @@ fn reference_parse(body: &[u8]) -> (String, Vec<(u32, String)>) {
             break;
         }
         let v: Value = serde_json::from_str(&e).unwrap();
-        for ch in v["choices"].as_array().into_iter().flatten().filter(|c| c["index"].as_u64().unwrap_or(0) == 0) {
+        for ch in v["choices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["index"].as_u64().unwrap_or(0) == 0)
+        {
             if let Some(s) = ch["delta"]["content"].as_str() {
                 text.push_str(s);
             }
@@ -123,27 +148,46 @@ fn chat_parser_reads_every_recorded_stream() {
             assert_eq!(finish, Some(FinishReason::ToolCalls), "{name}");
         }
     }
-    assert!(with_text >= 3 && with_tools >= 5, "text {with_text}, tools {with_tools}");
+    assert!(
+        with_text >= 3 && with_tools >= 5,
+        "text {with_text}, tools {with_tools}"
+    );
 }
 
 #[test]
 fn non_streaming_fixtures() {
     let dir = common::azure_dir().join("fixtures");
-    let r = parse_response(&std::fs::read(dir.join("chat_completion_test_response.json")).unwrap()).unwrap();
+    let r = parse_response(&std::fs::read(dir.join("chat_completion_test_response.json")).unwrap())
+        .unwrap();
     assert_eq!(r.content, "Test chat response");
     assert_eq!(r.finish_reason, FinishReason::Stop);
     assert_eq!(r.usage.unwrap().total_tokens, 155);
-    let r = parse_response(&std::fs::read(dir.join("chat_completion_multiple_function_calls_test_response.json")).unwrap()).unwrap();
+    let r = parse_response(
+        &std::fs::read(dir.join("chat_completion_multiple_function_calls_test_response.json"))
+            .unwrap(),
+    )
+    .unwrap();
     let calls = r.tool_calls.unwrap();
     assert!(calls.len() >= 2);
     assert_eq!(r.finish_reason, FinishReason::ToolCalls);
     // The recorded 200s with prompt_filter_results and tool_calls.
-    let rec: Value = serde_json::from_slice(&std::fs::read(common::azure_dir().join("recordings/chat_tool_choice_nonstreaming_404_429_retry.json")).unwrap()).unwrap();
+    let rec: Value = serde_json::from_slice(
+        &std::fs::read(
+            common::azure_dir().join("recordings/chat_tool_choice_nonstreaming_404_429_retry.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let mut seen = std::collections::BTreeMap::new();
     for e in rec["Entries"].as_array().unwrap() {
         let status = e["StatusCode"].as_u64().unwrap() as u16;
         let body = serde_json::to_vec(&e["ResponseBody"]).unwrap();
-        let headers: Vec<(String, String)> = e["ResponseHeaders"].as_object().unwrap().iter().map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().unwrap_or("").to_string())).collect();
+        let headers: Vec<(String, String)> = e["ResponseHeaders"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().unwrap_or("").to_string()))
+            .collect();
         if status == 200 {
             let r = parse_response(&body).unwrap();
             assert!(r.tool_calls.is_some());
@@ -153,18 +197,34 @@ fn non_streaming_fixtures() {
             if status == 429 {
                 assert_eq!(err.code, ErrorCode::RateLimited);
                 assert_eq!(err.retry_after_ms, Some(5000));
-                assert!(!err.code.is_failover(), "quota is per deployment: no failover");
+                assert!(
+                    !err.code.is_failover(),
+                    "quota is per deployment: no failover"
+                );
             }
             if status == 404 {
                 assert_eq!(err.code, ErrorCode::NotFound);
-                assert!(err.message.contains("Unrecognized request argument supplied: tools"));
+                assert!(err
+                    .message
+                    .contains("Unrecognized request argument supplied: tools"));
             }
         }
     }
     assert!(seen.contains_key(&404) && seen.contains_key(&429));
-    let rec: Value = serde_json::from_slice(&std::fs::read(common::azure_dir().join("recordings/error_400_embeddings_invalid_input.json")).unwrap()).unwrap();
+    let rec: Value = serde_json::from_slice(
+        &std::fs::read(
+            common::azure_dir().join("recordings/error_400_embeddings_invalid_input.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
     let e = &rec["Entries"][0];
-    let err = error_from_response(400, &[], &serde_json::to_vec(&e["ResponseBody"]).unwrap(), None);
+    let err = error_from_response(
+        400,
+        &[],
+        &serde_json::to_vec(&e["ResponseBody"]).unwrap(),
+        None,
+    );
     assert_eq!(err.code, ErrorCode::BadRequest);
     assert!(err.message.contains("'$.input' is invalid"));
 }
@@ -172,7 +232,16 @@ fn non_streaming_fixtures() {
 #[test]
 fn garbage_never_panics() {
     let mut b = ChunkBatch::default();
-    for junk in ["", "{}", "null", "[]", "{\"choices\":7}", "{\"choices\":[{\"delta\":{\"content\":5}}]}", "\u{0}", "{\"error\":{}}"] {
+    for junk in [
+        "",
+        "{}",
+        "null",
+        "[]",
+        "{\"choices\":7}",
+        "{\"choices\":[{\"delta\":{\"content\":5}}]}",
+        "\u{0}",
+        "{\"error\":{}}",
+    ] {
         let _ = parse_stream_event(junk, &mut b);
         let _ = parse_response(junk.as_bytes());
         let _ = error_from_response(500, &[], junk.as_bytes(), None);

@@ -33,7 +33,14 @@ extern "C" {
 
 /// The headers the core reads from responses (retry hints); reading only these avoids
 /// iterating every header across the boundary.
-const WANTED_HEADERS: &[&str] = &["retry-after", "retry-after-ms", "x-ms-retry-after-ms", "content-type", "x-ms-region", "apim-request-id"];
+const WANTED_HEADERS: &[&str] = &[
+    "retry-after",
+    "retry-after-ms",
+    "x-ms-retry-after-ms",
+    "content-type",
+    "x-ms-region",
+    "apim-request-id",
+];
 
 thread_local! {
     static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
@@ -44,9 +51,18 @@ pub struct FetchTransport;
 /// Describes a rejected fetch: its message plus the cause's code (ECONNREFUSED, …) where
 /// the runtime gives one.
 fn describe_js_error(e: &JsValue) -> String {
-    let msg = Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).or_else(|| e.as_string()).unwrap_or_else(|| "fetch failed".into());
-    let cause = Reflect::get(e, &"cause".into()).ok().filter(|c| c.is_object());
-    let code = cause.as_ref().and_then(|c| Reflect::get(c, &"code".into()).ok()).and_then(|c| c.as_string());
+    let msg = Reflect::get(e, &"message".into())
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "fetch failed".into());
+    let cause = Reflect::get(e, &"cause".into())
+        .ok()
+        .filter(|c| c.is_object());
+    let code = cause
+        .as_ref()
+        .and_then(|c| Reflect::get(c, &"code".into()).ok())
+        .and_then(|c| c.as_string());
     match code {
         Some(c) => format!("{msg} ({c})"),
         None => msg,
@@ -54,12 +70,20 @@ fn describe_js_error(e: &JsValue) -> String {
 }
 
 impl Transport for FetchTransport {
-    fn send(&self, req: HttpRequest, cancel: CancelToken) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
+    fn send(
+        &self,
+        req: HttpRequest,
+        cancel: CancelToken,
+    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
         boxed(async move {
-            let controller = AbortController::new().map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
-            let headers = Headers::new().map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
+            let controller = AbortController::new()
+                .map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
+            let headers =
+                Headers::new().map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
             for (k, v) in &req.headers {
-                headers.set(k, v).map_err(|_| TransportError::Connection(format!("header {k} could not be set")))?;
+                headers.set(k, v).map_err(|_| {
+                    TransportError::Connection(format!("header {k} could not be set"))
+                })?;
             }
             let init = RequestInit::new();
             init.set_method(req.method);
@@ -72,20 +96,38 @@ impl Transport for FetchTransport {
                 let c = controller.clone();
                 cancel.on_cancel(move || c.abort());
             }
-            let promise = global_fetch(&req.url, &init).map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
+            let promise = global_fetch(&req.url, &init)
+                .map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
             let resp = match JsFuture::from(promise).await {
                 Ok(r) => r,
                 Err(_) if cancel.is_cancelled() => return Err(TransportError::Cancelled),
                 Err(e) => return Err(TransportError::Connection(describe_js_error(&e))),
             };
-            let resp: Response = resp.dyn_into().map_err(|_| TransportError::Connection("fetch did not return a Response".into()))?;
+            let resp: Response = resp.dyn_into().map_err(|_| {
+                TransportError::Connection("fetch did not return a Response".into())
+            })?;
             let h = resp.headers();
-            let headers = WANTED_HEADERS.iter().filter_map(|n| h.get(n).ok().flatten().map(|v| (n.to_string(), v))).collect();
+            let headers = WANTED_HEADERS
+                .iter()
+                .filter_map(|n| h.get(n).ok().flatten().map(|v| (n.to_string(), v)))
+                .collect();
             let reader = match resp.body() {
-                Some(stream) => Some(stream.get_reader().unchecked_into::<ReadableStreamDefaultReader>()),
+                Some(stream) => Some(
+                    stream
+                        .get_reader()
+                        .unchecked_into::<ReadableStreamDefaultReader>(),
+                ),
                 None => None,
             };
-            Ok(HttpResponse { status: resp.status(), headers, body: Box::new(FetchBody { reader, controller: Some(controller), cancel }) })
+            Ok(HttpResponse {
+                status: resp.status(),
+                headers,
+                body: Box::new(FetchBody {
+                    reader,
+                    controller: Some(controller),
+                    cancel,
+                }),
+            })
         })
     }
 }
@@ -99,21 +141,32 @@ struct FetchBody {
 impl BodyReader for FetchBody {
     fn read(&mut self) -> BoxFuture<'_, Result<Option<Vec<u8>>, TransportError>> {
         boxed(async move {
-            let Some(reader) = &self.reader else { return Ok(None) };
+            let Some(reader) = &self.reader else {
+                return Ok(None);
+            };
             let result = match JsFuture::from(reader.read()).await {
                 Ok(r) => r,
                 Err(_) if self.cancel.is_cancelled() => return Err(TransportError::Cancelled),
                 Err(e) => return Err(TransportError::Connection(describe_js_error(&e))),
             };
-            let done = Reflect::get(&result, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true);
+            let done = Reflect::get(&result, &"done".into())
+                .ok()
+                .and_then(|d| d.as_bool())
+                .unwrap_or(true);
             if done {
                 self.reader = None;
                 self.controller = None; // finished: nothing left to abort
                 return Ok(None);
             }
-            let value = Reflect::get(&result, &"value".into()).map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
+            let value = Reflect::get(&result, &"value".into())
+                .map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
             // One copy per network read into wasm memory.
-            Ok(Some(value.dyn_into::<Uint8Array>().map_err(|_| TransportError::Connection("a body chunk was not bytes".into()))?.to_vec()))
+            Ok(Some(
+                value
+                    .dyn_into::<Uint8Array>()
+                    .map_err(|_| TransportError::Connection("a body chunk was not bytes".into()))?
+                    .to_vec(),
+            ))
         })
     }
 
@@ -209,7 +262,9 @@ impl crate::providers::azure::connector::TokenProvider for JsTokenProvider {
         let called = self.0.call0(&JsValue::UNDEFINED);
         boxed(async move {
             let v = called.map_err(|e| describe_js_error(&e))?;
-            let v = JsFuture::from(Promise::resolve(&v)).await.map_err(|e| describe_js_error(&e))?;
+            let v = JsFuture::from(Promise::resolve(&v))
+                .await
+                .map_err(|e| describe_js_error(&e))?;
             match v.as_string() {
                 Some(s) if !s.is_empty() => Ok(s),
                 _ => Err("it did not return a non-empty string".into()),

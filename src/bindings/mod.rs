@@ -2,7 +2,7 @@
 //! parsed by serde), answers come back as JSON, streams as one batch per network read.
 //! The package's JavaScript (pkg-template/) wraps these into the public API.
 
-mod fetch;
+pub mod fetch;
 
 use crate::core::cancel::CancelToken;
 use crate::core::context::RequestContext;
@@ -31,7 +31,8 @@ use web_sys::AbortSignal;
 /// package's JS turns it into an LLMError instance.
 fn error_to_js(e: &LlmError) -> JsValue {
     let err = js_sys::Error::new(&e.message);
-    let json = serde_json::to_string(e).unwrap_or_else(|_| format!("{{\"code\":\"{}\",\"message\":\"error\"}}", e.code.as_str()));
+    let json = serde_json::to_string(e)
+        .unwrap_or_else(|_| format!("{{\"code\":\"{}\",\"message\":\"error\"}}", e.code.as_str()));
     let _ = js_sys::Reflect::set(&err, &"llmError".into(), &JsValue::from_str(&json));
     err.into()
 }
@@ -43,7 +44,8 @@ fn js<T>(r: crate::core::error::Result<T>) -> JsResult<T> {
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> JsResult<String> {
-    serde_json::to_string(v).map_err(|e| error_to_js(&LlmError::parse(format!("could not encode a result: {e}"))))
+    serde_json::to_string(v)
+        .map_err(|e| error_to_js(&LlmError::parse(format!("could not encode a result: {e}"))))
 }
 
 #[wasm_bindgen(js_name = listModels)]
@@ -70,14 +72,27 @@ fn parse_ctx(json: &str) -> crate::core::error::Result<RequestContext> {
     let input: CtxInput = if json.is_empty() || json == "null" {
         CtxInput::default()
     } else {
-        serde_json::from_str(json).map_err(|e| LlmError::invalid_input(format!("ctx: {e}"), "ctx is { requestId?, signal?, timeoutMs?, metadata? }."))?
+        serde_json::from_str(json).map_err(|e| {
+            LlmError::invalid_input(
+                format!("ctx: {e}"),
+                "ctx is { requestId?, signal?, timeoutMs?, metadata? }.",
+            )
+        })?
     };
     if let Some(t) = input.timeout_ms {
         if !(t > 0.0 && t.is_finite()) {
-            return Err(LlmError::invalid_input("ctx.timeoutMs must be a positive number of milliseconds", "Leave it out for no overall deadline."));
+            return Err(LlmError::invalid_input(
+                "ctx.timeoutMs must be a positive number of milliseconds",
+                "Leave it out for no overall deadline.",
+            ));
         }
     }
-    Ok(RequestContext { request_id: input.request_id, timeout_ms: input.timeout_ms, metadata: input.metadata, cancel: CancelToken::new() })
+    Ok(RequestContext {
+        request_id: input.request_id,
+        timeout_ms: input.timeout_ms,
+        metadata: input.metadata,
+        cancel: CancelToken::new(),
+    })
 }
 
 /// Forwards an AbortSignal to a CancelToken; removes its listener when dropped.
@@ -88,7 +103,9 @@ struct SignalGuard {
 
 impl Drop for SignalGuard {
     fn drop(&mut self) {
-        let _ = self.signal.remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
+        let _ = self
+            .signal
+            .remove_event_listener_with_callback("abort", self.listener.as_ref().unchecked_ref());
     }
 }
 
@@ -118,7 +135,9 @@ impl Helpers {
             error_to_js(&LlmError::invalid_input(format!("metadata: {e}"), "metadata needs modelName, family, provider, inputTypes, outputTypes, contextWindow, maxOutputTokens and pricing."))
         })?;
         let defaults = js(GenerationParams::from_json(defaults_json))?;
-        Ok(Helpers { base: BaseLlm::new(metadata, defaults) })
+        Ok(Helpers {
+            base: BaseLlm::new(metadata, defaults),
+        })
     }
 
     #[wasm_bindgen(js_name = validateMessages)]
@@ -140,11 +159,20 @@ impl Helpers {
     }
 
     #[wasm_bindgen(js_name = validateTokenLimits)]
-    pub fn validate_token_limits(&self, messages_json: &str, max_tokens: Option<f64>) -> JsResult<()> {
+    pub fn validate_token_limits(
+        &self,
+        messages_json: &str,
+        max_tokens: Option<f64>,
+    ) -> JsResult<()> {
         let m = js(parse_messages(messages_json))?;
         let max = match max_tokens {
             Some(x) if x.is_finite() && x >= 1.0 => Some(x as u64),
-            Some(_) => return Err(error_to_js(&LlmError::invalid_input("maxTokens must be a positive number", "Leave it out or give a positive integer."))),
+            Some(_) => {
+                return Err(error_to_js(&LlmError::invalid_input(
+                    "maxTokens must be a positive number",
+                    "Leave it out or give a positive integer.",
+                )))
+            }
             None => None,
         };
         js(self.base.validate_token_limits(&m, max))
@@ -177,7 +205,10 @@ impl Helpers {
         };
         if self.base.metadata.supports_output(t) {
             return error_to_js(&LlmError::unsupported(
-                format!("{method} is not implemented for {} in this version", self.base.metadata.model_name),
+                format!(
+                    "{method} is not implemented for {} in this version",
+                    self.base.metadata.model_name
+                ),
                 "Media generation arrives in a later release.",
             ));
         }
@@ -202,22 +233,42 @@ pub fn create_model(config_json: &str, token_fns: Array) -> JsResult<WasmModel> 
     let tokens: Vec<Arc<dyn TokenProvider>> = token_fns
         .iter()
         .map(|f| -> JsResult<Arc<dyn TokenProvider>> {
-            let f: Function = f.dyn_into().map_err(|_| error_to_js(&LlmError::invalid_input("getToken must be a function", "Pass getToken: () => token or an async function.")))?;
+            let f: Function = f.dyn_into().map_err(|_| {
+                error_to_js(&LlmError::invalid_input(
+                    "getToken must be a function",
+                    "Pass getToken: () => token or an async function.",
+                ))
+            })?;
             Ok(Arc::new(JsTokenProvider(f)))
         })
         .collect::<JsResult<_>>()?;
-    let model = js(registry::create(config_json, tokens, Arc::new(FetchTransport), Arc::new(JsClock)))?;
-    Ok(WasmModel { model: Rc::new(model) })
+    let model = js(registry::create(
+        config_json,
+        tokens,
+        Arc::new(FetchTransport),
+        Arc::new(JsClock),
+    ))?;
+    Ok(WasmModel {
+        model: Rc::new(model),
+    })
 }
 
 #[wasm_bindgen]
 impl WasmModel {
     pub fn helpers(&self) -> Helpers {
-        Helpers { base: self.model.helpers.clone() }
+        Helpers {
+            base: self.model.helpers.clone(),
+        }
     }
 
     #[wasm_bindgen(js_name = getAnswer)]
-    pub fn get_answer(&self, messages_json: &str, ctx_json: &str, params_json: &str, signal: Option<AbortSignal>) -> Promise {
+    pub fn get_answer(
+        &self,
+        messages_json: &str,
+        ctx_json: &str,
+        params_json: &str,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
         let prepared = (|| {
             let messages = parse_messages(messages_json)?;
             let ctx = parse_ctx(ctx_json)?;
@@ -242,7 +293,13 @@ impl WasmModel {
 
     /// Starts a stream; bad input surfaces as the first `next()` rejection, nothing sent.
     #[wasm_bindgen(js_name = streamAnswer)]
-    pub fn stream_answer(&self, messages_json: &str, ctx_json: &str, params_json: &str, signal: Option<AbortSignal>) -> WasmStream {
+    pub fn stream_answer(
+        &self,
+        messages_json: &str,
+        ctx_json: &str,
+        params_json: &str,
+        signal: Option<AbortSignal>,
+    ) -> WasmStream {
         let prepared = (|| {
             let messages = parse_messages(messages_json)?;
             let ctx = parse_ctx(ctx_json)?;
@@ -254,10 +311,16 @@ impl WasmModel {
                 let cancel = ctx.cancel.clone();
                 let guard = watch_signal(signal, &cancel);
                 let stream = self.model.llm.stream_answer(messages, ctx, params);
-                WasmStream { inner: Rc::new(RefCell::new(Some(stream))), cancel, guard: Rc::new(RefCell::new(guard)) }
+                WasmStream {
+                    inner: Rc::new(RefCell::new(Some(stream))),
+                    cancel,
+                    guard: Rc::new(RefCell::new(guard)),
+                }
             }
             Err(e) => WasmStream {
-                inner: Rc::new(RefCell::new(Some(Box::pin(futures::stream::once(async move { Err(e) }))))),
+                inner: Rc::new(RefCell::new(Some(Box::pin(futures::stream::once(
+                    async move { Err(e) },
+                ))))),
                 cancel: CancelToken::new(),
                 guard: Rc::new(RefCell::new(None)),
             },
@@ -303,15 +366,38 @@ fn batch_to_js(b: &ChunkBatch) -> JsValue {
         .iter()
         .enumerate()
         .filter(|(_, m)| m.has_meta())
-        .map(|(i, m)| MarkMeta { i, tool_call_deltas: &m.tool_call_deltas, finish_reason: m.finish_reason, usage: m.usage })
+        .map(|(i, m)| MarkMeta {
+            i,
+            tool_call_deltas: &m.tool_call_deltas,
+            finish_reason: m.finish_reason,
+            usage: m.usage,
+        })
         .collect();
     let out = Array::new_with_length(4);
     out.set(0, JsValue::from_str(&b.text));
     out.set(1, Uint32Array::from(&ends[..]).into());
-    out.set(2, if metas.is_empty() { JsValue::NULL } else { serde_json::to_string(&metas).map(|s| JsValue::from_str(&s)).unwrap_or(JsValue::NULL) });
+    out.set(
+        2,
+        if metas.is_empty() {
+            JsValue::NULL
+        } else {
+            serde_json::to_string(&metas)
+                .map(|s| JsValue::from_str(&s))
+                .unwrap_or(JsValue::NULL)
+        },
+    );
     out.set(
         3,
-        if b.attempts.is_some() { serde_json::to_string(&ServedBy { endpoint: &b.endpoint, attempts: &b.attempts }).map(|s| JsValue::from_str(&s)).unwrap_or(JsValue::NULL) } else { JsValue::NULL },
+        if b.attempts.is_some() {
+            serde_json::to_string(&ServedBy {
+                endpoint: &b.endpoint,
+                attempts: &b.attempts,
+            })
+            .map(|s| JsValue::from_str(&s))
+            .unwrap_or(JsValue::NULL)
+        } else {
+            JsValue::NULL
+        },
     );
     out.into()
 }
@@ -325,7 +411,9 @@ impl WasmStream {
         let guard = self.guard.clone();
         future_to_promise(async move {
             let taken = inner.borrow_mut().take();
-            let Some(mut s) = taken else { return Ok(JsValue::UNDEFINED) };
+            let Some(mut s) = taken else {
+                return Ok(JsValue::UNDEFINED);
+            };
             match s.next().await {
                 None => {
                     guard.borrow_mut().take();

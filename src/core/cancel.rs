@@ -37,7 +37,10 @@ impl CancelToken {
                 return;
             }
             g.reason = Some(reason);
-            (std::mem::take(&mut g.wakers), std::mem::take(&mut g.callbacks))
+            (
+                std::mem::take(&mut g.wakers),
+                std::mem::take(&mut g.callbacks),
+            )
         };
         wakers.into_iter().for_each(Waker::wake);
         callbacks.into_iter().for_each(|cb| cb());

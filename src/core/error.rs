@@ -52,7 +52,10 @@ impl ErrorCode {
     pub fn is_failover(self) -> bool {
         matches!(
             self,
-            ErrorCode::ServiceUnavailable | ErrorCode::Timeout | ErrorCode::Connection | ErrorCode::Parse
+            ErrorCode::ServiceUnavailable
+                | ErrorCode::Timeout
+                | ErrorCode::Connection
+                | ErrorCode::Parse
         )
     }
 }
@@ -129,8 +132,11 @@ impl LlmError {
     }
 
     pub fn aborted() -> Self {
-        LlmError::new(ErrorCode::Aborted, "The request was aborted by the caller's signal")
-            .with_hint("ctx.signal fired; nothing further was sent.")
+        LlmError::new(
+            ErrorCode::Aborted,
+            "The request was aborted by the caller's signal",
+        )
+        .with_hint("ctx.signal fired; nothing further was sent.")
     }
 }
 

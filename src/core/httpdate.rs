@@ -6,8 +6,18 @@ pub fn parse_http_date_ms(s: &str) -> Option<f64> {
     let mut it = rest.split(' ');
     let day: i64 = it.next()?.parse().ok()?;
     let month = match it.next()? {
-        "Jan" => 1, "Feb" => 2, "Mar" => 3, "Apr" => 4, "May" => 5, "Jun" => 6,
-        "Jul" => 7, "Aug" => 8, "Sep" => 9, "Oct" => 10, "Nov" => 11, "Dec" => 12,
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
         _ => return None,
     };
     let year: i64 = it.next()?.parse().ok()?;
@@ -31,8 +41,17 @@ pub fn parse_http_date_ms(s: &str) -> Option<f64> {
 mod tests {
     #[test]
     fn known_dates() {
-        assert_eq!(super::parse_http_date_ms("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0.0));
-        assert_eq!(super::parse_http_date_ms("Wed, 21 Oct 2015 07:28:00 GMT"), Some(1445412480000.0));
-        assert_eq!(super::parse_http_date_ms("Wed, 21 Foo 2015 07:28:00 GMT"), None);
+        assert_eq!(
+            super::parse_http_date_ms("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(0.0)
+        );
+        assert_eq!(
+            super::parse_http_date_ms("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(1445412480000.0)
+        );
+        assert_eq!(
+            super::parse_http_date_ms("Wed, 21 Foo 2015 07:28:00 GMT"),
+            None
+        );
     }
 }

@@ -13,8 +13,18 @@ use super::tokens;
 /// `Box<dyn Llm>` can hold any model. The stream yields one batch of chunks per network
 /// read; `ChunkBatch::chunks()` splits a batch into `StreamChunk`s.
 pub trait Llm: MaybeSend + MaybeSync {
-    fn get_answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams) -> BoxFuture<'static, Result<LlmResponse>>;
-    fn stream_answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams) -> BoxStream<'static, Result<ChunkBatch>>;
+    fn get_answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+    ) -> BoxFuture<'static, Result<LlmResponse>>;
+    fn stream_answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+    ) -> BoxStream<'static, Result<ChunkBatch>>;
 }
 
 /// The helpers of BaseLLM: the same code serves the library's models and JS subclasses.
@@ -42,8 +52,17 @@ impl BaseLlm {
                     };
                     if !self.metadata.supports_input(kind) {
                         return Err(LlmError::unsupported(
-                            format!("messages[{i}] has {name}, which {} does not accept", self.metadata.model_name),
-                            format!("Pick a model whose inputTypes include \"{}\" (see listModels()).", serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
+                            format!(
+                                "messages[{i}] has {name}, which {} does not accept",
+                                self.metadata.model_name
+                            ),
+                            format!(
+                                "Pick a model whose inputTypes include \"{}\" (see listModels()).",
+                                serde_json::to_value(kind)
+                                    .ok()
+                                    .and_then(|v| v.as_str().map(str::to_string))
+                                    .unwrap_or_default()
+                            ),
                         ));
                     }
                 }
@@ -60,7 +79,11 @@ impl BaseLlm {
         tokens::estimate_tokens(messages)
     }
 
-    pub fn validate_token_limits(&self, messages: &[Message], max_tokens: Option<u64>) -> Result<()> {
+    pub fn validate_token_limits(
+        &self,
+        messages: &[Message],
+        max_tokens: Option<u64>,
+    ) -> Result<()> {
         tokens::validate_token_limits(&self.metadata, messages, max_tokens)
     }
 
@@ -70,7 +93,10 @@ impl BaseLlm {
         }
         Err(LlmError::unsupported(
             format!("{} does not support text output", self.metadata.model_name),
-            format!("This model is for media generation only. Use {}.", self.media_methods().join(", ")),
+            format!(
+                "This model is for media generation only. Use {}.",
+                self.media_methods().join(", ")
+            ),
         ))
     }
 
@@ -89,7 +115,11 @@ impl BaseLlm {
 
     fn media_methods(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
-        for (t, names) in [(MediaType::Image, ["getImage", "streamImage"]), (MediaType::Audio, ["getAudio", "streamAudio"]), (MediaType::Video, ["getVideo", "streamVideo"])] {
+        for (t, names) in [
+            (MediaType::Image, ["getImage", "streamImage"]),
+            (MediaType::Audio, ["getAudio", "streamAudio"]),
+            (MediaType::Video, ["getVideo", "streamVideo"]),
+        ] {
             if self.metadata.supports_output(t) {
                 out.extend(names);
             }
@@ -106,8 +136,15 @@ impl BaseLlm {
             MediaType::Text => "text",
         };
         LlmError::unsupported(
-            format!("{} does not support {what} output ({method})", self.metadata.model_name),
-            format!("{} supports: {}.", self.metadata.model_name, self.supported_methods().join(", ")),
+            format!(
+                "{} does not support {what} output ({method})",
+                self.metadata.model_name
+            ),
+            format!(
+                "{} supports: {}.",
+                self.metadata.model_name,
+                self.supported_methods().join(", ")
+            ),
         )
     }
 
@@ -121,14 +158,33 @@ impl BaseLlm {
             ));
         }
         if prompt.trim().is_empty() {
-            return Err(LlmError::invalid_input("the vision prompt is empty", "Ask something about the images."));
+            return Err(LlmError::invalid_input(
+                "the vision prompt is empty",
+                "Ask something about the images.",
+            ));
         }
         if images.is_empty() {
-            return Err(LlmError::invalid_input("no images given", "Pass at least one image: a URL, a data: URL, bytes or a Blob."));
+            return Err(LlmError::invalid_input(
+                "no images given",
+                "Pass at least one image: a URL, a data: URL, bytes or a Blob.",
+            ));
         }
-        let mut parts = vec![ContentPart::Text { text: prompt.to_string() }];
-        parts.extend(images.iter().map(|url| ContentPart::ImageUrl { image_url: ImageUrl { url: url.clone(), detail: None } }));
-        let messages = vec![Message { role: Role::User, content: Some(Content::Parts(parts)), name: None, tool_calls: None, tool_call_id: None }];
+        let mut parts = vec![ContentPart::Text {
+            text: prompt.to_string(),
+        }];
+        parts.extend(images.iter().map(|url| ContentPart::ImageUrl {
+            image_url: ImageUrl {
+                url: url.clone(),
+                detail: None,
+            },
+        }));
+        let messages = vec![Message {
+            role: Role::User,
+            content: Some(Content::Parts(parts)),
+            name: None,
+            tool_calls: None,
+            tool_call_id: None,
+        }];
         self.validate_messages(&messages)?;
         Ok(messages)
     }
@@ -164,11 +220,21 @@ pub fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for c in bytes.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if c.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if c.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if c.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if c.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -179,7 +245,13 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc4648() {
-        for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64(i.as_bytes()), o);
         }
     }
@@ -187,6 +259,10 @@ mod tests {
     #[test]
     fn sniffs_images() {
         assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert!(image_data_url(b"hello").unwrap_err().hint.unwrap().contains("PNG"));
+        assert!(image_data_url(b"hello")
+            .unwrap_err()
+            .hint
+            .unwrap()
+            .contains("PNG"));
     }
 }

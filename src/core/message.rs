@@ -70,13 +70,25 @@ pub struct Message {
 
 impl Message {
     pub fn user(text: impl Into<String>) -> Self {
-        Message { role: Role::User, content: Some(Content::Text(text.into())), name: None, tool_calls: None, tool_call_id: None }
+        Message {
+            role: Role::User,
+            content: Some(Content::Text(text.into())),
+            name: None,
+            tool_calls: None,
+            tool_call_id: None,
+        }
     }
     pub fn system(text: impl Into<String>) -> Self {
-        Message { role: Role::System, ..Message::user(text) }
+        Message {
+            role: Role::System,
+            ..Message::user(text)
+        }
     }
     pub fn assistant(text: impl Into<String>) -> Self {
-        Message { role: Role::Assistant, ..Message::user(text) }
+        Message {
+            role: Role::Assistant,
+            ..Message::user(text)
+        }
     }
 
     /// The text parts of the content, concatenated (images and audio are not text).
@@ -118,11 +130,17 @@ fn type_name(v: &Value) -> &'static str {
 /// message index), and the typed parse afterwards cannot fail on anything we checked.
 pub fn parse_messages(json: &str) -> Result<Vec<Message>> {
     let value: Value = serde_json::from_str(json).map_err(|e| {
-        LlmError::invalid_input(format!("messages are not valid JSON: {e}"), "Pass an array of { role, content } objects.")
+        LlmError::invalid_input(
+            format!("messages are not valid JSON: {e}"),
+            "Pass an array of { role, content } objects.",
+        )
     })?;
     validate_messages_value(&value)?;
     serde_json::from_value(value).map_err(|e| {
-        LlmError::invalid_input(format!("messages: {e}"), "Each message is { role, content } in the OpenAI chat format.")
+        LlmError::invalid_input(
+            format!("messages: {e}"),
+            "Each message is { role, content } in the OpenAI chat format.",
+        )
     })
 }
 
@@ -141,51 +159,120 @@ pub fn validate_messages_value(value: &Value) -> Result<()> {
     }
     for (i, m) in list.iter().enumerate() {
         let obj = m.as_object().ok_or_else(|| {
-            LlmError::invalid_input(format!("messages[{i}] must be an object, got {}", type_name(m)), "Each message is { role, content }.")
+            LlmError::invalid_input(
+                format!("messages[{i}] must be an object, got {}", type_name(m)),
+                "Each message is { role, content }.",
+            )
         })?;
         let role = match obj.get("role") {
             Some(Value::String(r)) => r.as_str(),
-            Some(other) => return Err(bad(i, "role", format!("must be a string, got {}", type_name(other)), "Use one of the chat roles.")),
-            None => return Err(bad(i, "role", "is missing", &format!("Set role to {ROLES}."))),
+            Some(other) => {
+                return Err(bad(
+                    i,
+                    "role",
+                    format!("must be a string, got {}", type_name(other)),
+                    "Use one of the chat roles.",
+                ))
+            }
+            None => {
+                return Err(bad(
+                    i,
+                    "role",
+                    "is missing",
+                    &format!("Set role to {ROLES}."),
+                ))
+            }
         };
         if !matches!(role, "system" | "developer" | "user" | "assistant" | "tool") {
-            return Err(bad(i, "role", format!("\"{role}\" is not a chat role"), &format!("Use {ROLES}.")));
+            return Err(bad(
+                i,
+                "role",
+                format!("\"{role}\" is not a chat role"),
+                &format!("Use {ROLES}."),
+            ));
         }
-        let has_tool_calls = matches!(obj.get("tool_calls"), Some(Value::Array(a)) if !a.is_empty());
+        let has_tool_calls =
+            matches!(obj.get("tool_calls"), Some(Value::Array(a)) if !a.is_empty());
         match obj.get("content") {
             Some(Value::String(_)) => {}
             Some(Value::Null) | None if role == "assistant" && has_tool_calls => {}
             Some(Value::Null) | None => {
-                return Err(bad(i, "content", "is missing or null", "Only an assistant message with tool_calls may omit content."))
+                return Err(bad(
+                    i,
+                    "content",
+                    "is missing or null",
+                    "Only an assistant message with tool_calls may omit content.",
+                ))
             }
             Some(Value::Array(parts)) => {
                 if parts.is_empty() {
-                    return Err(bad(i, "content", "is an empty array", "Give at least one content part, or a string."));
+                    return Err(bad(
+                        i,
+                        "content",
+                        "is an empty array",
+                        "Give at least one content part, or a string.",
+                    ));
                 }
                 for (j, p) in parts.iter().enumerate() {
                     validate_part(i, j, p, role)?;
                 }
             }
             Some(other) => {
-                return Err(bad(i, "content", format!("must be a string or an array of parts, got {}", type_name(other)), "Use a string, or parts like { type: \"text\", text }."))
+                return Err(bad(
+                    i,
+                    "content",
+                    format!(
+                        "must be a string or an array of parts, got {}",
+                        type_name(other)
+                    ),
+                    "Use a string, or parts like { type: \"text\", text }.",
+                ))
             }
         }
         if let Some(v) = obj.get("name") {
             if !v.is_string() {
-                return Err(bad(i, "name", format!("must be a string, got {}", type_name(v)), "Omit name or give a string."));
+                return Err(bad(
+                    i,
+                    "name",
+                    format!("must be a string, got {}", type_name(v)),
+                    "Omit name or give a string.",
+                ));
             }
         }
-        if role == "tool" && !matches!(obj.get("tool_call_id"), Some(Value::String(s)) if !s.is_empty()) {
-            return Err(bad(i, "tool_call_id", "is missing on a tool message", "A tool message answers a tool call: set tool_call_id to the call's id."));
+        if role == "tool"
+            && !matches!(obj.get("tool_call_id"), Some(Value::String(s)) if !s.is_empty())
+        {
+            return Err(bad(
+                i,
+                "tool_call_id",
+                "is missing on a tool message",
+                "A tool message answers a tool call: set tool_call_id to the call's id.",
+            ));
         }
         if let Some(calls) = obj.get("tool_calls") {
-            let calls = calls.as_array().ok_or_else(|| bad(i, "tool_calls", "must be an array", "Use [{ id, type: \"function\", function: { name, arguments } }]."))?;
+            let calls = calls.as_array().ok_or_else(|| {
+                bad(
+                    i,
+                    "tool_calls",
+                    "must be an array",
+                    "Use [{ id, type: \"function\", function: { name, arguments } }].",
+                )
+            })?;
             for (j, c) in calls.iter().enumerate() {
                 let ok = c.get("id").map_or(false, Value::is_string)
-                    && c.get("function").and_then(|f| f.get("name")).map_or(false, Value::is_string)
-                    && c.get("function").and_then(|f| f.get("arguments")).map_or(false, Value::is_string);
+                    && c.get("function")
+                        .and_then(|f| f.get("name"))
+                        .map_or(false, Value::is_string)
+                    && c.get("function")
+                        .and_then(|f| f.get("arguments"))
+                        .map_or(false, Value::is_string);
                 if !ok {
-                    return Err(bad(i, &format!("tool_calls[{j}]"), "needs id, function.name and function.arguments (a JSON string)", "Copy tool calls back exactly as the model returned them."));
+                    return Err(bad(
+                        i,
+                        &format!("tool_calls[{j}]"),
+                        "needs id, function.name and function.arguments (a JSON string)",
+                        "Copy tool calls back exactly as the model returned them.",
+                    ));
                 }
             }
         }
@@ -199,40 +286,92 @@ fn validate_part(i: usize, j: usize, p: &Value, role: &str) -> Result<()> {
     match kind {
         "text" => {
             if !p.get("text").map_or(false, Value::is_string) {
-                return Err(bad(i, &format!("{field}.text"), "must be a string", "A text part is { type: \"text\", text: \"...\" }."));
+                return Err(bad(
+                    i,
+                    &format!("{field}.text"),
+                    "must be a string",
+                    "A text part is { type: \"text\", text: \"...\" }.",
+                ));
             }
         }
         "image_url" => {
             if role != "user" {
-                return Err(bad(i, &field, format!("an image part in a {role} message"), "Images go in user messages."));
+                return Err(bad(
+                    i,
+                    &field,
+                    format!("an image part in a {role} message"),
+                    "Images go in user messages.",
+                ));
             }
-            let url = p.get("image_url").and_then(|u| u.get("url")).and_then(Value::as_str).unwrap_or("");
-            if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("data:image/")) {
-                return Err(bad(i, &format!("{field}.image_url.url"), "must be an http(s) URL or a data:image/... URL", "Use getAnswerWithVision to send bytes or Blobs; it encodes them for you."));
+            let url = p
+                .get("image_url")
+                .and_then(|u| u.get("url"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if !(url.starts_with("https://")
+                || url.starts_with("http://")
+                || url.starts_with("data:image/"))
+            {
+                return Err(bad(
+                    i,
+                    &format!("{field}.image_url.url"),
+                    "must be an http(s) URL or a data:image/... URL",
+                    "Use getAnswerWithVision to send bytes or Blobs; it encodes them for you.",
+                ));
             }
             if let Some(d) = p.get("image_url").and_then(|u| u.get("detail")) {
                 if !matches!(d.as_str(), Some("auto" | "low" | "high")) {
-                    return Err(bad(i, &format!("{field}.image_url.detail"), "must be \"auto\", \"low\" or \"high\"", "Omit detail to let the service choose."));
+                    return Err(bad(
+                        i,
+                        &format!("{field}.image_url.detail"),
+                        "must be \"auto\", \"low\" or \"high\"",
+                        "Omit detail to let the service choose.",
+                    ));
                 }
             }
         }
         "input_audio" => {
             let a = p.get("input_audio");
-            let ok = a.and_then(|a| a.get("data")).map_or(false, Value::is_string)
-                && matches!(a.and_then(|a| a.get("format")).and_then(Value::as_str), Some("wav" | "mp3"));
+            let ok = a
+                .and_then(|a| a.get("data"))
+                .map_or(false, Value::is_string)
+                && matches!(
+                    a.and_then(|a| a.get("format")).and_then(Value::as_str),
+                    Some("wav" | "mp3")
+                );
             if !ok {
-                return Err(bad(i, &field, "input_audio needs base64 data and format \"wav\" or \"mp3\"", "An audio part is { type: \"input_audio\", input_audio: { data, format } }."));
+                return Err(bad(
+                    i,
+                    &field,
+                    "input_audio needs base64 data and format \"wav\" or \"mp3\"",
+                    "An audio part is { type: \"input_audio\", input_audio: { data, format } }.",
+                ));
             }
         }
-        "" => return Err(bad(i, &format!("{field}.type"), "is missing", "Use \"text\", \"image_url\" or \"input_audio\".")),
-        other => return Err(bad(i, &format!("{field}.type"), format!("\"{other}\" is not a content part type"), "Use \"text\", \"image_url\" or \"input_audio\".")),
+        "" => {
+            return Err(bad(
+                i,
+                &format!("{field}.type"),
+                "is missing",
+                "Use \"text\", \"image_url\" or \"input_audio\".",
+            ))
+        }
+        other => {
+            return Err(bad(
+                i,
+                &format!("{field}.type"),
+                format!("\"{other}\" is not a content part type"),
+                "Use \"text\", \"image_url\" or \"input_audio\".",
+            ))
+        }
     }
     Ok(())
 }
 
 /// Validates already-typed messages (the Rust API), with the same rules as the JSON path.
 pub fn validate_messages(messages: &[Message]) -> Result<()> {
-    let value = serde_json::to_value(messages).map_err(|e| LlmError::invalid_input(format!("messages: {e}"), "Check the messages."))?;
+    let value = serde_json::to_value(messages)
+        .map_err(|e| LlmError::invalid_input(format!("messages: {e}"), "Check the messages."))?;
     validate_messages_value(&value)
 }
 
@@ -258,10 +397,21 @@ mod tests {
 
     #[test]
     fn names_the_first_bad_message_and_field() {
-        assert_eq!(code_msg(r#"[{"role":"user","content":"a"},{"role":"bot","content":"b"}]"#), "messages[1].role: \"bot\" is not a chat role");
-        assert_eq!(code_msg(r#"[{"role":"user"}]"#), "messages[0].content: is missing or null");
-        assert!(code_msg(r#"[{"role":"user","content":[{"type":"image_url","image_url":{"url":"ftp://x"}}]}]"#).starts_with("messages[0].content[0].image_url.url"));
-        assert!(code_msg(r#"[{"role":"tool","content":"x"}]"#).starts_with("messages[0].tool_call_id"));
+        assert_eq!(
+            code_msg(r#"[{"role":"user","content":"a"},{"role":"bot","content":"b"}]"#),
+            "messages[1].role: \"bot\" is not a chat role"
+        );
+        assert_eq!(
+            code_msg(r#"[{"role":"user"}]"#),
+            "messages[0].content: is missing or null"
+        );
+        assert!(code_msg(
+            r#"[{"role":"user","content":[{"type":"image_url","image_url":{"url":"ftp://x"}}]}]"#
+        )
+        .starts_with("messages[0].content[0].image_url.url"));
+        assert!(
+            code_msg(r#"[{"role":"tool","content":"x"}]"#).starts_with("messages[0].tool_call_id")
+        );
         assert_eq!(code_msg("[]"), "messages is empty");
         assert!(code_msg(r#"{"role":"user"}"#).starts_with("messages must be an array"));
     }

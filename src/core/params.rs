@@ -44,12 +44,25 @@ impl GenerationParams {
         if json.trim().is_empty() || json.trim() == "null" {
             return Ok(Self::default());
         }
-        let mut value: Value = serde_json::from_str(json)
-            .map_err(|e| LlmError::invalid_input(format!("params are not valid JSON: {e}"), "Pass an object like { maxTokens: 200 }."))?;
+        let mut value: Value = serde_json::from_str(json).map_err(|e| {
+            LlmError::invalid_input(
+                format!("params are not valid JSON: {e}"),
+                "Pass an object like { maxTokens: 200 }.",
+            )
+        })?;
         if let Value::Object(map) = &mut value {
             map.retain(|_, v| !v.is_null());
             // Catch the wire names people paste from Azure docs, with a pointer to ours.
-            for (wire, ours) in [("max_tokens", "maxTokens"), ("max_completion_tokens", "maxTokens"), ("top_p", "topP"), ("response_format", "responseFormat"), ("tool_choice", "toolChoice"), ("reasoning_effort", "reasoningEffort"), ("presence_penalty", "presencePenalty"), ("frequency_penalty", "frequencyPenalty")] {
+            for (wire, ours) in [
+                ("max_tokens", "maxTokens"),
+                ("max_completion_tokens", "maxTokens"),
+                ("top_p", "topP"),
+                ("response_format", "responseFormat"),
+                ("tool_choice", "toolChoice"),
+                ("reasoning_effort", "reasoningEffort"),
+                ("presence_penalty", "presencePenalty"),
+                ("frequency_penalty", "frequencyPenalty"),
+            ] {
                 if map.contains_key(wire) {
                     return Err(LlmError::invalid_input(
                         format!("params.{wire} is a wire name"),
@@ -58,10 +71,16 @@ impl GenerationParams {
                 }
             }
         } else {
-            return Err(LlmError::invalid_input("params must be an object", "Pass an object like { maxTokens: 200 }."));
+            return Err(LlmError::invalid_input(
+                "params must be an object",
+                "Pass an object like { maxTokens: 200 }.",
+            ));
         }
         let params: GenerationParams = serde_json::from_value(value).map_err(|e| {
-            LlmError::invalid_input(format!("params: {e}"), format!("Known params: {KNOWN}. Raw wire fields go in params.extra."))
+            LlmError::invalid_input(
+                format!("params: {e}"),
+                format!("Known params: {KNOWN}. Raw wire fields go in params.extra."),
+            )
         })?;
         params.validate()?;
         Ok(params)
@@ -70,9 +89,10 @@ impl GenerationParams {
     pub fn validate(&self) -> Result<()> {
         fn range(name: &str, v: Option<f64>, lo: f64, hi: f64) -> Result<()> {
             match v {
-                Some(x) if !(lo..=hi).contains(&x) || x.is_nan() => {
-                    Err(LlmError::invalid_input(format!("params.{name} is {x}, outside {lo}..{hi}"), format!("Give {name} a value between {lo} and {hi}.")))
-                }
+                Some(x) if !(lo..=hi).contains(&x) || x.is_nan() => Err(LlmError::invalid_input(
+                    format!("params.{name} is {x}, outside {lo}..{hi}"),
+                    format!("Give {name} a value between {lo} and {hi}."),
+                )),
                 _ => Ok(()),
             }
         }
@@ -81,7 +101,10 @@ impl GenerationParams {
         range("presencePenalty", self.presence_penalty, -2.0, 2.0)?;
         range("frequencyPenalty", self.frequency_penalty, -2.0, 2.0)?;
         if self.max_tokens == Some(0) {
-            return Err(LlmError::invalid_input("params.maxTokens is 0", "Give maxTokens a positive number, or leave it out."));
+            return Err(LlmError::invalid_input(
+                "params.maxTokens is 0",
+                "Give maxTokens a positive number, or leave it out.",
+            ));
         }
         if let Some(stop) = &self.stop {
             let ok = match stop {
@@ -90,25 +113,42 @@ impl GenerationParams {
                 _ => false,
             };
             if !ok {
-                return Err(LlmError::invalid_input("params.stop must be a string or up to 4 strings", "Azure accepts at most 4 stop sequences."));
+                return Err(LlmError::invalid_input(
+                    "params.stop must be a string or up to 4 strings",
+                    "Azure accepts at most 4 stop sequences.",
+                ));
             }
         }
         if let Some(e) = &self.reasoning_effort {
             if !matches!(e.as_str(), "minimal" | "low" | "medium" | "high") {
-                return Err(LlmError::invalid_input(format!("params.reasoningEffort \"{e}\" is not a level"), "Use \"minimal\", \"low\", \"medium\" or \"high\"."));
+                return Err(LlmError::invalid_input(
+                    format!("params.reasoningEffort \"{e}\" is not a level"),
+                    "Use \"minimal\", \"low\", \"medium\" or \"high\".",
+                ));
             }
         }
         if let Some(tools) = &self.tools {
             let ok = tools.as_array().map_or(false, |a| {
-                a.iter().all(|t| t.get("type").and_then(Value::as_str) == Some("function") && t.get("function").and_then(|f| f.get("name")).map_or(false, Value::is_string))
+                a.iter().all(|t| {
+                    t.get("type").and_then(Value::as_str) == Some("function")
+                        && t.get("function")
+                            .and_then(|f| f.get("name"))
+                            .map_or(false, Value::is_string)
+                })
             });
             if !ok {
-                return Err(LlmError::invalid_input("params.tools must be [{ type: \"function\", function: { name, ... } }]", "Each tool needs type \"function\" and a function name."));
+                return Err(LlmError::invalid_input(
+                    "params.tools must be [{ type: \"function\", function: { name, ... } }]",
+                    "Each tool needs type \"function\" and a function name.",
+                ));
             }
         }
         if let Some(tc) = &self.tool_choice {
             let ok = matches!(tc.as_str(), Some("auto" | "none" | "required"))
-                || tc.get("function").and_then(|f| f.get("name")).map_or(false, Value::is_string);
+                || tc
+                    .get("function")
+                    .and_then(|f| f.get("name"))
+                    .map_or(false, Value::is_string);
             if !ok {
                 return Err(LlmError::invalid_input("params.toolChoice is not a valid choice", "Use \"auto\", \"none\", \"required\" or { type: \"function\", function: { name } }."));
             }
@@ -155,8 +195,15 @@ mod tests {
 
     #[test]
     fn merge_keeps_defaults_where_unset() {
-        let d = GenerationParams { max_tokens: Some(100), temperature: Some(0.5), ..Default::default() };
-        let o = GenerationParams { temperature: Some(0.9), ..Default::default() };
+        let d = GenerationParams {
+            max_tokens: Some(100),
+            temperature: Some(0.5),
+            ..Default::default()
+        };
+        let o = GenerationParams {
+            temperature: Some(0.9),
+            ..Default::default()
+        };
         let m = d.merge(&o);
         assert_eq!(m.max_tokens, Some(100));
         assert_eq!(m.temperature, Some(0.9));
@@ -171,6 +218,9 @@ mod tests {
         assert!(e.hint.unwrap().contains("maxTokens"));
         let e = GenerationParams::from_json(r#"{"maxTokenz":3}"#).unwrap_err();
         assert!(e.message.contains("maxTokenz"));
-        assert!(GenerationParams::from_json(r#"{"maxTokens":null}"#).unwrap().max_tokens.is_none());
+        assert!(GenerationParams::from_json(r#"{"maxTokens":null}"#)
+            .unwrap()
+            .max_tokens
+            .is_none());
     }
 }

@@ -117,7 +117,11 @@ pub struct ChunkBatch {
 impl ChunkBatch {
     pub fn push(&mut self, delta: &str, mut mark: ChunkMark) {
         self.text.push_str(delta);
-        self.utf16_len += if delta.is_ascii() { delta.len() as u32 } else { delta.encode_utf16().count() as u32 };
+        self.utf16_len += if delta.is_ascii() {
+            delta.len() as u32
+        } else {
+            delta.encode_utf16().count() as u32
+        };
         mark.end = self.utf16_len;
         self.marks.push(mark);
     }
@@ -136,7 +140,12 @@ impl ChunkBatch {
                 let end = m.end as usize;
                 let delta = String::from_utf16_lossy(&units[start..end]);
                 start = end;
-                StreamChunk { delta, tool_call_deltas: m.tool_call_deltas.clone(), finish_reason: m.finish_reason, usage: m.usage }
+                StreamChunk {
+                    delta,
+                    tool_call_deltas: m.tool_call_deltas.clone(),
+                    finish_reason: m.finish_reason,
+                    usage: m.usage,
+                }
             })
             .collect()
     }

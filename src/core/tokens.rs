@@ -51,13 +51,17 @@ pub fn estimate_tokens(messages: &[Message]) -> u64 {
                             }
                         }
                         // ~10 tokens per second of audio; base64 of 16 kHz mono wav is ~43 KB/s.
-                        ContentPart::InputAudio { input_audio } => (input_audio.data.len() as u64 / 4300).max(1),
+                        ContentPart::InputAudio { input_audio } => {
+                            (input_audio.data.len() as u64 / 4300).max(1)
+                        }
                     };
                 }
             }
         }
         for call in m.tool_calls.iter().flatten() {
-            total += estimate_text_tokens(&call.function.name) + estimate_text_tokens(&call.function.arguments) + 3;
+            total += estimate_text_tokens(&call.function.name)
+                + estimate_text_tokens(&call.function.arguments)
+                + 3;
         }
     }
     total
@@ -65,14 +69,24 @@ pub fn estimate_tokens(messages: &[Message]) -> u64 {
 
 /// Refuses, before sending, a prompt that cannot fit the context window with room for the
 /// answer, or an answer budget above the model's output limit.
-pub fn validate_token_limits(meta: &ModelMetadata, messages: &[Message], max_tokens: Option<u64>) -> Result<()> {
+pub fn validate_token_limits(
+    meta: &ModelMetadata,
+    messages: &[Message],
+    max_tokens: Option<u64>,
+) -> Result<()> {
     if let Some(max) = max_tokens {
         if max > meta.max_output_tokens {
             return Err(LlmError::new(
                 super::error::ErrorCode::TokenLimitExceeded,
-                format!("maxTokens {max} is above {}'s output limit of {}", meta.model_name, meta.max_output_tokens),
+                format!(
+                    "maxTokens {max} is above {}'s output limit of {}",
+                    meta.model_name, meta.max_output_tokens
+                ),
             )
-            .with_hint(format!("Lower maxTokens to at most {}.", meta.max_output_tokens)));
+            .with_hint(format!(
+                "Lower maxTokens to at most {}.",
+                meta.max_output_tokens
+            )));
         }
     }
     let prompt = estimate_tokens(messages);

@@ -116,7 +116,11 @@ impl Pool {
             Some(_) => Standing::Probe,
             None => Standing::Closed,
         };
-        let mut out: Vec<usize> = base.iter().copied().filter(|&i| standing(&h[i]) == Standing::Closed).collect();
+        let mut out: Vec<usize> = base
+            .iter()
+            .copied()
+            .filter(|&i| standing(&h[i]) == Standing::Closed)
+            .collect();
         if let Some(&p) = base.iter().find(|&&i| standing(&h[i]) == Standing::Probe) {
             h[p].probing = true;
             out.push(p);
@@ -166,7 +170,10 @@ impl Pool {
     }
 
     pub fn is_open(&self, i: usize, now: f64) -> bool {
-        self.lock().get(i).and_then(|x| x.open_until).map_or(false, |t| now < t)
+        self.lock()
+            .get(i)
+            .and_then(|x| x.open_until)
+            .map_or(false, |t| now < t)
     }
 }
 
@@ -176,14 +183,22 @@ mod tests {
 
     #[test]
     fn breaker_opens_then_half_opens_one_probe() {
-        let p = Policy { breaker_failures: 2, breaker_cooldown_ms: 100.0, ..Policy::default() };
+        let p = Policy {
+            breaker_failures: 2,
+            breaker_cooldown_ms: 100.0,
+            ..Policy::default()
+        };
         let pool = Pool::new(vec![1.0, 1.0], 7);
         assert_eq!(pool.order(&p, 0.0), vec![0, 1]);
         pool.failure(0, &p, 0.0);
         assert_eq!(pool.order(&p, 1.0), vec![0, 1]);
         pool.failure(0, &p, 1.0);
         assert_eq!(pool.order(&p, 2.0), vec![1], "open: skipped");
-        assert_eq!(pool.order(&p, 200.0), vec![1, 0], "half-open: probed after the healthy one");
+        assert_eq!(
+            pool.order(&p, 200.0),
+            vec![1, 0],
+            "half-open: probed after the healthy one"
+        );
         assert_eq!(pool.order(&p, 201.0), vec![1], "one probe at a time");
         pool.success(0, 5.0);
         assert_eq!(pool.order(&p, 202.0), vec![0, 1]);
@@ -191,7 +206,10 @@ mod tests {
 
     #[test]
     fn strategies() {
-        let mut p = Policy { strategy: Strategy::RoundRobin, ..Policy::default() };
+        let mut p = Policy {
+            strategy: Strategy::RoundRobin,
+            ..Policy::default()
+        };
         let pool = Pool::new(vec![1.0, 1.0, 1.0], 7);
         let firsts: Vec<usize> = (0..3).map(|_| pool.order(&p, 0.0)[0]).collect();
         assert_eq!(firsts, vec![0, 1, 2]);

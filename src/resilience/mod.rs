@@ -25,7 +25,14 @@ pub struct FailoverRun {
 
 impl FailoverRun {
     pub fn new(order: Vec<usize>, retries: u32) -> Self {
-        FailoverRun { order, pos: 0, tries_left: retries + 1, retries, attempts: Vec::new(), last_error: None }
+        FailoverRun {
+            order,
+            pos: 0,
+            tries_left: retries + 1,
+            retries,
+            attempts: Vec::new(),
+            last_error: None,
+        }
     }
 
     /// The endpoint for the next attempt, and whether it is a retry on the same endpoint.
@@ -64,16 +71,34 @@ impl FailoverRun {
     /// The error the caller sees once the run stops: the last endpoint's own error when only
     /// one endpoint was involved, otherwise "all_endpoints_failed" naming each.
     pub fn into_error(self) -> LlmError {
-        let endpoints: std::collections::BTreeSet<&str> = self.attempts.iter().map(|a| a.endpoint.as_str()).collect();
-        let last = self.last_error.unwrap_or_else(|| LlmError::new(ErrorCode::AllEndpointsFailed, "no endpoint could be tried"));
+        let endpoints: std::collections::BTreeSet<&str> =
+            self.attempts.iter().map(|a| a.endpoint.as_str()).collect();
+        let last = self.last_error.unwrap_or_else(|| {
+            LlmError::new(ErrorCode::AllEndpointsFailed, "no endpoint could be tried")
+        });
         let mut e = if endpoints.len() > 1 && last.code.is_failover() {
             let summary: Vec<String> = self
                 .attempts
                 .iter()
-                .map(|a| format!("{} → {}", a.endpoint, a.status.map(|s| s.to_string()).or(a.error_code.map(|c| c.as_str().to_string())).unwrap_or_default()))
+                .map(|a| {
+                    format!(
+                        "{} → {}",
+                        a.endpoint,
+                        a.status
+                            .map(|s| s.to_string())
+                            .or(a.error_code.map(|c| c.as_str().to_string()))
+                            .unwrap_or_default()
+                    )
+                })
                 .collect();
-            let mut e = LlmError::new(ErrorCode::AllEndpointsFailed, format!("every endpoint failed: {}", summary.join("; ")))
-                .with_hint("Each endpoint's failure is in `attempts`; the last error was: ".to_string() + &last.message);
+            let mut e = LlmError::new(
+                ErrorCode::AllEndpointsFailed,
+                format!("every endpoint failed: {}", summary.join("; ")),
+            )
+            .with_hint(
+                "Each endpoint's failure is in `attempts`; the last error was: ".to_string()
+                    + &last.message,
+            );
             e.status = last.status;
             e.retry_after_ms = last.retry_after_ms;
             e

@@ -30,7 +30,10 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -45,7 +48,11 @@ pub trait BodyReader: MaybeSend {
 
 pub trait Transport: MaybeSend + MaybeSync {
     /// Sends a request; cancelling `cancel` aborts it, in flight or while the body downloads.
-    fn send(&self, req: HttpRequest, cancel: CancelToken) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
+    fn send(
+        &self,
+        req: HttpRequest,
+        cancel: CancelToken,
+    ) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
 }
 
 /// Time, for deadlines and latency: `performance.now()` and `setTimeout` on wasm.

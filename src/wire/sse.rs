@@ -166,7 +166,12 @@ mod tests {
             b"data: a\r\rdata: b\rdata: c\r\rdata: [DONE]\n",
             b"\xEF\xBB\xBFdata: a\n\nevent: x\ndata: b\ndata: c\nid: 1\n\ndata: [DONE]\n\n",
         ] {
-            assert_eq!(decode_all(body), want, "{:?}", String::from_utf8_lossy(body));
+            assert_eq!(
+                decode_all(body),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
             for got in split_at_each(body) {
                 assert_eq!(got, want);
             }

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 pub fn azure_dir() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let candidates = [root.join("../shared/azure"), root.join("shared/azure")];
-    candidates.into_iter().find(|p| p.exists()).expect("shared/azure (the recorded Azure wire data) must sit beside the repository")
+    candidates
+        .into_iter()
+        .find(|p| p.exists())
+        .expect("shared/azure (the recorded Azure wire data) must sit beside the repository")
 }
 
 /// Every SSE body in the recordings and fixtures: (name, raw bytes as received).
@@ -15,12 +18,16 @@ pub fn sse_bodies() -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir.join("recordings")).unwrap() {
         let path = entry.unwrap().path();
-        let rec: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let rec: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         for (i, e) in rec["Entries"].as_array().unwrap().iter().enumerate() {
             if let Some(parts) = e["ResponseBody"].as_array() {
                 if parts.iter().all(|p| p.is_string()) && !parts.is_empty() {
                     let body: String = parts.iter().map(|p| p.as_str().unwrap()).collect();
-                    out.push((format!("{}#{i}", path.file_name().unwrap().to_string_lossy()), body.into_bytes()));
+                    out.push((
+                        format!("{}#{i}", path.file_name().unwrap().to_string_lossy()),
+                        body.into_bytes(),
+                    ));
                 }
             }
         }
@@ -28,7 +35,10 @@ pub fn sse_bodies() -> Vec<(String, Vec<u8>)> {
     for entry in std::fs::read_dir(dir.join("fixtures")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().map_or(false, |e| e == "txt") {
-            out.push((path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&path).unwrap()));
+            out.push((
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&path).unwrap(),
+            ));
         }
     }
     out.sort();
@@ -38,10 +48,17 @@ pub fn sse_bodies() -> Vec<(String, Vec<u8>)> {
 /// The events of a body, split by a plain reading of the format (no incremental state):
 /// the reference the incremental decoder must match.
 pub fn reference_events(body: &[u8]) -> Vec<String> {
-    let text = String::from_utf8(body.to_vec()).unwrap().replace("\r\n", "\n").replace('\r', "\n");
+    let text = String::from_utf8(body.to_vec())
+        .unwrap()
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
     let mut out = Vec::new();
     for block in text.split("\n\n") {
-        let data: Vec<&str> = block.lines().filter_map(|l| l.strip_prefix("data:")).map(|d| d.strip_prefix(' ').unwrap_or(d)).collect();
+        let data: Vec<&str> = block
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(|d| d.strip_prefix(' ').unwrap_or(d))
+            .collect();
         if !data.is_empty() {
             out.push(data.join("\n"));
         }

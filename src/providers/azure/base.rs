@@ -33,22 +33,32 @@ pub fn standard_wire_params(p: &GenerationParams) -> Map<String, Value> {
 }
 
 /// `extra` goes in last and as-is: it is the escape hatch past every transform.
-pub fn build_azure_payload(messages: &[Message], mut wire: Map<String, Value>, extra: Option<&Map<String, Value>>, stream: bool) -> Result<String> {
-    let msgs = serde_json::to_value(messages).map_err(|e| LlmError::invalid_input(format!("messages: {e}"), "Check the messages."))?;
+pub fn build_azure_payload(
+    messages: &[Message],
+    mut wire: Map<String, Value>,
+    extra: Option<&Map<String, Value>>,
+    stream: bool,
+) -> Result<String> {
+    let msgs = serde_json::to_value(messages)
+        .map_err(|e| LlmError::invalid_input(format!("messages: {e}"), "Check the messages."))?;
     let mut body = Map::new();
     body.insert("messages".into(), msgs);
     body.append(&mut wire);
     if stream {
         body.insert("stream".into(), Value::Bool(true));
         // Ask for the usage chunk; Azure sends it last, with empty choices.
-        body.insert("stream_options".into(), serde_json::json!({ "include_usage": true }));
+        body.insert(
+            "stream_options".into(),
+            serde_json::json!({ "include_usage": true }),
+        );
     }
     if let Some(extra) = extra {
         for (k, v) in extra {
             body.insert(k.clone(), v.clone());
         }
     }
-    serde_json::to_string(&Value::Object(body)).map_err(|e| LlmError::invalid_input(format!("payload: {e}"), "Check params.extra."))
+    serde_json::to_string(&Value::Object(body))
+        .map_err(|e| LlmError::invalid_input(format!("payload: {e}"), "Check params.extra."))
 }
 
 pub fn map_finish_reason(s: &str) -> FinishReason {
@@ -75,7 +85,11 @@ struct WireUsage {
 
 impl From<WireUsage> for Usage {
     fn from(u: WireUsage) -> Usage {
-        Usage { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens }
+        Usage {
+            prompt_tokens: u.prompt_tokens,
+            completion_tokens: u.completion_tokens,
+            total_tokens: u.total_tokens,
+        }
     }
 }
 
@@ -147,16 +161,32 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
         return Ok(StreamEvent::Done);
     }
     let chunk: WireChunk = serde_json::from_str(data).map_err(|e| {
-        LlmError::parse(format!("a stream event is not a chat completion chunk ({e}): {}", snippet(data)))
+        LlmError::parse(format!(
+            "a stream event is not a chat completion chunk ({e}): {}",
+            snippet(data)
+        ))
     })?;
     if let Some(err) = chunk.error {
         let code = err.code.as_deref().unwrap_or("");
-        let ec = if code == "content_filter" { ErrorCode::ContentFilter } else { ErrorCode::ServiceUnavailable };
-        let mut e = LlmError::new(ec, format!("the stream reported an error: {}", err.message.as_deref().unwrap_or(code)));
+        let ec = if code == "content_filter" {
+            ErrorCode::ContentFilter
+        } else {
+            ErrorCode::ServiceUnavailable
+        };
+        let mut e = LlmError::new(
+            ec,
+            format!(
+                "the stream reported an error: {}",
+                err.message.as_deref().unwrap_or(code)
+            ),
+        );
         e.provider_code = Some(code.to_string()).filter(|c| !c.is_empty());
         return Err(e);
     }
-    let mut mark = ChunkMark { usage: chunk.usage.map(Usage::from), ..Default::default() };
+    let mut mark = ChunkMark {
+        usage: chunk.usage.map(Usage::from),
+        ..Default::default()
+    };
     if let Some(choice) = chunk.choices.into_iter().find(|c| c.index == 0) {
         if let Some(fr) = &choice.finish_reason {
             mark.finish_reason = Some(map_finish_reason(fr));
@@ -167,10 +197,18 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
                     .into_iter()
                     .map(|c| {
                         let (name, arguments) = match c.function {
-                            Some(f) => (f.name.map(Cow::into_owned), f.arguments.map(Cow::into_owned)),
+                            Some(f) => (
+                                f.name.map(Cow::into_owned),
+                                f.arguments.map(Cow::into_owned),
+                            ),
                             None => (None, None),
                         };
-                        ToolCallDelta { index: c.index, id: c.id.map(Cow::into_owned), name, arguments }
+                        ToolCallDelta {
+                            index: c.index,
+                            id: c.id.map(Cow::into_owned),
+                            name,
+                            arguments,
+                        }
                     })
                     .collect();
             }
@@ -248,27 +286,39 @@ pub struct ParsedAnswer {
 }
 
 pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
-    let r: WireResponse = serde_json::from_slice(body)
-        .map_err(|e| LlmError::parse(format!("the answer is not a chat completion ({e}): {}", snippet(&String::from_utf8_lossy(body)))))?;
+    let r: WireResponse = serde_json::from_slice(body).map_err(|e| {
+        LlmError::parse(format!(
+            "the answer is not a chat completion ({e}): {}",
+            snippet(&String::from_utf8_lossy(body))
+        ))
+    })?;
     let choice = r
         .choices
         .into_iter()
         .find(|c| c.index == 0)
         .ok_or_else(|| LlmError::parse("the answer has no choices"))?;
-    let msg = choice.message.ok_or_else(|| LlmError::parse("the answer's choice has no message"))?;
+    let msg = choice
+        .message
+        .ok_or_else(|| LlmError::parse("the answer's choice has no message"))?;
     let tool_calls = msg.tool_calls.filter(|c| !c.is_empty()).map(|calls| {
         calls
             .into_iter()
             .map(|c| ToolCall {
                 id: c.id,
                 kind: c.kind.unwrap_or_else(|| "function".into()),
-                function: FunctionCall { name: c.function.name, arguments: c.function.arguments },
+                function: FunctionCall {
+                    name: c.function.name,
+                    arguments: c.function.arguments,
+                },
             })
             .collect()
     });
     Ok(ParsedAnswer {
         content: msg.content.or(msg.refusal).unwrap_or_default(),
-        finish_reason: choice.finish_reason.as_deref().map_or(FinishReason::Unknown, map_finish_reason),
+        finish_reason: choice
+            .finish_reason
+            .as_deref()
+            .map_or(FinishReason::Unknown, map_finish_reason),
         tool_calls,
         usage: r.usage.map(Usage::from),
         model: r.model,
@@ -290,7 +340,12 @@ pub fn snippet(s: &str) -> String {
 /// Reads Azure's retry hints: retry-after-ms, x-ms-retry-after-ms, then Retry-After in
 /// seconds or as an HTTP date (relative to `now_epoch_ms` when given).
 pub fn retry_after_ms(headers: &[(String, String)], now_epoch_ms: Option<f64>) -> Option<u64> {
-    let get = |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.trim());
+    let get = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.trim())
+    };
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
         if let Some(v) = get(name).and_then(|v| v.parse::<f64>().ok()) {
             if v.is_finite() && v >= 0.0 {
@@ -308,7 +363,12 @@ pub fn retry_after_ms(headers: &[(String, String)], now_epoch_ms: Option<f64>) -
 }
 
 /// Maps an HTTP error answer to the contract's codes, with Azure's own message and a hint.
-pub fn error_from_response(status: u16, headers: &[(String, String)], body: &[u8], now_epoch_ms: Option<f64>) -> LlmError {
+pub fn error_from_response(
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    now_epoch_ms: Option<f64>,
+) -> LlmError {
     #[derive(Deserialize)]
     struct Envelope<'a> {
         #[serde(borrow)]
@@ -323,7 +383,9 @@ pub fn error_from_response(status: u16, headers: &[(String, String)], body: &[u8
         #[serde(default, borrow)]
         param: Option<Cow<'a, str>>,
     }
-    let parsed = serde_json::from_slice::<Envelope>(body).ok().and_then(|e| e.error);
+    let parsed = serde_json::from_slice::<Envelope>(body)
+        .ok()
+        .and_then(|e| e.error);
     let provider_code = parsed.as_ref().and_then(|e| match &e.code {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -333,7 +395,9 @@ pub fn error_from_response(status: u16, headers: &[(String, String)], body: &[u8
         Some(e) => e.message.as_deref().unwrap_or("").to_string(),
         None => snippet(&String::from_utf8_lossy(body)),
     };
-    let param = parsed.as_ref().and_then(|e| e.param.as_deref().map(str::to_string));
+    let param = parsed
+        .as_ref()
+        .and_then(|e| e.param.as_deref().map(str::to_string));
     let is_filter = provider_code.as_deref() == Some("content_filter");
     let (code, hint): (ErrorCode, String) = match status {
         400 if is_filter => (ErrorCode::ContentFilter, "Azure's content filter refused the prompt; rephrase it or review the deployment's content filter policy.".into()),
@@ -351,8 +415,14 @@ pub fn error_from_response(status: u16, headers: &[(String, String)], body: &[u8
         ),
         _ => (ErrorCode::ServiceUnavailable, "The endpoint failed; configure backups to fail over, or retry later.".into()),
     };
-    let message = if provider_msg.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {provider_msg}") };
-    let mut e = LlmError::new(code, message).with_hint(hint).with_status(status);
+    let message = if provider_msg.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status}: {provider_msg}")
+    };
+    let mut e = LlmError::new(code, message)
+        .with_hint(hint)
+        .with_status(status);
     e.provider_code = provider_code;
     if status == 429 || status == 503 {
         e.retry_after_ms = retry_after_ms(headers, now_epoch_ms);
@@ -369,25 +439,55 @@ mod tests {
         let mut b = ChunkBatch::default();
         parse_stream_event(r#"{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[]}"#, &mut b).unwrap();
         parse_stream_event(r#"{"choices":[{"delta":{"content":"","role":"assistant"},"finish_reason":null,"index":0}]}"#, &mut b).unwrap();
-        assert!(b.is_empty(), "filter results and role-only chunks carry nothing");
-        parse_stream_event(r#"{"choices":[{"delta":{"content":"Hé\"llo"},"finish_reason":null,"index":0}]}"#, &mut b).unwrap();
-        parse_stream_event(r#"{"choices":[{"delta":{},"finish_reason":"stop","index":0}]}"#, &mut b).unwrap();
-        parse_stream_event(r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}"#, &mut b).unwrap();
+        assert!(
+            b.is_empty(),
+            "filter results and role-only chunks carry nothing"
+        );
+        parse_stream_event(
+            r#"{"choices":[{"delta":{"content":"Hé\"llo"},"finish_reason":null,"index":0}]}"#,
+            &mut b,
+        )
+        .unwrap();
+        parse_stream_event(
+            r#"{"choices":[{"delta":{},"finish_reason":"stop","index":0}]}"#,
+            &mut b,
+        )
+        .unwrap();
+        parse_stream_event(
+            r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}"#,
+            &mut b,
+        )
+        .unwrap();
         let chunks = b.chunks();
         assert_eq!(chunks.len(), 3);
         assert_eq!(chunks[0].delta, "Hé\"llo");
         assert_eq!(chunks[1].finish_reason, Some(FinishReason::Stop));
         assert_eq!(chunks[2].usage.unwrap().total_tokens, 5);
-        assert!(matches!(parse_stream_event("[DONE]", &mut b), Ok(StreamEvent::Done)));
-        assert_eq!(parse_stream_event("{not json", &mut b).unwrap_err().code, ErrorCode::Parse);
+        assert!(matches!(
+            parse_stream_event("[DONE]", &mut b),
+            Ok(StreamEvent::Done)
+        ));
+        assert_eq!(
+            parse_stream_event("{not json", &mut b).unwrap_err().code,
+            ErrorCode::Parse
+        );
     }
 
     #[test]
     fn retry_after_forms() {
         let h = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
-        assert_eq!(retry_after_ms(&h("retry-after-ms", "1500"), None), Some(1500));
+        assert_eq!(
+            retry_after_ms(&h("retry-after-ms", "1500"), None),
+            Some(1500)
+        );
         assert_eq!(retry_after_ms(&h("Retry-After", "5"), None), Some(5000));
-        assert_eq!(retry_after_ms(&h("retry-after", "Wed, 21 Oct 2015 07:28:10 GMT"), Some(1445412480000.0)), Some(10000));
+        assert_eq!(
+            retry_after_ms(
+                &h("retry-after", "Wed, 21 Oct 2015 07:28:10 GMT"),
+                Some(1445412480000.0)
+            ),
+            Some(10000)
+        );
         assert_eq!(retry_after_ms(&h("retry-after", "soon"), None), None);
     }
 }

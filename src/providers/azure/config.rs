@@ -41,7 +41,12 @@ pub struct EndpointSpec {
 
 impl EndpointSpec {
     pub fn chat_url(&self) -> String {
-        format!("{}/openai/deployments/{}/chat/completions?api-version={}", self.origin, encode_path(&self.deployment), encode_path(&self.api_version))
+        format!(
+            "{}/openai/deployments/{}/chat/completions?api-version={}",
+            self.origin,
+            encode_path(&self.deployment),
+            encode_path(&self.api_version)
+        )
     }
 }
 
@@ -121,17 +126,35 @@ const CONFIG_HINT: &str = "An Azure config is { provider: \"azure\", model, endp
 
 impl AzureConfig {
     /// Parses and checks a config; `default_api_version` is the model's own.
-    pub fn from_json(json: &str, default_api_version: impl Fn(&str) -> Option<&'static str>) -> Result<AzureConfig> {
+    pub fn from_json(
+        json: &str,
+        default_api_version: impl Fn(&str) -> Option<&'static str>,
+    ) -> Result<AzureConfig> {
         let input: ConfigInput = serde_json::from_str(json).map_err(|e| {
             // serde's message names the field; it never contains values of string fields.
             LlmError::invalid_input(format!("config: {e}"), CONFIG_HINT)
         })?;
         match input.provider.as_deref() {
             Some("azure") => {}
-            Some(p) => return Err(LlmError::invalid_input(format!("config.provider \"{p}\" is not supported"), "Only provider: \"azure\" is available in this version.")),
-            None => return Err(LlmError::invalid_input("config.provider is missing", CONFIG_HINT)),
+            Some(p) => {
+                return Err(LlmError::invalid_input(
+                    format!("config.provider \"{p}\" is not supported"),
+                    "Only provider: \"azure\" is available in this version.",
+                ))
+            }
+            None => {
+                return Err(LlmError::invalid_input(
+                    "config.provider is missing",
+                    CONFIG_HINT,
+                ))
+            }
         }
-        let model = input.model.clone().ok_or_else(|| LlmError::invalid_input("config.model is missing", "Set model to an id from listModels(), e.g. \"gpt-4.1-mini\"."))?;
+        let model = input.model.clone().ok_or_else(|| {
+            LlmError::invalid_input(
+                "config.model is missing",
+                "Set model to an id from listModels(), e.g. \"gpt-4.1-mini\".",
+            )
+        })?;
         let version_default = default_api_version(&model).unwrap_or("2024-10-21");
         let primary_input = EndpointInput {
             endpoint: input.endpoint.clone(),
@@ -141,17 +164,35 @@ impl AzureConfig {
             api_version: input.api_version.clone(),
             weight: input.weight,
         };
-        let primary = resolve(&primary_input, None, input.allow_insecure_http, version_default, "config")?;
+        let primary = resolve(
+            &primary_input,
+            None,
+            input.allow_insecure_http,
+            version_default,
+            "config",
+        )?;
         let mut endpoints = vec![primary];
         for (i, b) in input.backups.iter().enumerate() {
-            let spec = resolve(b, Some(&endpoints[0]), input.allow_insecure_http, version_default, &format!("config.backups[{i}]"))?;
+            let spec = resolve(
+                b,
+                Some(&endpoints[0]),
+                input.allow_insecure_http,
+                version_default,
+                &format!("config.backups[{i}]"),
+            )?;
             endpoints.push(spec);
         }
         let mut policy = Policy::default();
-        for (name, v) in [("timeoutMs", input.timeout_ms), ("idleTimeoutMs", input.idle_timeout_ms)] {
+        for (name, v) in [
+            ("timeoutMs", input.timeout_ms),
+            ("idleTimeoutMs", input.idle_timeout_ms),
+        ] {
             if let Some(x) = v {
                 if !(x > 0.0 && x.is_finite()) {
-                    return Err(LlmError::invalid_input(format!("config.{name} must be a positive number of milliseconds"), "Leave it out for the default."));
+                    return Err(LlmError::invalid_input(
+                        format!("config.{name} must be a positive number of milliseconds"),
+                        "Leave it out for the default.",
+                    ));
                 }
             }
         }
@@ -171,35 +212,75 @@ impl AzureConfig {
         }
         if let Some(b) = input.circuit_breaker {
             policy.breaker_failures = b.failures.unwrap_or(policy.breaker_failures).max(1);
-            policy.breaker_cooldown_ms = b.cooldown_ms.unwrap_or(policy.breaker_cooldown_ms).max(0.0);
+            policy.breaker_cooldown_ms =
+                b.cooldown_ms.unwrap_or(policy.breaker_cooldown_ms).max(0.0);
         }
         if let Some(s) = input.stream_failover {
             policy.stream_failover = s;
         }
         let defaults = input.defaults.unwrap_or_default();
         defaults.validate()?;
-        Ok(AzureConfig { model, endpoints, policy, defaults })
+        Ok(AzureConfig {
+            model,
+            endpoints,
+            policy,
+            defaults,
+        })
     }
 }
 
-fn resolve(e: &EndpointInput, primary: Option<&EndpointSpec>, allow_http: bool, version_default: &str, at: &str) -> Result<EndpointSpec> {
-    let raw = e.endpoint.as_deref().ok_or_else(|| LlmError::invalid_input(format!("{at}.endpoint is missing"), "Set endpoint to https://<resource>.openai.azure.com."))?;
+fn resolve(
+    e: &EndpointInput,
+    primary: Option<&EndpointSpec>,
+    allow_http: bool,
+    version_default: &str,
+    at: &str,
+) -> Result<EndpointSpec> {
+    let raw = e.endpoint.as_deref().ok_or_else(|| {
+        LlmError::invalid_input(
+            format!("{at}.endpoint is missing"),
+            "Set endpoint to https://<resource>.openai.azure.com.",
+        )
+    })?;
     let origin = parse_origin(raw, allow_http).map_err(|why| LlmError::invalid_input(format!("{at}.endpoint {why}"), "Use the resource URL, e.g. https://<resource>.openai.azure.com (no path, no credentials)."))?;
     let deployment = match (&e.deployment_name, primary) {
         (Some(d), _) => d.clone(),
         (None, Some(p)) => p.deployment.clone(),
-        (None, None) => return Err(LlmError::invalid_input(format!("{at}.deploymentName is missing"), "Set deploymentName to the name of the deployment in Azure AI Foundry.")),
+        (None, None) => {
+            return Err(LlmError::invalid_input(
+                format!("{at}.deploymentName is missing"),
+                "Set deploymentName to the name of the deployment in Azure AI Foundry.",
+            ))
+        }
     };
     if deployment.trim().is_empty() {
-        return Err(LlmError::invalid_input(format!("{at}.deploymentName is empty"), "Set deploymentName to the deployment's name."));
+        return Err(LlmError::invalid_input(
+            format!("{at}.deploymentName is empty"),
+            "Set deploymentName to the deployment's name.",
+        ));
     }
     let auth = match (&e.api_key, e.get_token, primary) {
-        (Some(_), Some(_), _) => return Err(LlmError::invalid_input(format!("{at} has both apiKey and getToken"), "Give one: apiKey for key auth, getToken for Entra ID.")),
-        (Some(k), None, _) if k.trim().is_empty() => return Err(LlmError::invalid_input(format!("{at}.apiKey is empty"), "Set apiKey to the resource's key, or use getToken.")),
+        (Some(_), Some(_), _) => {
+            return Err(LlmError::invalid_input(
+                format!("{at} has both apiKey and getToken"),
+                "Give one: apiKey for key auth, getToken for Entra ID.",
+            ))
+        }
+        (Some(k), None, _) if k.trim().is_empty() => {
+            return Err(LlmError::invalid_input(
+                format!("{at}.apiKey is empty"),
+                "Set apiKey to the resource's key, or use getToken.",
+            ))
+        }
         (Some(k), None, _) => Auth::ApiKey(Secret(k.clone())),
         (None, Some(i), _) => Auth::Token(i),
         (None, None, Some(p)) => p.auth.clone(),
-        (None, None, None) => return Err(LlmError::invalid_input(format!("{at} has no credentials"), "Set apiKey, or getToken returning an Entra ID bearer token.")),
+        (None, None, None) => {
+            return Err(LlmError::invalid_input(
+                format!("{at} has no credentials"),
+                "Set apiKey, or getToken returning an Entra ID bearer token.",
+            ))
+        }
     };
     let api_version = match (&e.api_version, primary) {
         (Some(v), _) => v.clone(),
@@ -208,16 +289,27 @@ fn resolve(e: &EndpointInput, primary: Option<&EndpointSpec>, allow_http: bool, 
     };
     let weight = e.weight.unwrap_or(1.0);
     if !(weight >= 0.0 && weight.is_finite()) {
-        return Err(LlmError::invalid_input(format!("{at}.weight must be a non-negative number"), "Weights are relative; 1 is the default."));
+        return Err(LlmError::invalid_input(
+            format!("{at}.weight must be a non-negative number"),
+            "Weights are relative; 1 is the default.",
+        ));
     }
-    Ok(EndpointSpec { origin, deployment, api_version, auth, weight })
+    Ok(EndpointSpec {
+        origin,
+        deployment,
+        api_version,
+        auth,
+        weight,
+    })
 }
 
 /// The origin of an endpoint URL; refuses plain http except to loopback (or when allowed),
 /// credentials in the URL, and paths (the connector builds Azure's path itself).
 pub fn parse_origin(raw: &str, allow_http: bool) -> std::result::Result<String, String> {
     let raw = raw.trim();
-    let (scheme, rest) = raw.split_once("://").ok_or_else(|| "is not an absolute URL".to_string())?;
+    let (scheme, rest) = raw
+        .split_once("://")
+        .ok_or_else(|| "is not an absolute URL".to_string())?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return Err(format!("uses {scheme}://, not https://"));
@@ -234,7 +326,15 @@ pub fn parse_origin(raw: &str, allow_http: bool) -> std::result::Result<String, 
         return Err(format!("has a path ({path})"));
     }
     let host = authority.to_ascii_lowercase();
-    let hostname = if host.starts_with('[') { host.split(']').next().unwrap_or("").trim_start_matches('[').to_string() } else { host.split(':').next().unwrap_or("").to_string() };
+    let hostname = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches('[')
+            .to_string()
+    } else {
+        host.split(':').next().unwrap_or("").to_string()
+    };
     let loopback = hostname == "localhost" || hostname.starts_with("127.") || hostname == "::1";
     if scheme == "http" && !loopback && !allow_http {
         return Err("uses plain http:// to a non-loopback host (keys would travel in clear text); set allowInsecureHttp: true to allow it".into());
@@ -268,7 +368,11 @@ mod tests {
         assert!(!format!("{e:?}").contains("sekrit"));
         assert!(cfg(r#"{"provider":"azure","model":"m","endpoint":"http://127.0.0.1:8080","deploymentName":"d","apiKey":"k"}"#).is_ok());
         let e = cfg(r#"{"provider":"azure","model":"m","endpoint":"https://x","deploymentname":"d","apiKey":"sekrit"}"#).unwrap_err();
-        assert!(e.message.contains("deploymentname") && !e.message.contains("sekrit"), "{}", e.message);
+        assert!(
+            e.message.contains("deploymentname") && !e.message.contains("sekrit"),
+            "{}",
+            e.message
+        );
         let e = cfg(r#"{"provider":"azure","model":"m","endpoint":"https://u:p@x","deploymentName":"d","apiKey":"k"}"#).unwrap_err();
         assert!(e.message.contains("credentials") && !e.message.contains("u:p"));
     }

@@ -41,18 +41,33 @@ pub struct Opened {
 }
 
 impl AzureConnector {
-    pub fn new(endpoints: Vec<EndpointSpec>, tokens: Vec<Arc<dyn TokenProvider>>, transport: Arc<dyn Transport>, clock: Arc<dyn Clock>, policy: Policy) -> Result<Self> {
+    pub fn new(
+        endpoints: Vec<EndpointSpec>,
+        tokens: Vec<Arc<dyn TokenProvider>>,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+        policy: Policy,
+    ) -> Result<Self> {
         for e in &endpoints {
             if let Auth::Token(i) = e.auth {
                 if i >= tokens.len() {
-                    return Err(LlmError::invalid_input("getToken refers to a missing token provider", "Pass getToken as a function."));
+                    return Err(LlmError::invalid_input(
+                        "getToken refers to a missing token provider",
+                        "Pass getToken as a function.",
+                    ));
                 }
             }
         }
         let headers = endpoints
             .iter()
             .map(|e| {
-                let mut h = vec![("content-type".to_string(), "application/json".to_string()), ("accept".to_string(), "application/json, text/event-stream".to_string())];
+                let mut h = vec![
+                    ("content-type".to_string(), "application/json".to_string()),
+                    (
+                        "accept".to_string(),
+                        "application/json, text/event-stream".to_string(),
+                    ),
+                ];
                 if let Auth::ApiKey(k) = &e.auth {
                     h.push(("api-key".to_string(), k.expose().to_string()));
                 }
@@ -61,7 +76,16 @@ impl AzureConnector {
             .collect();
         let seed = (clock.now_ms() * 1000.0) as u64 ^ 0x9E37_79B9_7F4A_7C15;
         let pool = Pool::new(endpoints.iter().map(|e| e.weight).collect(), seed);
-        Ok(AzureConnector { endpoints, headers, tokens, transport, clock, policy, pool, closed: AtomicBool::new(false) })
+        Ok(AzureConnector {
+            endpoints,
+            headers,
+            tokens,
+            transport,
+            clock,
+            policy,
+            pool,
+            closed: AtomicBool::new(false),
+        })
     }
 
     pub fn endpoint(&self, i: usize) -> &EndpointSpec {
@@ -74,14 +98,20 @@ impl AzureConnector {
 
     pub fn check_open(&self) -> Result<()> {
         if self.closed.load(Ordering::SeqCst) {
-            return Err(LlmError::invalid_input("this model was closed", "Create a new one with createLLM(config)."));
+            return Err(LlmError::invalid_input(
+                "this model was closed",
+                "Create a new one with createLLM(config).",
+            ));
         }
         Ok(())
     }
 
     /// Starts one call's walk over the endpoints.
     pub fn start_run(&self) -> FailoverRun {
-        FailoverRun::new(self.pool.order(&self.policy, self.clock.now_ms()), self.policy.retries)
+        FailoverRun::new(
+            self.pool.order(&self.policy, self.clock.now_ms()),
+            self.policy.retries,
+        )
     }
 
     pub fn deadline(&self, ctx: &RequestContext) -> Option<f64> {
@@ -90,7 +120,17 @@ impl AzureConnector {
 
     /// Removes every credential this connector knows from an error's text.
     pub fn redact(&self, mut e: LlmError, token: Option<&str>) -> LlmError {
-        let mut secrets: Vec<&str> = self.endpoints.iter().filter_map(|ep| if let Auth::ApiKey(k) = &ep.auth { Some(k.expose()) } else { None }).collect();
+        let mut secrets: Vec<&str> = self
+            .endpoints
+            .iter()
+            .filter_map(|ep| {
+                if let Auth::ApiKey(k) = &ep.auth {
+                    Some(k.expose())
+                } else {
+                    None
+                }
+            })
+            .collect();
         if let Some(t) = token {
             secrets.push(t);
         }
@@ -103,18 +143,35 @@ impl AzureConnector {
 
     pub fn interrupt_error(&self, why: Interrupt, ctx: &RequestContext, phase: &str) -> LlmError {
         match why {
-            Interrupt::Cancelled(ErrorCode::Aborted) | Interrupt::Cancelled(_) => LlmError::aborted(),
-            Interrupt::Deadline => LlmError::timeout(format!("ctx.timeoutMs ({} ms) ran out {phase}", ctx.timeout_ms.unwrap_or(0.0))),
+            Interrupt::Cancelled(ErrorCode::Aborted) | Interrupt::Cancelled(_) => {
+                LlmError::aborted()
+            }
+            Interrupt::Deadline => LlmError::timeout(format!(
+                "ctx.timeoutMs ({} ms) ran out {phase}",
+                ctx.timeout_ms.unwrap_or(0.0)
+            )),
             Interrupt::AttemptTimeout => match phase {
-                "while streaming" => LlmError::timeout(format!("the stream was silent for idleTimeoutMs ({} ms)", self.policy.idle_timeout_ms.unwrap_or(0.0))),
-                _ => LlmError::timeout(format!("no response headers within timeoutMs ({} ms)", self.policy.attempt_timeout_ms.unwrap_or(0.0))),
+                "while streaming" => LlmError::timeout(format!(
+                    "the stream was silent for idleTimeoutMs ({} ms)",
+                    self.policy.idle_timeout_ms.unwrap_or(0.0)
+                )),
+                _ => LlmError::timeout(format!(
+                    "no response headers within timeoutMs ({} ms)",
+                    self.policy.attempt_timeout_ms.unwrap_or(0.0)
+                )),
             },
         }
     }
 
     /// One attempt against endpoint `i`: sends and waits for headers; a non-2xx answer
     /// is read and turned into an error.
-    async fn attempt(&self, i: usize, body: &str, ctx: &RequestContext, deadline: Option<f64>) -> std::result::Result<Opened, (LlmError, Option<u16>)> {
+    async fn attempt(
+        &self,
+        i: usize,
+        body: &str,
+        ctx: &RequestContext,
+        deadline: Option<f64>,
+    ) -> std::result::Result<Opened, (LlmError, Option<u16>)> {
         let spec = &self.endpoints[i];
         let started_ms = self.clock.now_ms();
         let mut headers = self.headers[i].clone();
@@ -132,13 +189,28 @@ impl AzureConnector {
         if let Some(id) = &ctx.request_id {
             headers.push(("x-ms-client-request-id".into(), id.clone()));
         }
-        let req = HttpRequest { method: "POST", url: spec.chat_url(), headers, body: Some(body.to_string()) };
+        let req = HttpRequest {
+            method: "POST",
+            url: spec.chat_url(),
+            headers,
+            body: Some(body.to_string()),
+        };
         let token = CancelToken::new();
-        let sent = race(self.transport.send(req, token.clone()), &*self.clock, &ctx.cancel, deadline, self.policy.attempt_timeout_ms).await;
+        let sent = race(
+            self.transport.send(req, token.clone()),
+            &*self.clock,
+            &ctx.cancel,
+            deadline,
+            self.policy.attempt_timeout_ms,
+        )
+        .await;
         let mut response = match sent {
             Err(why) => {
                 token.cancel(ErrorCode::Aborted);
-                return Err((self.interrupt_error(why, ctx, "before the response arrived"), None));
+                return Err((
+                    self.interrupt_error(why, ctx, "before the response arrived"),
+                    None,
+                ));
             }
             Ok(Err(TransportError::Cancelled)) => return Err((LlmError::aborted(), None)),
             Ok(Err(TransportError::Connection(why))) => {
@@ -150,10 +222,24 @@ impl AzureConnector {
         };
         let ttfb_ms = self.clock.now_ms() - started_ms;
         if (200..300).contains(&response.status) {
-            return Ok(Opened { response, endpoint: i, started_ms, ttfb_ms, token });
+            return Ok(Opened {
+                response,
+                endpoint: i,
+                started_ms,
+                ttfb_ms,
+                token,
+            });
         }
         let status = response.status;
-        let body = match race(read_limited(&mut *response.body, 64 * 1024), &*self.clock, &ctx.cancel, deadline, self.policy.idle_timeout_ms).await {
+        let body = match race(
+            read_limited(&mut *response.body, 64 * 1024),
+            &*self.clock,
+            &ctx.cancel,
+            deadline,
+            self.policy.idle_timeout_ms,
+        )
+        .await
+        {
             Ok(Ok(b)) => b,
             Ok(Err(_)) | Err(_) => {
                 response.body.cancel();
@@ -165,16 +251,32 @@ impl AzureConnector {
     }
 
     /// Walks `run` until an endpoint answers 2xx, recording every failed attempt.
-    pub async fn open(&self, body: &str, ctx: &RequestContext, run: &mut FailoverRun, deadline: Option<f64>) -> Result<Opened> {
+    pub async fn open(
+        &self,
+        body: &str,
+        ctx: &RequestContext,
+        run: &mut FailoverRun,
+        deadline: Option<f64>,
+    ) -> Result<Opened> {
         self.check_open()?;
         while let Some((i, is_retry)) = run.next() {
             if is_retry {
-                let wait = self.policy.backoff_ms(run.attempts.len() as u32, self.pool.random());
+                let wait = self
+                    .policy
+                    .backoff_ms(run.attempts.len() as u32, self.pool.random());
                 let fits = deadline.map_or(true, |d| self.clock.now_ms() + wait < d);
                 if !fits {
                     break;
                 }
-                if let Err(why) = race(self.clock.sleep(wait), &*self.clock, &ctx.cancel, deadline, None).await {
+                if let Err(why) = race(
+                    self.clock.sleep(wait),
+                    &*self.clock,
+                    &ctx.cancel,
+                    deadline,
+                    None,
+                )
+                .await
+                {
                     run.last_error = Some(self.interrupt_error(why, ctx, "while waiting to retry"));
                     break;
                 }
@@ -184,7 +286,12 @@ impl AzureConnector {
                 Ok(opened) => return Ok(opened),
                 Err((e, status)) => {
                     let now = self.clock.now_ms();
-                    let attempt = Attempt { endpoint: self.endpoints[i].origin.clone(), status, error_code: Some(e.code), latency_ms: now - attempt_start };
+                    let attempt = Attempt {
+                        endpoint: self.endpoints[i].origin.clone(),
+                        status,
+                        error_code: Some(e.code),
+                        latency_ms: now - attempt_start,
+                    };
                     if e.code.is_failover() {
                         self.pool.failure(i, &self.policy, now);
                     } else if e.code == ErrorCode::Aborted {
@@ -193,7 +300,8 @@ impl AzureConnector {
                         // 4xx: the endpoint is alive and answering.
                         self.pool.success(i, attempt.latency_ms);
                     }
-                    let stop_now = matches!(e.code, ErrorCode::Aborted) || (e.code == ErrorCode::Timeout && deadline.map_or(false, |d| now >= d));
+                    let stop_now = matches!(e.code, ErrorCode::Aborted)
+                        || (e.code == ErrorCode::Timeout && deadline.map_or(false, |d| now >= d));
                     if !run.failed(attempt, e) || stop_now {
                         break;
                     }
@@ -206,7 +314,10 @@ impl AzureConnector {
 }
 
 /// Reads up to `limit` bytes of a body (error pages can be large HTML).
-async fn read_limited(body: &mut dyn BodyReader, limit: usize) -> std::result::Result<Vec<u8>, TransportError> {
+async fn read_limited(
+    body: &mut dyn BodyReader,
+    limit: usize,
+) -> std::result::Result<Vec<u8>, TransportError> {
     let mut out = Vec::new();
     while let Some(chunk) = body.read().await? {
         out.extend_from_slice(&chunk);

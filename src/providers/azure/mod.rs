@@ -34,19 +34,33 @@ pub struct AzureBase {
 
 impl AzureBase {
     /// The checks every Azure model runs first, in the design doc's order.
-    fn prepare(&self, messages: &[Message], params: &GenerationParams, transform: Transform) -> Result<(Map<String, Value>, Option<Map<String, Value>>)> {
+    fn prepare(
+        &self,
+        messages: &[Message],
+        params: &GenerationParams,
+        transform: Transform,
+    ) -> Result<(Map<String, Value>, Option<Map<String, Value>>)> {
         self.helpers.check_text_output_support()?;
         self.connector.check_open()?;
         self.helpers.validate_messages(messages)?;
         params.validate()?;
         let merged = self.helpers.merge_parameters(params);
-        self.helpers.validate_token_limits(messages, merged.max_tokens)?;
+        self.helpers
+            .validate_token_limits(messages, merged.max_tokens)?;
         Ok((transform(&merged)?, merged.extra.clone()))
     }
 
     /// A whole answer: payload, request with failover, parse.
-    pub fn answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams, transform: Transform) -> BoxFuture<'static, Result<LlmResponse>> {
-        let prepared = self.prepare(&messages, &params, transform).and_then(|(wire, extra)| build_azure_payload(&messages, wire, extra.as_ref(), false));
+    pub fn answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+        transform: Transform,
+    ) -> BoxFuture<'static, Result<LlmResponse>> {
+        let prepared = self
+            .prepare(&messages, &params, transform)
+            .and_then(|(wire, extra)| build_azure_payload(&messages, wire, extra.as_ref(), false));
         let conn = self.connector.clone();
         boxed(async move {
             let body = prepared?;
@@ -55,7 +69,13 @@ impl AzureBase {
     }
 
     /// A streamed answer, one batch per network read.
-    pub fn stream(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams, transform: Transform) -> BoxStream<'static, Result<ChunkBatch>> {
+    pub fn stream(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+        transform: Transform,
+    ) -> BoxStream<'static, Result<ChunkBatch>> {
         let prepared = self.prepare(&messages, &params, transform);
         let (wire, extra) = match prepared {
             Ok(x) => x,
@@ -72,7 +92,9 @@ impl AzureBase {
             build_azure_payload(&m, wire.clone(), extra.as_ref(), true)
         });
         let s = AzureStream::new(self.connector.clone(), ctx, body, Some(continuation));
-        boxed_stream(futures::stream::unfold(s, |mut s| async move { s.next_batch().await.map(|item| (item, s)) }))
+        boxed_stream(futures::stream::unfold(s, |mut s| async move {
+            s.next_batch().await.map(|item| (item, s))
+        }))
     }
 }
 
@@ -85,13 +107,25 @@ async fn complete(conn: &AzureConnector, body: &str, ctx: &RequestContext) -> Re
     loop {
         let mut opened = conn.open(body, ctx, &mut run, deadline).await?;
         let origin = conn.endpoint(opened.endpoint).origin.clone();
-        let read = crate::resilience::race(crate::transport::read_all(&mut *opened.response.body), &*conn.clock, &ctx.cancel, deadline, conn.policy.idle_timeout_ms).await;
+        let read = crate::resilience::race(
+            crate::transport::read_all(&mut *opened.response.body),
+            &*conn.clock,
+            &ctx.cancel,
+            deadline,
+            conn.policy.idle_timeout_ms,
+        )
+        .await;
         let result = match read {
             Ok(Ok(bytes)) => parse_response(&bytes),
             Ok(Err(crate::transport::TransportError::Connection(why))) => {
-                Err(crate::core::error::LlmError::new(crate::core::error::ErrorCode::Connection, format!("the answer broke off: {why}")))
+                Err(crate::core::error::LlmError::new(
+                    crate::core::error::ErrorCode::Connection,
+                    format!("the answer broke off: {why}"),
+                ))
             }
-            Ok(Err(crate::transport::TransportError::Cancelled)) => Err(crate::core::error::LlmError::aborted()),
+            Ok(Err(crate::transport::TransportError::Cancelled)) => {
+                Err(crate::core::error::LlmError::aborted())
+            }
             Err(why) => {
                 opened.response.body.cancel();
                 opened.token.cancel(crate::core::error::ErrorCode::Aborted);
@@ -102,7 +136,12 @@ async fn complete(conn: &AzureConnector, body: &str, ctx: &RequestContext) -> Re
         match result {
             Ok(p) => {
                 conn.pool.success(opened.endpoint, opened.ttfb_ms);
-                run.attempts.push(Attempt { endpoint: origin.clone(), status: Some(opened.response.status), error_code: None, latency_ms: now - opened.started_ms });
+                run.attempts.push(Attempt {
+                    endpoint: origin.clone(),
+                    status: Some(opened.response.status),
+                    error_code: None,
+                    latency_ms: now - opened.started_ms,
+                });
                 return Ok(LlmResponse {
                     content: p.content,
                     finish_reason: p.finish_reason,
@@ -118,7 +157,12 @@ async fn complete(conn: &AzureConnector, body: &str, ctx: &RequestContext) -> Re
                 if e.code.is_failover() {
                     conn.pool.failure(opened.endpoint, &conn.policy, now);
                 }
-                let attempt = Attempt { endpoint: origin, status: Some(opened.response.status), error_code: Some(e.code), latency_ms: now - opened.started_ms };
+                let attempt = Attempt {
+                    endpoint: origin,
+                    status: Some(opened.response.status),
+                    error_code: Some(e.code),
+                    latency_ms: now - opened.started_ms,
+                };
                 let out_of_time = deadline.map_or(false, |d| now >= d);
                 if !run.failed(attempt, e) || out_of_time {
                     return Err(run.into_error());

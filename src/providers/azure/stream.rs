@@ -37,10 +37,30 @@ pub struct AzureStream {
 }
 
 impl AzureStream {
-    pub fn new(conn: Arc<AzureConnector>, ctx: RequestContext, body: String, continuation: Option<Continuation>) -> Self {
+    pub fn new(
+        conn: Arc<AzureConnector>,
+        ctx: RequestContext,
+        body: String,
+        continuation: Option<Continuation>,
+    ) -> Self {
         let deadline = conn.deadline(&ctx);
         let run = conn.start_run();
-        AzureStream { conn, ctx, deadline, run, body, continuation, current: None, decoder: SseDecoder::new(), delivered: String::new(), saw_done: false, saw_finish: false, finished: false, report: false, pending_error: None }
+        AzureStream {
+            conn,
+            ctx,
+            deadline,
+            run,
+            body,
+            continuation,
+            current: None,
+            decoder: SseDecoder::new(),
+            delivered: String::new(),
+            saw_done: false,
+            saw_finish: false,
+            finished: false,
+            report: false,
+            pending_error: None,
+        }
     }
 
     /// The next batch: `None` at the end, an error once and then `None`.
@@ -53,9 +73,18 @@ impl AzureStream {
                 return None;
             }
             if self.current.is_none() {
-                match self.conn.open(&self.body, &self.ctx, &mut self.run, self.deadline).await {
+                match self
+                    .conn
+                    .open(&self.body, &self.ctx, &mut self.run, self.deadline)
+                    .await
+                {
                     Ok(o) => {
-                        self.run.attempts.push(Attempt { endpoint: self.conn.endpoint(o.endpoint).origin.clone(), status: Some(o.response.status), error_code: None, latency_ms: o.ttfb_ms });
+                        self.run.attempts.push(Attempt {
+                            endpoint: self.conn.endpoint(o.endpoint).origin.clone(),
+                            status: Some(o.response.status),
+                            error_code: None,
+                            latency_ms: o.ttfb_ms,
+                        });
                         self.conn.pool.success(o.endpoint, o.ttfb_ms);
                         self.current = Some(o);
                         self.decoder = SseDecoder::new();
@@ -72,8 +101,17 @@ impl AzureStream {
                     }
                 }
             }
-            let Some(cur) = self.current.as_mut() else { return None };
-            let read = race(cur.response.body.read(), &*self.conn.clock, &self.ctx.cancel, self.deadline, self.conn.policy.idle_timeout_ms).await;
+            let Some(cur) = self.current.as_mut() else {
+                return None;
+            };
+            let read = race(
+                cur.response.body.read(),
+                &*self.conn.clock,
+                &self.ctx.cancel,
+                self.deadline,
+                self.conn.policy.idle_timeout_ms,
+            )
+            .await;
             let mut batch = ChunkBatch::default();
             let end_of_body = matches!(read, Ok(Ok(None)));
             let failure: Option<LlmError> = match read {
@@ -84,11 +122,17 @@ impl AzureStream {
                     Ok(()) => Some(broken("the stream ended before Azure's [DONE] marker")),
                 },
                 Ok(Err(TransportError::Cancelled)) => Some(LlmError::aborted()),
-                Ok(Err(TransportError::Connection(why))) => Some(broken(&format!("the stream broke: {why}"))),
+                Ok(Err(TransportError::Connection(why))) => {
+                    Some(broken(&format!("the stream broke: {why}")))
+                }
                 Err(why) => Some(self.conn.interrupt_error(why, &self.ctx, "while streaming")),
             };
             let has_text = !batch.is_empty();
-            let batch = if has_text { Some(self.stamp(batch)) } else { None };
+            let batch = if has_text {
+                Some(self.stamp(batch))
+            } else {
+                None
+            };
             match failure {
                 None => {
                     if end_of_body || self.saw_done {
@@ -134,7 +178,10 @@ impl AzureStream {
             match parse_stream_event(data, batch) {
                 Ok(StreamEvent::Done) => *saw_done = true,
                 Ok(StreamEvent::Chunk) => {
-                    if batch.marks[before..].iter().any(|m| m.finish_reason.is_some()) {
+                    if batch.marks[before..]
+                        .iter()
+                        .any(|m| m.finish_reason.is_some())
+                    {
                         *saw_finish = true;
                     }
                 }

@@ -28,11 +28,23 @@ impl Gpt41Mini {
 }
 
 impl Llm for Gpt41Mini {
-    fn get_answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams) -> BoxFuture<'static, Result<LlmResponse>> {
-        self.base.answer(messages, ctx, params, Self::transform_parameters)
+    fn get_answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+    ) -> BoxFuture<'static, Result<LlmResponse>> {
+        self.base
+            .answer(messages, ctx, params, Self::transform_parameters)
     }
-    fn stream_answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams) -> BoxStream<'static, Result<ChunkBatch>> {
-        self.base.stream(messages, ctx, params, Self::transform_parameters)
+    fn stream_answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+    ) -> BoxStream<'static, Result<ChunkBatch>> {
+        self.base
+            .stream(messages, ctx, params, Self::transform_parameters)
     }
 }
 
@@ -42,7 +54,12 @@ mod tests {
 
     #[test]
     fn max_tokens_renamed_and_temperature_dropped() {
-        let p = GenerationParams { max_tokens: Some(50), temperature: Some(0.2), top_p: Some(0.9), ..Default::default() };
+        let p = GenerationParams {
+            max_tokens: Some(50),
+            temperature: Some(0.2),
+            top_p: Some(0.9),
+            ..Default::default()
+        };
         let w = Gpt41Mini::transform_parameters(&p).unwrap();
         assert_eq!(w.get("max_completion_tokens"), Some(&Value::from(50)));
         assert!(!w.contains_key("max_tokens") && !w.contains_key("temperature"));

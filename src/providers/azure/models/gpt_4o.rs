@@ -23,10 +23,22 @@ impl Gpt4o {
 }
 
 impl Llm for Gpt4o {
-    fn get_answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams) -> BoxFuture<'static, Result<LlmResponse>> {
-        self.base.answer(messages, ctx, params, Self::transform_parameters)
+    fn get_answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+    ) -> BoxFuture<'static, Result<LlmResponse>> {
+        self.base
+            .answer(messages, ctx, params, Self::transform_parameters)
     }
-    fn stream_answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams) -> BoxStream<'static, Result<ChunkBatch>> {
-        self.base.stream(messages, ctx, params, Self::transform_parameters)
+    fn stream_answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+    ) -> BoxStream<'static, Result<ChunkBatch>> {
+        self.base
+            .stream(messages, ctx, params, Self::transform_parameters)
     }
 }

@@ -25,7 +25,12 @@ impl OSeries {
         if let Some(max) = wire.remove("max_tokens") {
             wire.insert("max_completion_tokens".into(), max);
         }
-        for k in ["temperature", "top_p", "presence_penalty", "frequency_penalty"] {
+        for k in [
+            "temperature",
+            "top_p",
+            "presence_penalty",
+            "frequency_penalty",
+        ] {
             wire.remove(k);
         }
         if let Some(e) = &p.reasoning_effort {
@@ -42,11 +47,23 @@ impl OSeries {
 }
 
 impl Llm for OSeries {
-    fn get_answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams) -> BoxFuture<'static, Result<LlmResponse>> {
-        self.base.answer(messages, ctx, params, Self::transform_parameters)
+    fn get_answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+    ) -> BoxFuture<'static, Result<LlmResponse>> {
+        self.base
+            .answer(messages, ctx, params, Self::transform_parameters)
     }
-    fn stream_answer(&self, messages: Vec<Message>, ctx: RequestContext, params: GenerationParams) -> BoxStream<'static, Result<ChunkBatch>> {
-        self.base.stream(messages, ctx, params, Self::transform_parameters)
+    fn stream_answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+    ) -> BoxStream<'static, Result<ChunkBatch>> {
+        self.base
+            .stream(messages, ctx, params, Self::transform_parameters)
     }
 }
 
@@ -56,14 +73,27 @@ mod tests {
 
     #[test]
     fn reasoning_transform() {
-        let p = GenerationParams { max_tokens: Some(500), temperature: Some(1.0), top_p: Some(0.5), presence_penalty: Some(0.1), reasoning_effort: Some("high".into()), ..Default::default() };
+        let p = GenerationParams {
+            max_tokens: Some(500),
+            temperature: Some(1.0),
+            top_p: Some(0.5),
+            presence_penalty: Some(0.1),
+            reasoning_effort: Some("high".into()),
+            ..Default::default()
+        };
         let w = OSeries::transform_parameters(&p).unwrap();
         assert_eq!(w.get("max_completion_tokens"), Some(&Value::from(500)));
         assert_eq!(w.get("reasoning_effort"), Some(&Value::from("high")));
         for k in ["max_tokens", "temperature", "top_p", "presence_penalty"] {
             assert!(!w.contains_key(k), "{k}");
         }
-        let p = GenerationParams { reasoning_effort: Some("minimal".into()), ..Default::default() };
-        assert_eq!(OSeries::transform_parameters(&p).unwrap_err().code.as_str(), "invalid_input");
+        let p = GenerationParams {
+            reasoning_effort: Some("minimal".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            OSeries::transform_parameters(&p).unwrap_err().code.as_str(),
+            "invalid_input"
+        );
     }
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test suite against the built pkg/ and prints one closing tally.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+WB_BIN=$(bash scripts/setup.sh)
+logs=$(mktemp -d)
+passed=0; failed=0; skipped=0; failures=()
+say() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
+
+# Adds a suite's counts (parsed from its own closing lines) to the tally.
+tally() { # name log exit-code
+  local p f s
+  case "$1" in
+    cargo*|wasm*) p=$(grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$2" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+                  f=$(grep -hoE '[0-9]+ failed' "$2" | awk '{s+=$1} END {print s+0}')
+                  s=$(grep -hoE '[0-9]+ ignored' "$2" | awk '{s+=$1} END {print s+0}') ;;
+    node*)        p=$(grep -hE '^# pass ' "$2" | awk '{s+=$3} END {print s+0}')
+                  f=$(grep -hE '^# fail ' "$2" | awk '{s+=$3} END {print s+0}')
+                  s=$(grep -hE '^# skipped ' "$2" | awk '{s+=$3} END {print s+0}') ;;
+    *)            if [ "$3" = 0 ]; then p=1; f=0; else p=0; f=1; fi; s=0 ;;
+  esac
+  if [ "$3" != 0 ] && [ "$f" = 0 ]; then f=1; fi # a crash with no count still fails
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  [ "$f" != 0 ] && failures+=("$1")
+  return 0
+}
+
+run() { # name command...
+  local name=$1; shift
+  say "$name"
+  "$@" 2>&1 | tee "$logs/$name.log"
+  tally "$name" "$logs/$name.log" "${PIPESTATUS[0]}"
+}
+
+run cargo-native cargo test --quiet
+
+# wasm-bindgen-test in Node needs the emulator up.
+node tests/emulator/emulator.mjs --port 0 > "$logs/emu.out" 2>&1 &
+emu_pid=$!
+trap 'kill $emu_pid 2>/dev/null' EXIT
+for _ in $(seq 50); do grep -q "emulator on" "$logs/emu.out" && break; sleep 0.1; done
+emu_url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$logs/emu.out" | head -1)
+run wasm-node env LLM_EDGE_EMULATOR_URL="$emu_url" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WB_BIN/wasm-bindgen-test-runner" \
+  cargo test --target wasm32-unknown-unknown --test wasm_node
+
+run node-package node --test --test-reporter=tap tests/js/
+run types node tests/types/check.mjs
+
+say "summary"
+[ ${#failures[@]} -gt 0 ] && echo "failed suites: ${failures[*]}"
+echo "all suites: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
