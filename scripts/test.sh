@@ -45,6 +45,7 @@ run wasm-node env LLM_EDGE_EMULATOR_URL="$emu_url" CARGO_TARGET_WASM32_UNKNOWN_U
 
 run node-package node --test --test-reporter=tap tests/js/
 run types node tests/types/check.mjs
+run load node --expose-gc tests/load/load.mjs --streams 1000 --waves 3
 
 say "summary"
 [ ${#failures[@]} -gt 0 ] && echo "failed suites: ${failures[*]}"

@@ -249,7 +249,8 @@ fn garbage_never_panics() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    // 300 cases per property in CI; PROPTEST_CASES=200000 for a long run.
+    #![proptest_config(ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)))]
 
     #[test]
     fn any_split_of_any_recording_gives_the_same_events(which in 0usize..64, cuts in proptest::collection::vec(0usize..200_000, 0..8)) {

@@ -86,6 +86,10 @@ pub struct LlmError {
     /// The provider's own error code (e.g. Azure's "content_filter" or "429"), for diagnosis.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider_code: Option<String>,
+    /// The call must end here, whatever endpoints are left: the caller aborted or the
+    /// call's own deadline (ctx.timeoutMs) ran out.
+    #[serde(skip)]
+    pub terminal: bool,
 }
 
 impl LlmError {
@@ -99,6 +103,7 @@ impl LlmError {
             attempts: Vec::new(),
             partial_content: None,
             provider_code: None,
+            terminal: false,
         }
     }
 

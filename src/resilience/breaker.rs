@@ -11,8 +11,9 @@ struct Health {
     consecutive_failures: u32,
     /// While set and in the future, the circuit is open: the endpoint is skipped.
     open_until: Option<f64>,
-    /// Half-open: one probe is out; others keep skipping until it reports.
-    probing: bool,
+    /// Half-open: when the one probe went out; others skip the endpoint until it reports
+    /// (or, if its call ended without reaching it, until a cooldown later).
+    probe_at: Option<f64>,
     /// Exponential moving average of time to first byte, ms.
     ttfb_ms: Option<f64>,
 }
@@ -68,10 +69,10 @@ impl Pool {
         (x >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// The order to try endpoints in for one call. Healthy endpoints come first in the
-    /// strategy's order, then one whose cooldown is over (as the half-open probe); open
-    /// circuits are left out, unless every circuit is open, when the one closest to the
-    /// end of its cooldown is tried rather than failing without a try.
+    /// The order to try endpoints in for one call: the strategy's order, less open
+    /// circuits. One endpoint whose cooldown is over keeps its place as the half-open
+    /// probe. If every circuit is open, the one closest to the end of its cooldown is tried
+    /// rather than failing without a try.
     pub fn order(&self, policy: &Policy, now: f64) -> Vec<usize> {
         let n = self.len();
         let mut base: Vec<usize> = (0..n).collect();
@@ -110,20 +111,25 @@ impl Pool {
             }
         }
         let mut h = self.lock();
+        let stale = policy.breaker_cooldown_ms.max(1000.0);
         let standing = |x: &Health| match x.open_until {
             Some(t) if now < t => Standing::Open,
-            Some(_) if x.probing => Standing::Open,
+            Some(_) if x.probe_at.map_or(false, |p| now - p < stale) => Standing::Open,
             Some(_) => Standing::Probe,
             None => Standing::Closed,
         };
-        let mut out: Vec<usize> = base
-            .iter()
-            .copied()
-            .filter(|&i| standing(&h[i]) == Standing::Closed)
-            .collect();
-        if let Some(&p) = base.iter().find(|&&i| standing(&h[i]) == Standing::Probe) {
-            h[p].probing = true;
-            out.push(p);
+        let mut probe_taken = false;
+        let mut out = Vec::with_capacity(n);
+        for &i in &base {
+            match standing(&h[i]) {
+                Standing::Closed => out.push(i),
+                Standing::Probe if !probe_taken => {
+                    probe_taken = true;
+                    h[i].probe_at = Some(now);
+                    out.push(i);
+                }
+                _ => {}
+            }
         }
         if out.is_empty() {
             if let Some(&soonest) = base.iter().min_by(|&&a, &&b| {
@@ -142,7 +148,7 @@ impl Pool {
         if let Some(x) = h.get_mut(i) {
             x.consecutive_failures = 0;
             x.open_until = None;
-            x.probing = false;
+            x.probe_at = None;
             x.ttfb_ms = Some(match x.ttfb_ms {
                 Some(avg) => avg * 0.8 + ttfb_ms * 0.2,
                 None => ttfb_ms,
@@ -155,17 +161,17 @@ impl Pool {
         let mut h = self.lock();
         if let Some(x) = h.get_mut(i) {
             x.consecutive_failures += 1;
-            if x.probing || x.consecutive_failures >= policy.breaker_failures.max(1) {
+            if x.probe_at.is_some() || x.consecutive_failures >= policy.breaker_failures.max(1) {
                 x.open_until = Some(now + policy.breaker_cooldown_ms);
             }
-            x.probing = false;
+            x.probe_at = None;
         }
     }
 
     /// A probe that ended without a verdict (aborted by the caller): let another probe go.
     pub fn release_probe(&self, i: usize) {
         if let Some(x) = self.lock().get_mut(i) {
-            x.probing = false;
+            x.probe_at = None;
         }
     }
 
@@ -196,12 +202,24 @@ mod tests {
         assert_eq!(pool.order(&p, 2.0), vec![1], "open: skipped");
         assert_eq!(
             pool.order(&p, 200.0),
-            vec![1, 0],
-            "half-open: probed after the healthy one"
+            vec![0, 1],
+            "half-open: probed in its place"
         );
         assert_eq!(pool.order(&p, 201.0), vec![1], "one probe at a time");
+        pool.failure(0, &p, 202.0);
+        assert_eq!(
+            pool.order(&p, 203.0),
+            vec![1],
+            "a failed probe reopens the circuit"
+        );
+        assert_eq!(
+            pool.order(&p, 400.0),
+            vec![0, 1],
+            "probed again after the cooldown"
+        );
         pool.success(0, 5.0);
-        assert_eq!(pool.order(&p, 202.0), vec![0, 1]);
+        assert_eq!(pool.order(&p, 401.0), vec![0, 1], "closed again");
+        assert_eq!(pool.order(&p, 402.0), vec![0, 1]);
     }
 
     #[test]

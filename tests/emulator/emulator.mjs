@@ -202,7 +202,11 @@ export async function startEmulator(opts = {}) {
   const keys = new Set(opts.keys ?? ["test-key"]);
   const tokens = new Set(opts.tokens ?? ["test-token"]);
   const deployments = { ...DEFAULT_DEPLOYMENTS, ...(opts.deployments ?? {}) };
-  const state = { fault: opts.fault, faultTimes: opts.faultTimes ?? Infinity, requests: [], region: opts.region ?? "East US" };
+  // Random faults: each request is faulted with probability faultRate, the fault drawn from
+  // faultMix (a seeded generator, so runs repeat).
+  let seed = (opts.seed ?? 1) >>> 0 || 1;
+  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const state = { faultRate: opts.faultRate ?? 0, faultMix: opts.faultMix ?? ["503", "500", "refuse", "reset-mid", "stall-headers"], fault: opts.fault, faultTimes: opts.faultTimes ?? Infinity, faultAt: opts.faultAt ?? 2, latencyMs: opts.latencyMs ?? 0, requests: [], region: opts.region ?? "East US" };
   const sockets = new Set();
 
   const server = http.createServer((req, res) => {
@@ -256,6 +260,8 @@ export async function startEmulator(opts = {}) {
       const c = JSON.parse((await readBody(req)) || "{}");
       state.fault = c.fault ?? undefined;
       state.faultTimes = c.times ?? Infinity;
+      state.faultAt = c.at ?? 2;
+      if (c.latencyMs !== undefined) state.latencyMs = c.latencyMs;
       return send(res, 200, { fault: state.fault ?? null, times: state.faultTimes === Infinity ? null : state.faultTimes }, { "access-control-allow-origin": "*" });
     }
     if (url.pathname === "/__emulator/requests") {
@@ -278,13 +284,18 @@ export async function startEmulator(opts = {}) {
     let fault = state.fault;
     if (fault && state.faultTimes > 0) state.faultTimes--;
     else fault = undefined;
+    if (!fault && state.faultRate > 0 && random() < state.faultRate) {
+      fault = state.faultMix[Math.floor(random() * state.faultMix.length)];
+      entry.fault = fault;
+    }
     const messages = Array.isArray(entry.body?.messages) ? entry.body.messages : [];
     const requested = directive(messages, "fault");
-    let faultAt = 2;
+    let faultAt = state.faultAt;
     if (requested) {
       fault = requested.value;
       if (requested.at !== undefined) faultAt = requested.at;
     }
+    if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
     if (fault === "refuse") return req.socket.destroy();
     if (fault === "stall-headers") return; // the client's timeout or abort ends it
     if (/^\d{3}$/.test(fault ?? "")) {
@@ -334,7 +345,14 @@ export async function startEmulator(opts = {}) {
     const rateHeaders = { "x-ratelimit-remaining-requests": "99", "x-ratelimit-remaining-tokens": "99000", "x-ms-rai-invoked": "true", "azureml-model-session": "d001-20250101" };
 
     if (!body.stream) {
-      if (fault === "truncated-json") {
+      if (fault === "reset-mid" || fault === "stall-mid") {
+        // Half the body, then the connection is cut (or goes silent).
+        res.writeHead(200, { ...baseHeaders(req), "content-type": "application/json" });
+        res.write('{"id":"chatcmpl-x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis');
+        if (fault === "reset-mid") setTimeout(() => res.destroy(), 20);
+        return;
+      }
+      if (fault === "truncated-json" || fault === "invalid-sse") {
         res.writeHead(200, { ...baseHeaders(req), "content-type": "application/json" });
         return res.end('{"id":"chatcmpl-x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assis');
       }
@@ -417,9 +435,15 @@ export async function startEmulator(opts = {}) {
     url: `http://127.0.0.1:${port}`,
     port,
     state,
-    setFault(fault, times = Infinity) {
+    /** A fault for this endpoint's next `times` requests (all by default); mid-stream
+     *  faults strike after `at` content chunks. */
+    setFault(fault, times = Infinity, at = 2) {
       state.fault = fault;
       state.faultTimes = times;
+      state.faultAt = at;
+    },
+    setLatency(ms) {
+      state.latencyMs = ms;
     },
     requests: state.requests,
     async close() {
@@ -430,7 +454,15 @@ export async function startEmulator(opts = {}) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const i = process.argv.indexOf("--port");
-  const emu = await startEmulator({ port: i > 0 ? Number(process.argv[i + 1]) : 8787 });
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : dflt;
+  };
+  const emu = await startEmulator({
+    port: Number(arg("--port", 8787)),
+    faultRate: Number(arg("--fault-rate", 0)),
+    seed: Number(arg("--seed", 1)),
+    keys: arg("--key") ? [arg("--key")] : undefined,
+  });
   console.log(`Azure OpenAI emulator on ${emu.url} (api-key "test-key"; deployments: ${Object.keys(DEFAULT_DEPLOYMENTS).join(", ")})`);
 }

@@ -146,10 +146,14 @@ impl AzureConnector {
             Interrupt::Cancelled(ErrorCode::Aborted) | Interrupt::Cancelled(_) => {
                 LlmError::aborted()
             }
-            Interrupt::Deadline => LlmError::timeout(format!(
-                "ctx.timeoutMs ({} ms) ran out {phase}",
-                ctx.timeout_ms.unwrap_or(0.0)
-            )),
+            Interrupt::Deadline => {
+                let mut e = LlmError::timeout(format!(
+                    "ctx.timeoutMs ({} ms) ran out {phase}",
+                    ctx.timeout_ms.unwrap_or(0.0)
+                ));
+                e.terminal = true;
+                e
+            }
             Interrupt::AttemptTimeout => match phase {
                 "while streaming" => LlmError::timeout(format!(
                     "the stream was silent for idleTimeoutMs ({} ms)",
@@ -292,16 +296,16 @@ impl AzureConnector {
                         error_code: Some(e.code),
                         latency_ms: now - attempt_start,
                     };
-                    if e.code.is_failover() {
-                        self.pool.failure(i, &self.policy, now);
-                    } else if e.code == ErrorCode::Aborted {
+                    if e.terminal {
+                        // The caller's abort or deadline says nothing about the endpoint.
                         self.pool.release_probe(i);
+                    } else if e.code.is_failover() {
+                        self.pool.failure(i, &self.policy, now);
                     } else {
                         // 4xx: the endpoint is alive and answering.
                         self.pool.success(i, attempt.latency_ms);
                     }
-                    let stop_now = matches!(e.code, ErrorCode::Aborted)
-                        || (e.code == ErrorCode::Timeout && deadline.map_or(false, |d| now >= d));
+                    let stop_now = e.terminal;
                     if !run.failed(attempt, e) || stop_now {
                         break;
                     }

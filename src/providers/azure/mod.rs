@@ -154,7 +154,7 @@ async fn complete(conn: &AzureConnector, body: &str, ctx: &RequestContext) -> Re
                 });
             }
             Err(e) => {
-                if e.code.is_failover() {
+                if e.code.is_failover() && !e.terminal {
                     conn.pool.failure(opened.endpoint, &conn.policy, now);
                 }
                 let attempt = Attempt {
@@ -163,8 +163,8 @@ async fn complete(conn: &AzureConnector, body: &str, ctx: &RequestContext) -> Re
                     error_code: Some(e.code),
                     latency_ms: now - opened.started_ms,
                 };
-                let out_of_time = deadline.map_or(false, |d| now >= d);
-                if !run.failed(attempt, e) || out_of_time {
+                let stop_now = e.terminal;
+                if !run.failed(attempt, e) || stop_now {
                     return Err(run.into_error());
                 }
             }

@@ -223,11 +223,11 @@ impl AzureStream {
                 last.error_code = Some(e.code);
                 last.latency_ms = now - cur.started_ms;
             }
-            if e.code.is_failover() {
+            if e.code.is_failover() && !e.terminal {
                 self.conn.pool.failure(cur.endpoint, &self.conn.policy, now);
             }
         }
-        let out_of_time = self.deadline.map_or(false, |d| now >= d);
+        let out_of_time = e.terminal;
         self.run.skip_endpoint();
         let can_move = e.code.is_failover() && !out_of_time && self.run.has_more();
         if can_move && self.delivered.is_empty() {
