@@ -426,6 +426,11 @@ pub fn error_from_response(
     e.provider_code = provider_code;
     if status == 429 || status == 503 {
         e.retry_after_ms = retry_after_ms(headers, now_epoch_ms);
+        if status == 429 && e.retry_after_ms.is_none() {
+            // Browsers only see headers the server exposes through CORS, and Azure does not
+            // expose Retry-After: say so rather than guess a number.
+            e.hint = Some("The deployment's quota is spent and the answer carried no readable Retry-After (in a browser, CORS hides it): wait a few seconds and back off exponentially, lower the request rate, or raise the quota.".into());
+        }
     }
     e
 }
