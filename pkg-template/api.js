@@ -208,13 +208,17 @@ export class BaseLLM {
   estimateTokens(messages) {
     return call(() => this.#helpers.estimateTokens(enc(messages ?? null, "messages")));
   }
-  async getAnswerWithVision(request) {
-    const { prompt, images, ctx, params } = request ?? {};
-    if (typeof prompt !== "string") throw invalid("prompt must be a string", "getAnswerWithVision({ prompt, images }).");
+  /** The vision request as messages (bytes and Blobs checked and encoded as data: URLs),
+   *  for streaming a vision answer with streamAnswer. */
+  async visionMessages(prompt, images) {
+    if (typeof prompt !== "string") throw invalid("prompt must be a string", "Ask something about the images.");
     if (!Array.isArray(images)) throw invalid("images must be an array", "Pass images: [url | bytes | Blob, ...].");
     const urls = await Promise.all(images.map(imageUrl));
-    const messages = JSON.parse(call(() => this.#helpers.visionMessages(prompt, urls)));
-    return this.getAnswer(messages, ctx, params);
+    return JSON.parse(call(() => this.#helpers.visionMessages(prompt, urls)));
+  }
+  async getAnswerWithVision(request) {
+    const { prompt, images, ctx, params } = request ?? {};
+    return this.getAnswer(await this.visionMessages(prompt, images), ctx, params);
   }
   #refuse(method) {
     return toLLMError(this.#helpers.unsupportedMedia(method));

@@ -194,6 +194,9 @@ export declare function isLLM(value: unknown): value is LLM;
  *  and a hint naming the methods it does support. */
 export interface Model extends LLM {
   readonly metadata: ModelMetadata;
+  /** The vision request as messages (bytes and Blobs checked and encoded as data: URLs),
+   *  e.g. to stream a vision answer: `llm.streamAnswer(await llm.visionMessages(prompt, images))`. */
+  visionMessages(prompt: string, images: ImageInput[]): Promise<Message[]>;
   getAnswerWithVision(request: {
     prompt: string;
     images: ImageInput[];

