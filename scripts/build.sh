@@ -19,8 +19,8 @@ fi
 
 rm -rf pkg && mkdir -p pkg
 "$WB_BIN/wasm-bindgen" "$raw" --target web --out-dir pkg --out-name llm_edge --no-typescript
-say "wasm-opt -Oz"
-node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+say "wasm-opt -O3"
+node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   --strip-debug --strip-producers pkg/llm_edge_bg.wasm -o pkg/llm_edge_bg.wasm
 cp pkg-template/* pkg/

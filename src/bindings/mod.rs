@@ -1,5 +1,5 @@
 //! The only place that touches `JsValue`. Requests cross as JSON strings (one crossing,
-//! parsed by serde), answers come back as JSON, streams as one batch per network read.
+//! read by the crate's pull parser), answers come back as JSON, streams as one batch per network read.
 //! The package's JavaScript (pkg-template/) wraps these into the public API.
 
 pub mod fetch;
@@ -10,15 +10,16 @@ use crate::core::error::{ErrorCode, LlmError};
 use crate::core::llm::{image_data_url, BaseLlm};
 use crate::core::maybe_send::BoxStream;
 use crate::core::message::parse_messages;
+use crate::core::metadata::write_models;
 use crate::core::metadata::{MediaType, ModelMetadata};
 use crate::core::params::GenerationParams;
 use crate::core::response::ChunkBatch;
 use crate::providers::azure::connector::TokenProvider;
 use crate::registry::{self, Model};
+use crate::wire::json::{Json, JsonWriter, Kind};
 use fetch::{FetchTransport, JsClock, JsTokenProvider};
 use futures::StreamExt;
 use js_sys::{Array, Function, Promise, Uint32Array};
-use serde::Deserialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -31,9 +32,7 @@ use web_sys::AbortSignal;
 /// package's JS turns it into an LLMError instance.
 fn error_to_js(e: &LlmError) -> JsValue {
     let err = js_sys::Error::new(&e.message);
-    let json = serde_json::to_string(e)
-        .unwrap_or_else(|_| format!("{{\"code\":\"{}\",\"message\":\"error\"}}", e.code.as_str()));
-    let _ = js_sys::Reflect::set(&err, &"llmError".into(), &JsValue::from_str(&json));
+    let _ = js_sys::Reflect::set(&err, &"llmError".into(), &JsValue::from_str(&e.to_json()));
     err.into()
 }
 
@@ -43,14 +42,9 @@ fn js<T>(r: crate::core::error::Result<T>) -> JsResult<T> {
     r.map_err(|e| error_to_js(&e))
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> JsResult<String> {
-    serde_json::to_string(v)
-        .map_err(|e| error_to_js(&LlmError::parse(format!("could not encode a result: {e}"))))
-}
-
 #[wasm_bindgen(js_name = listModels)]
 pub fn list_models() -> JsResult<String> {
-    to_json(&registry::list_models())
+    Ok(write_models(&registry::list_models()))
 }
 
 /// Image bytes (sniffed PNG/JPEG/GIF/WebP) as a data: URL for the vision helper.
@@ -59,40 +53,53 @@ pub fn image_data_url_js(bytes: &[u8]) -> JsResult<String> {
     js(image_data_url(bytes))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CtxInput {
-    request_id: Option<String>,
-    timeout_ms: Option<f64>,
-    #[serde(default)]
-    metadata: std::collections::BTreeMap<String, String>,
-}
-
 fn parse_ctx(json: &str) -> crate::core::error::Result<RequestContext> {
-    let input: CtxInput = if json.is_empty() || json == "null" {
-        CtxInput::default()
-    } else {
-        serde_json::from_str(json).map_err(|e| {
-            LlmError::invalid_input(
-                format!("ctx: {e}"),
-                "ctx is { requestId?, signal?, timeoutMs?, metadata? }.",
-            )
-        })?
-    };
-    if let Some(t) = input.timeout_ms {
-        if !(t > 0.0 && t.is_finite()) {
-            return Err(LlmError::invalid_input(
-                "ctx.timeoutMs must be a positive number of milliseconds",
-                "Leave it out for no overall deadline.",
-            ));
-        }
+    const HINT: &str = "ctx is { requestId?, signal?, timeoutMs?, metadata? }.";
+    let mut ctx = RequestContext::default();
+    if json.is_empty() || json == "null" {
+        return Ok(ctx);
     }
-    Ok(RequestContext {
-        request_id: input.request_id,
-        timeout_ms: input.timeout_ms,
-        metadata: input.metadata,
-        cancel: CancelToken::new(),
-    })
+    let mut problem: Option<LlmError> = None;
+    let mut p = Json::new(json);
+    let r = p
+        .obj(|p, k| {
+            if p.null()? {
+                return Ok(());
+            }
+            match (k.as_ref(), p.kind()?) {
+                ("requestId", Kind::String) => ctx.request_id = Some(p.str()?.into_owned()),
+                ("timeoutMs", Kind::Number) => {
+                    let t = p.f64()?;
+                    if t > 0.0 && t.is_finite() {
+                        ctx.timeout_ms = Some(t);
+                    } else {
+                        problem = Some(LlmError::invalid_input(
+                            "ctx.timeoutMs must be a positive number of milliseconds",
+                            "Leave it out for no overall deadline.",
+                        ));
+                    }
+                }
+                ("metadata", Kind::Object) => p.obj(|p, k| {
+                    let v = p.str()?.into_owned();
+                    ctx.metadata.insert(k.into_owned(), v);
+                    Ok(())
+                })?,
+                (other, kind) => {
+                    problem.get_or_insert(LlmError::invalid_input(
+                        format!("ctx.{other} is not expected here ({})", kind.name()),
+                        HINT,
+                    ));
+                    p.skip()?
+                }
+            }
+            Ok(())
+        })
+        .and_then(|_| p.end());
+    if let Some(e) = problem {
+        return Err(e);
+    }
+    r.map_err(|e| LlmError::invalid_input(format!("ctx: {e}"), HINT))?;
+    Ok(ctx)
 }
 
 /// Forwards an AbortSignal to a CancelToken; removes its listener when dropped.
@@ -131,9 +138,7 @@ pub struct Helpers {
 impl Helpers {
     #[wasm_bindgen(constructor)]
     pub fn new(metadata_json: &str, defaults_json: &str) -> JsResult<Helpers> {
-        let metadata: ModelMetadata = serde_json::from_str(metadata_json).map_err(|e| {
-            error_to_js(&LlmError::invalid_input(format!("metadata: {e}"), "metadata needs modelName, family, provider, inputTypes, outputTypes, contextWindow, maxOutputTokens and pricing."))
-        })?;
+        let metadata = js(ModelMetadata::from_json(metadata_json))?;
         let defaults = js(GenerationParams::from_json(defaults_json))?;
         Ok(Helpers {
             base: BaseLlm::new(metadata, defaults),
@@ -149,7 +154,7 @@ impl Helpers {
     #[wasm_bindgen(js_name = mergeParameters)]
     pub fn merge_parameters(&self, params_json: &str) -> JsResult<String> {
         let p = js(GenerationParams::from_json(params_json))?;
-        to_json(&self.base.merge_parameters(&p))
+        Ok(self.base.merge_parameters(&p).to_json())
     }
 
     #[wasm_bindgen(js_name = estimateTokens)]
@@ -188,7 +193,9 @@ impl Helpers {
     #[wasm_bindgen(js_name = visionMessages)]
     pub fn vision_messages(&self, prompt: &str, image_urls: Vec<String>) -> JsResult<String> {
         let m = js(self.base.vision_messages(prompt, &image_urls))?;
-        to_json(&m)
+        let mut w = JsonWriter::new();
+        crate::core::message::write_messages(&mut w, &m);
+        Ok(w.finish())
     }
 
     /// The refusal for a media method, as the error to throw.
@@ -216,7 +223,9 @@ impl Helpers {
     }
 
     pub fn metadata(&self) -> JsResult<String> {
-        to_json(&self.base.metadata)
+        let mut w = JsonWriter::new();
+        self.base.metadata.write(&mut w);
+        Ok(w.finish())
     }
 }
 
@@ -285,7 +294,7 @@ impl WasmModel {
             let r = fut.await;
             drop(guard);
             match r {
-                Ok(resp) => Ok(JsValue::from_str(&to_json(&resp)?)),
+                Ok(resp) => Ok(JsValue::from_str(&resp.to_json())),
                 Err(e) => Err(error_to_js(&e)),
             }
         })
@@ -340,63 +349,58 @@ pub struct WasmStream {
     guard: Rc<RefCell<Option<SignalGuard>>>,
 }
 
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct MarkMeta<'a> {
-    i: usize,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    tool_call_deltas: &'a [crate::core::response::ToolCallDelta],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    finish_reason: Option<crate::core::response::FinishReason>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    usage: Option<crate::core::response::Usage>,
-}
-
-#[derive(serde::Serialize)]
-struct ServedBy<'a> {
-    endpoint: &'a Option<String>,
-    attempts: &'a Option<Vec<crate::core::response::Attempt>>,
-}
-
-/// [text, ends (UTF-16 offsets), meta JSON or null, served-by JSON or null]
+/// [text, ends (UTF-16 offsets), meta JSON or null, served-by JSON or null]. Meta lists
+/// only the chunks that carry more than text: [{ i, toolCallDeltas?, finishReason?, usage? }].
 fn batch_to_js(b: &ChunkBatch) -> JsValue {
     let ends: Vec<u32> = b.marks.iter().map(|m| m.end).collect();
-    let metas: Vec<MarkMeta> = b
-        .marks
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.has_meta())
-        .map(|(i, m)| MarkMeta {
-            i,
-            tool_call_deltas: &m.tool_call_deltas,
-            finish_reason: m.finish_reason,
-            usage: m.usage,
-        })
-        .collect();
+    let mut meta: Option<JsonWriter> = None;
+    for (i, m) in b.marks.iter().enumerate().filter(|(_, m)| m.has_meta()) {
+        let w = meta.get_or_insert_with(|| {
+            let mut w = JsonWriter::new();
+            w.begin_arr();
+            w
+        });
+        w.begin_obj().key("i").uint(i as u64);
+        if !m.tool_call_deltas.is_empty() {
+            w.key("toolCallDeltas").begin_arr();
+            for d in &m.tool_call_deltas {
+                d.write(w);
+            }
+            w.end_arr();
+        }
+        w.opt_str("finishReason", m.finish_reason.map(|f| f.as_str()));
+        if let Some(u) = &m.usage {
+            w.key("usage");
+            u.write(w);
+        }
+        w.end_obj();
+    }
     let out = Array::new_with_length(4);
     out.set(0, JsValue::from_str(&b.text));
     out.set(1, Uint32Array::from(&ends[..]).into());
     out.set(
         2,
-        if metas.is_empty() {
-            JsValue::NULL
-        } else {
-            serde_json::to_string(&metas)
-                .map(|s| JsValue::from_str(&s))
-                .unwrap_or(JsValue::NULL)
+        match meta {
+            Some(mut w) => {
+                w.end_arr();
+                JsValue::from_str(&w.finish())
+            }
+            None => JsValue::NULL,
         },
     );
     out.set(
         3,
-        if b.attempts.is_some() {
-            serde_json::to_string(&ServedBy {
-                endpoint: &b.endpoint,
-                attempts: &b.attempts,
-            })
-            .map(|s| JsValue::from_str(&s))
-            .unwrap_or(JsValue::NULL)
-        } else {
-            JsValue::NULL
+        match &b.attempts {
+            Some(attempts) => {
+                let mut w = JsonWriter::new();
+                w.begin_obj()
+                    .opt_str("endpoint", b.endpoint.as_deref())
+                    .key("attempts");
+                crate::core::response::write_attempts(&mut w, attempts);
+                w.end_obj();
+                JsValue::from_str(&w.finish())
+            }
+            None => JsValue::NULL,
         },
     );
     out.into()

@@ -1,13 +1,12 @@
 //! One error type for the whole library. Every variant maps to a stable `code`
 //! string from the JavaScript contract, and carries a hint a person can act on.
 
-use super::response::Attempt;
-use serde::Serialize;
+use super::response::{write_attempts, Attempt};
+use crate::wire::json::JsonWriter;
 use std::fmt;
 
 /// The contract's `ErrorCode`: stable strings, never renamed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
     InvalidInput,
     UnsupportedOperation,
@@ -68,27 +67,19 @@ impl fmt::Display for ErrorCode {
 
 /// An error as the caller sees it. Messages are built by this crate from
 /// parts it controls; credentials are never formatted into any field.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LlmError {
     pub code: ErrorCode,
     pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<Attempt>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub partial_content: Option<String>,
     /// The provider's own error code (e.g. Azure's "content_filter" or "429"), for diagnosis.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider_code: Option<String>,
     /// The call must end here, whatever endpoints are left: the caller aborted or the
     /// call's own deadline (ctx.timeoutMs) ran out.
-    #[serde(skip)]
     pub terminal: bool,
 }
 
@@ -142,6 +133,29 @@ impl LlmError {
             "The request was aborted by the caller's signal",
         )
         .with_hint("ctx.signal fired; nothing further was sent.")
+    }
+}
+
+impl LlmError {
+    /// The error as JSON for the JS side (camelCase; the contract's LLMError fields).
+    pub fn to_json(&self) -> String {
+        let mut w = JsonWriter::new();
+        w.begin_obj()
+            .key("code")
+            .str(self.code.as_str())
+            .key("message")
+            .str(&self.message);
+        w.opt_str("hint", self.hint.as_deref())
+            .opt_uint("status", self.status.map(u64::from))
+            .opt_uint("retryAfterMs", self.retry_after_ms);
+        if !self.attempts.is_empty() {
+            w.key("attempts");
+            write_attempts(&mut w, &self.attempts);
+        }
+        w.opt_str("partialContent", self.partial_content.as_deref())
+            .opt_str("providerCode", self.provider_code.as_deref());
+        w.end_obj();
+        w.finish()
     }
 }
 

@@ -58,10 +58,7 @@ impl BaseLlm {
                             ),
                             format!(
                                 "Pick a model whose inputTypes include \"{}\" (see listModels()).",
-                                serde_json::to_value(kind)
-                                    .ok()
-                                    .and_then(|v| v.as_str().map(str::to_string))
-                                    .unwrap_or_default()
+                                kind.as_str()
                             ),
                         ));
                     }

@@ -2,41 +2,43 @@
 //! Each model maps them to its wire format in its own `transform_parameters`.
 
 use super::error::{LlmError, Result};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use crate::wire::json::{Json, JsonWriter, Kind};
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+/// JSON text passed through to the wire as it is (tools, stop, response format, extra).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawJson(pub String);
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GenerationParams {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub top_p: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stop: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop: Option<RawJson>,
     pub seed: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence_penalty: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frequency_penalty: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tools: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tool_choice: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_format: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tools: Option<RawJson>,
+    pub tool_choice: Option<RawJson>,
+    pub response_format: Option<RawJson>,
     pub reasoning_effort: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub extra: Option<Map<String, Value>>,
+    /// Sent as-is after the model's transforms, in order.
+    pub extra: Option<Vec<(String, RawJson)>>,
 }
 
 const KNOWN: &str = "maxTokens, temperature, topP, stop, seed, presencePenalty, frequencyPenalty, tools, toolChoice, responseFormat, reasoningEffort, user, extra";
+
+/// Wire names people paste from Azure's docs, and ours.
+const WIRE_NAMES: [(&str, &str); 8] = [
+    ("max_tokens", "maxTokens"),
+    ("max_completion_tokens", "maxTokens"),
+    ("top_p", "topP"),
+    ("response_format", "responseFormat"),
+    ("tool_choice", "toolChoice"),
+    ("reasoning_effort", "reasoningEffort"),
+    ("presence_penalty", "presencePenalty"),
+    ("frequency_penalty", "frequencyPenalty"),
+];
 
 impl GenerationParams {
     /// Parses params from JSON (`undefined` fields are already gone; `null` means "not set").
@@ -44,53 +46,104 @@ impl GenerationParams {
         if json.trim().is_empty() || json.trim() == "null" {
             return Ok(Self::default());
         }
-        let mut value: Value = serde_json::from_str(json).map_err(|e| {
-            LlmError::invalid_input(
-                format!("params are not valid JSON: {e}"),
-                "Pass an object like { maxTokens: 200 }.",
-            )
-        })?;
-        if let Value::Object(map) = &mut value {
-            map.retain(|_, v| !v.is_null());
-            // Catch the wire names people paste from Azure docs, with a pointer to ours.
-            for (wire, ours) in [
-                ("max_tokens", "maxTokens"),
-                ("max_completion_tokens", "maxTokens"),
-                ("top_p", "topP"),
-                ("response_format", "responseFormat"),
-                ("tool_choice", "toolChoice"),
-                ("reasoning_effort", "reasoningEffort"),
-                ("presence_penalty", "presencePenalty"),
-                ("frequency_penalty", "frequencyPenalty"),
-            ] {
-                if map.contains_key(wire) {
-                    return Err(LlmError::invalid_input(
-                        format!("params.{wire} is a wire name"),
-                        format!("Use params.{ours}; each model maps it to what its deployment accepts (or put raw fields in params.extra)."),
-                    ));
-                }
-            }
-        } else {
+        let mut out = GenerationParams::default();
+        let mut problem: Option<LlmError> = None;
+        let mut p = Json::new(json);
+        if !matches!(p.kind(), Ok(Kind::Object)) {
             return Err(LlmError::invalid_input(
                 "params must be an object",
                 "Pass an object like { maxTokens: 200 }.",
             ));
         }
-        let params: GenerationParams = serde_json::from_value(value).map_err(|e| {
+        let r = p
+            .obj(|p, k| {
+                if problem.is_some() || p.null()? {
+                    return p.skip().or(Ok(()));
+                }
+                let wrong_type = |what: &str| LlmError::invalid_input(format!("params.{k} must be {what}"), format!("Known params: {KNOWN}."));
+                let kind = p.kind()?;
+                let num = |p: &mut Json, slot: &mut Option<f64>, problem: &mut Option<LlmError>| -> crate::wire::json::JResult<()> {
+                    if kind == Kind::Number {
+                        *slot = Some(p.f64()?);
+                    } else {
+                        *problem = Some(wrong_type("a number"));
+                        p.skip()?;
+                    }
+                    Ok(())
+                };
+                match k.as_ref() {
+                    "maxTokens" => match (kind, p.raw()?.parse::<u64>()) {
+                        (Kind::Number, Ok(v)) => out.max_tokens = Some(v),
+                        _ => problem = Some(wrong_type("a positive integer")),
+                    },
+                    "temperature" => num(p, &mut out.temperature, &mut problem)?,
+                    "topP" => num(p, &mut out.top_p, &mut problem)?,
+                    "presencePenalty" => num(p, &mut out.presence_penalty, &mut problem)?,
+                    "frequencyPenalty" => num(p, &mut out.frequency_penalty, &mut problem)?,
+                    "seed" => match (kind, p.raw()?.parse::<i64>()) {
+                        (Kind::Number, Ok(v)) => out.seed = Some(v),
+                        _ => problem = Some(wrong_type("an integer")),
+                    },
+                    "stop" => out.stop = Some(RawJson(p.raw()?.to_string())),
+                    "tools" => out.tools = Some(RawJson(p.raw()?.to_string())),
+                    "toolChoice" => out.tool_choice = Some(RawJson(p.raw()?.to_string())),
+                    "responseFormat" => out.response_format = Some(RawJson(p.raw()?.to_string())),
+                    "reasoningEffort" | "user" if kind == Kind::String => {
+                        let v = Some(p.str()?.into_owned());
+                        if k == "user" {
+                            out.user = v;
+                        } else {
+                            out.reasoning_effort = v;
+                        }
+                    }
+                    "reasoningEffort" | "user" => {
+                        problem = Some(wrong_type("a string"));
+                        p.skip()?
+                    }
+                    "extra" if kind == Kind::Object => {
+                        let mut extra = Vec::new();
+                        p.obj(|p, k| {
+                            extra.push((k.into_owned(), RawJson(p.raw()?.to_string())));
+                            Ok(())
+                        })?;
+                        out.extra = Some(extra);
+                    }
+                    "extra" => {
+                        problem = Some(wrong_type("an object of raw wire fields"));
+                        p.skip()?
+                    }
+                    other => {
+                        problem = Some(match WIRE_NAMES.iter().find(|(w, _)| *w == other) {
+                            Some((wire, ours)) => LlmError::invalid_input(
+                                format!("params.{wire} is a wire name"),
+                                format!("Use params.{ours}; each model maps it to what its deployment accepts (or put raw fields in params.extra)."),
+                            ),
+                            None => LlmError::invalid_input(format!("params: unknown field `{other}`"), format!("Known params: {KNOWN}. Raw wire fields go in params.extra.")),
+                        });
+                        p.skip()?
+                    }
+                }
+                Ok(())
+            })
+            .and_then(|_| p.end());
+        if let Some(e) = problem {
+            return Err(e);
+        }
+        r.map_err(|e| {
             LlmError::invalid_input(
-                format!("params: {e}"),
-                format!("Known params: {KNOWN}. Raw wire fields go in params.extra."),
+                format!("params are not valid JSON: {e}"),
+                "Pass an object like { maxTokens: 200 }.",
             )
         })?;
-        params.validate()?;
-        Ok(params)
+        out.validate()?;
+        Ok(out)
     }
 
     pub fn validate(&self) -> Result<()> {
         fn range(name: &str, v: Option<f64>, lo: f64, hi: f64) -> Result<()> {
             match v {
-                Some(x) if !(lo..=hi).contains(&x) || x.is_nan() => Err(LlmError::invalid_input(
-                    format!("params.{name} is {x}, outside {lo}..{hi}"),
+                Some(x) if !(lo..=hi).contains(&x) => Err(LlmError::invalid_input(
+                    format!("params.{name} is outside {lo}..{hi}"),
                     format!("Give {name} a value between {lo} and {hi}."),
                 )),
                 _ => Ok(()),
@@ -107,9 +160,19 @@ impl GenerationParams {
             ));
         }
         if let Some(stop) = &self.stop {
-            let ok = match stop {
-                Value::String(_) => true,
-                Value::Array(a) => a.len() <= 4 && a.iter().all(Value::is_string),
+            let mut p = Json::new(&stop.0);
+            let ok = match p.kind() {
+                Ok(Kind::String) => true,
+                Ok(Kind::Array) => {
+                    let mut n = 0;
+                    let mut all_strings = true;
+                    let walked = p.arr(|p, _| {
+                        n += 1;
+                        all_strings &= p.kind()? == Kind::String;
+                        p.skip()
+                    });
+                    walked.is_ok() && all_strings && n <= 4
+                }
                 _ => false,
             };
             if !ok {
@@ -128,14 +191,18 @@ impl GenerationParams {
             }
         }
         if let Some(tools) = &self.tools {
-            let ok = tools.as_array().map_or(false, |a| {
-                a.iter().all(|t| {
-                    t.get("type").and_then(Value::as_str) == Some("function")
-                        && t.get("function")
-                            .and_then(|f| f.get("name"))
-                            .map_or(false, Value::is_string)
-                })
-            });
+            let mut p = Json::new(&tools.0);
+            let mut ok = matches!(p.kind(), Ok(Kind::Array));
+            if ok {
+                ok = p
+                    .arr(|p, _| {
+                        let (t, name) = type_and_function_name(p)?;
+                        ok &= t.as_deref() == Some("function") && name.is_some();
+                        Ok(())
+                    })
+                    .is_ok()
+                    && ok;
+            }
             if !ok {
                 return Err(LlmError::invalid_input(
                     "params.tools must be [{ type: \"function\", function: { name, ... } }]",
@@ -144,11 +211,12 @@ impl GenerationParams {
             }
         }
         if let Some(tc) = &self.tool_choice {
-            let ok = matches!(tc.as_str(), Some("auto" | "none" | "required"))
-                || tc
-                    .get("function")
-                    .and_then(|f| f.get("name"))
-                    .map_or(false, Value::is_string);
+            let mut p = Json::new(&tc.0);
+            let ok = match p.kind() {
+                Ok(Kind::String) => matches!(p.str().as_deref(), Ok("auto" | "none" | "required")),
+                Ok(Kind::Object) => matches!(type_and_function_name(&mut p), Ok((_, Some(_)))),
+                _ => false,
+            };
             if !ok {
                 return Err(LlmError::invalid_input("params.toolChoice is not a valid choice", "Use \"auto\", \"none\", \"required\" or { type: \"function\", function: { name } }."));
             }
@@ -165,8 +233,12 @@ impl GenerationParams {
         }
         let extra = match (&self.extra, &over.extra) {
             (Some(a), Some(b)) => {
-                let mut m = a.clone();
-                m.extend(b.clone());
+                let mut m: Vec<(String, RawJson)> = a
+                    .iter()
+                    .filter(|(k, _)| !b.iter().any(|(k2, _)| k2 == k))
+                    .cloned()
+                    .collect();
+                m.extend(b.iter().cloned());
                 Some(m)
             }
             (a, b) => b.clone().or_else(|| a.clone()),
@@ -187,6 +259,65 @@ impl GenerationParams {
             extra,
         }
     }
+
+    /// The params in the library's names (what mergeParameters returns to JS).
+    pub fn to_json(&self) -> String {
+        let mut w = JsonWriter::new();
+        w.begin_obj()
+            .opt_uint("maxTokens", self.max_tokens)
+            .opt_num("temperature", self.temperature)
+            .opt_num("topP", self.top_p);
+        raw_member(&mut w, "stop", &self.stop);
+        if let Some(seed) = self.seed {
+            w.key("seed").int(seed);
+        }
+        w.opt_num("presencePenalty", self.presence_penalty)
+            .opt_num("frequencyPenalty", self.frequency_penalty);
+        raw_member(&mut w, "tools", &self.tools);
+        raw_member(&mut w, "toolChoice", &self.tool_choice);
+        raw_member(&mut w, "responseFormat", &self.response_format);
+        w.opt_str("reasoningEffort", self.reasoning_effort.as_deref())
+            .opt_str("user", self.user.as_deref());
+        if let Some(extra) = &self.extra {
+            w.key("extra").begin_obj();
+            for (k, v) in extra {
+                w.key(k).raw(&v.0);
+            }
+            w.end_obj();
+        }
+        w.end_obj();
+        w.finish()
+    }
+}
+
+fn raw_member(w: &mut JsonWriter, k: &str, v: &Option<RawJson>) {
+    if let Some(v) = v {
+        w.key(k).raw(&v.0);
+    }
+}
+
+/// Reads `{ type, function: { name } }` (a tool or a tool choice).
+fn type_and_function_name(
+    p: &mut Json,
+) -> crate::wire::json::JResult<(Option<String>, Option<String>)> {
+    let mut t = None;
+    let mut name = None;
+    p.obj(|p, k| {
+        match k.as_ref() {
+            "type" if p.kind()? == Kind::String => t = Some(p.str()?.into_owned()),
+            "function" if p.kind()? == Kind::Object => p.obj(|p, k| {
+                if k == "name" && p.kind()? == Kind::String {
+                    name = Some(p.str()?.into_owned());
+                } else {
+                    p.skip()?;
+                }
+                Ok(())
+            })?,
+            _ => p.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok((t, name))
 }
 
 #[cfg(test)]

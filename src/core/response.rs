@@ -2,16 +2,102 @@
 
 use super::error::ErrorCode;
 use super::message::ToolCall;
-use serde::{Deserialize, Serialize};
+use crate::wire::json::JsonWriter;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FinishReason {
     Stop,
     Length,
     ContentFilter,
     ToolCalls,
     Unknown,
+}
+
+impl Usage {
+    pub fn write(&self, w: &mut JsonWriter) {
+        w.begin_obj()
+            .key("promptTokens")
+            .uint(self.prompt_tokens)
+            .key("completionTokens")
+            .uint(self.completion_tokens)
+            .key("totalTokens")
+            .uint(self.total_tokens)
+            .end_obj();
+    }
+}
+
+impl Attempt {
+    pub fn write(&self, w: &mut JsonWriter) {
+        w.begin_obj().key("endpoint").str(&self.endpoint);
+        w.opt_uint("status", self.status.map(u64::from))
+            .opt_str("errorCode", self.error_code.map(ErrorCode::as_str));
+        w.key("latencyMs").num(self.latency_ms).end_obj();
+    }
+}
+
+pub fn write_attempts(w: &mut JsonWriter, attempts: &[Attempt]) {
+    w.begin_arr();
+    for a in attempts {
+        a.write(w);
+    }
+    w.end_arr();
+}
+
+impl ToolCallDelta {
+    pub fn write(&self, w: &mut JsonWriter) {
+        w.begin_obj().key("index").uint(self.index as u64);
+        w.opt_str("id", self.id.as_deref())
+            .opt_str("name", self.name.as_deref())
+            .opt_str("arguments", self.arguments.as_deref());
+        w.end_obj();
+    }
+}
+
+impl LlmResponse {
+    pub fn to_json(&self) -> String {
+        let mut w = JsonWriter::new();
+        w.begin_obj()
+            .key("content")
+            .str(&self.content)
+            .key("finishReason")
+            .str(self.finish_reason.as_str());
+        if let Some(calls) = &self.tool_calls {
+            w.key("toolCalls").begin_arr();
+            for c in calls {
+                w.begin_obj()
+                    .key("id")
+                    .str(&c.id)
+                    .key("type")
+                    .str(&c.kind)
+                    .key("function")
+                    .begin_obj();
+                w.key("name")
+                    .str(&c.function.name)
+                    .key("arguments")
+                    .str(&c.function.arguments)
+                    .end_obj()
+                    .end_obj();
+            }
+            w.end_arr();
+        }
+        w.key("usage");
+        match &self.usage {
+            Some(u) => u.write(&mut w),
+            None => {
+                w.null();
+            }
+        }
+        w.key("model")
+            .str(&self.model)
+            .key("latencyMs")
+            .num(self.latency_ms)
+            .key("endpoint")
+            .str(&self.endpoint)
+            .key("attempts");
+        write_attempts(&mut w, &self.attempts);
+        w.end_obj();
+        w.finish()
+    }
 }
 
 impl FinishReason {
@@ -26,8 +112,7 @@ impl FinishReason {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Usage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -35,23 +120,18 @@ pub struct Usage {
 }
 
 /// One try against one endpoint. `endpoint` is an origin only: never a path, key or token.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Attempt {
     pub endpoint: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<ErrorCode>,
     pub latency_ms: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LlmResponse {
     pub content: String,
     pub finish_reason: FinishReason,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tool_calls: Option<Vec<ToolCall>>,
     pub usage: Option<Usage>,
     pub model: String,
@@ -60,28 +140,20 @@ pub struct LlmResponse {
     pub attempts: Vec<Attempt>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ToolCallDelta {
     pub index: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub arguments: Option<String>,
 }
 
 /// One chunk of a streamed answer, in the library's own shape.
-#[derive(Clone, Debug, PartialEq, Serialize, Default)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct StreamChunk {
     pub delta: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tool_call_deltas: Vec<ToolCallDelta>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub finish_reason: Option<FinishReason>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
 }
 

@@ -1,9 +1,6 @@
 //! The resilience settings, as data parsed from the config.
 
-use serde::Deserialize;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Primary first, then backups in the order given.
     #[default]
@@ -14,14 +11,35 @@ pub enum Strategy {
     LeastLatency,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum StreamFailover {
     /// A stream that fails after text was delivered rejects with partialContent.
     #[default]
     Reject,
     /// Resume on the next endpoint by asking for a continuation of the partial answer.
     Continue,
+}
+
+impl Strategy {
+    pub fn parse(s: &str) -> Option<Strategy> {
+        Some(match s {
+            "priority" => Strategy::Priority,
+            "round-robin" => Strategy::RoundRobin,
+            "weighted" => Strategy::Weighted,
+            "least-latency" => Strategy::LeastLatency,
+            _ => return None,
+        })
+    }
+}
+
+impl StreamFailover {
+    pub fn parse(s: &str) -> Option<StreamFailover> {
+        Some(match s {
+            "reject" => StreamFailover::Reject,
+            "continue" => StreamFailover::Continue,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

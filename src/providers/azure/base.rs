@@ -3,62 +3,117 @@
 //! decide model-specific parameters, which live with each model.
 
 use crate::core::error::{ErrorCode, LlmError, Result};
+use crate::core::message::write_messages;
 use crate::core::message::{FunctionCall, Message, ToolCall};
 use crate::core::params::GenerationParams;
+use crate::core::params::RawJson;
 use crate::core::response::{ChunkBatch, ChunkMark, FinishReason, ToolCallDelta, Usage};
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use crate::wire::json::{
+    escape_into, write_f64, write_u64, JResult, Json, JsonError, JsonWriter, Kind,
+};
 use std::borrow::Cow;
 
+/// Wire parameters in order: name → JSON text. Model transforms rename and drop entries.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WireParams(pub Vec<(String, String)>);
+
+impl WireParams {
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+    pub fn remove(&mut self, k: &str) -> Option<String> {
+        let i = self.0.iter().position(|(n, _)| n == k)?;
+        Some(self.0.remove(i).1)
+    }
+    pub fn insert(&mut self, k: &str, json: String) {
+        self.remove(k);
+        self.0.push((k.to_string(), json));
+    }
+    pub fn contains_key(&self, k: &str) -> bool {
+        self.get(k).is_some()
+    }
+}
+
 /// The library's parameter names mapped to Azure's wire names, before any model transform.
-pub fn standard_wire_params(p: &GenerationParams) -> Map<String, Value> {
-    let mut m = Map::new();
-    let mut put = |k: &str, v: Option<Value>| {
+pub fn standard_wire_params(p: &GenerationParams) -> WireParams {
+    let mut m = WireParams::default();
+    let num = |v: f64| {
+        let mut s = String::new();
+        write_f64(&mut s, v);
+        s
+    };
+    let uint = |v: u64| {
+        let mut s = String::new();
+        write_u64(&mut s, v);
+        s
+    };
+    let text = |v: &str| {
+        let mut s = String::new();
+        escape_into(&mut s, v);
+        s
+    };
+    let mut put = |k: &str, v: Option<String>| {
         if let Some(v) = v {
-            m.insert(k.to_string(), v);
+            m.0.push((k.to_string(), v));
         }
     };
-    put("max_tokens", p.max_tokens.map(Value::from));
-    put("temperature", p.temperature.map(Value::from));
-    put("top_p", p.top_p.map(Value::from));
-    put("stop", p.stop.clone());
-    put("seed", p.seed.map(Value::from));
-    put("presence_penalty", p.presence_penalty.map(Value::from));
-    put("frequency_penalty", p.frequency_penalty.map(Value::from));
-    put("tools", p.tools.clone());
-    put("tool_choice", p.tool_choice.clone());
-    put("response_format", p.response_format.clone());
-    put("user", p.user.clone().map(Value::from));
+    put("max_tokens", p.max_tokens.map(uint));
+    put("temperature", p.temperature.map(num));
+    put("top_p", p.top_p.map(num));
+    put("stop", p.stop.as_ref().map(|r| r.0.clone()));
+    put(
+        "seed",
+        p.seed.map(|s| {
+            if s < 0 {
+                format!("-{}", uint(s.unsigned_abs()))
+            } else {
+                uint(s as u64)
+            }
+        }),
+    );
+    put("presence_penalty", p.presence_penalty.map(num));
+    put("frequency_penalty", p.frequency_penalty.map(num));
+    put("tools", p.tools.as_ref().map(|r| r.0.clone()));
+    put("tool_choice", p.tool_choice.as_ref().map(|r| r.0.clone()));
+    put(
+        "response_format",
+        p.response_format.as_ref().map(|r| r.0.clone()),
+    );
+    put("user", p.user.as_deref().map(text));
     m
 }
 
 /// `extra` goes in last and as-is: it is the escape hatch past every transform.
 pub fn build_azure_payload(
     messages: &[Message],
-    mut wire: Map<String, Value>,
-    extra: Option<&Map<String, Value>>,
+    wire: &WireParams,
+    extra: Option<&[(String, RawJson)]>,
     stream: bool,
 ) -> Result<String> {
-    let msgs = serde_json::to_value(messages)
-        .map_err(|e| LlmError::invalid_input(format!("messages: {e}"), "Check the messages."))?;
-    let mut body = Map::new();
-    body.insert("messages".into(), msgs);
-    body.append(&mut wire);
-    if stream {
-        body.insert("stream".into(), Value::Bool(true));
-        // Ask for the usage chunk; Azure sends it last, with empty choices.
-        body.insert(
-            "stream_options".into(),
-            serde_json::json!({ "include_usage": true }),
-        );
-    }
-    if let Some(extra) = extra {
-        for (k, v) in extra {
-            body.insert(k.clone(), v.clone());
+    let mut w = JsonWriter::new();
+    w.begin_obj().key("messages");
+    write_messages(&mut w, messages);
+    let extra = extra.unwrap_or(&[]);
+    let overridden = |k: &str| extra.iter().any(|(e, _)| e == k);
+    for (k, v) in &wire.0 {
+        if !overridden(k) {
+            w.key(k).raw(v);
         }
     }
-    serde_json::to_string(&Value::Object(body))
-        .map_err(|e| LlmError::invalid_input(format!("payload: {e}"), "Check params.extra."))
+    if stream {
+        if !overridden("stream") {
+            w.key("stream").bool(true);
+        }
+        // Ask for the usage chunk; Azure sends it last, with empty choices.
+        if !overridden("stream_options") {
+            w.key("stream_options").raw("{\"include_usage\":true}");
+        }
+    }
+    for (k, v) in extra {
+        w.key(k).raw(&v.0);
+    }
+    w.end_obj();
+    Ok(w.finish())
 }
 
 pub fn map_finish_reason(s: &str) -> FinishReason {
@@ -71,80 +126,70 @@ pub fn map_finish_reason(s: &str) -> FinishReason {
     }
 }
 
-// ---- wire model: borrowed, reading only what the library needs; everything else is skipped.
+// ---- reading Azure's answers: a pull parser that reads only what the library needs
+// (content, tool-call deltas, finish reason, usage, errors) and skips everything else
+// (content-filter results, logprobs, ids) without building it.
 
-#[derive(Deserialize)]
-struct WireUsage {
-    #[serde(default)]
-    prompt_tokens: u64,
-    #[serde(default)]
-    completion_tokens: u64,
-    #[serde(default)]
-    total_tokens: u64,
+fn bad_json(what: &str, e: JsonError, text: &str) -> LlmError {
+    LlmError::parse(format!("{what} ({e}): {}", snippet(text)))
 }
 
-impl From<WireUsage> for Usage {
-    fn from(u: WireUsage) -> Usage {
-        Usage {
-            prompt_tokens: u.prompt_tokens,
-            completion_tokens: u.completion_tokens,
-            total_tokens: u.total_tokens,
-        }
+fn read_usage(p: &mut Json) -> JResult<Option<Usage>> {
+    if p.null()? {
+        return Ok(None);
     }
+    let mut u = Usage::default();
+    p.obj(|p, k| {
+        match k.as_ref() {
+            "prompt_tokens" if !p.null()? => u.prompt_tokens = p.u64()?,
+            "completion_tokens" if !p.null()? => u.completion_tokens = p.u64()?,
+            "total_tokens" if !p.null()? => u.total_tokens = p.u64()?,
+            _ => p.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(Some(u))
 }
 
-#[derive(Deserialize)]
-struct WireError<'a> {
-    #[serde(default, borrow)]
-    code: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    message: Option<Cow<'a, str>>,
+/// Azure's `{"error": {"code", "message", "param"}}`; `code` may be a string or a number.
+#[derive(Default)]
+struct WireError {
+    code: Option<String>,
+    message: Option<String>,
+    param: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct WireFunctionDelta<'a> {
-    #[serde(default, borrow)]
-    name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    arguments: Option<Cow<'a, str>>,
+fn read_error(p: &mut Json) -> JResult<WireError> {
+    let mut e = WireError::default();
+    if p.null()? {
+        return Ok(e);
+    }
+    p.obj(|p, k| {
+        let field = match k.as_ref() {
+            "code" => &mut e.code,
+            "message" => &mut e.message,
+            "param" => &mut e.param,
+            _ => return p.skip(),
+        };
+        *field = match p.kind()? {
+            Kind::String => Some(p.str()?.into_owned()),
+            Kind::Number => Some(p.raw()?.trim().to_string()),
+            _ => {
+                p.skip()?;
+                None
+            }
+        };
+        Ok(())
+    })?;
+    Ok(e)
 }
 
-#[derive(Deserialize)]
-struct WireToolCallDelta<'a> {
-    #[serde(default)]
-    index: u32,
-    #[serde(default, borrow)]
-    id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    function: Option<WireFunctionDelta<'a>>,
-}
-
-#[derive(Deserialize)]
-struct WireDelta<'a> {
-    #[serde(default, borrow)]
-    content: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    tool_calls: Option<Vec<WireToolCallDelta<'a>>>,
-}
-
-#[derive(Deserialize)]
-struct WireChunkChoice<'a> {
-    #[serde(default)]
-    index: u32,
-    #[serde(default, borrow)]
-    delta: Option<WireDelta<'a>>,
-    #[serde(default, borrow)]
-    finish_reason: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct WireChunk<'a> {
-    #[serde(default, borrow)]
-    choices: Vec<WireChunkChoice<'a>>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-    #[serde(default, borrow)]
-    error: Option<WireError<'a>>,
+fn opt_str<'a>(p: &mut Json<'a>) -> JResult<Option<Cow<'a, str>>> {
+    if p.null()? {
+        Ok(None)
+    } else {
+        p.str().map(Some)
+    }
 }
 
 /// What one SSE event meant.
@@ -160,14 +205,83 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
     if data == "[DONE]" {
         return Ok(StreamEvent::Done);
     }
-    let chunk: WireChunk = serde_json::from_str(data).map_err(|e| {
-        LlmError::parse(format!(
-            "a stream event is not a chat completion chunk ({e}): {}",
-            snippet(data)
-        ))
-    })?;
-    if let Some(err) = chunk.error {
-        let code = err.code.as_deref().unwrap_or("");
+    let mut mark = ChunkMark::default();
+    let mut content: Option<Cow<str>> = None;
+    let mut error: Option<WireError> = None;
+    let mut p = Json::new(data);
+    let parsed = p
+        .obj(|p, k| {
+            match k.as_ref() {
+                "choices" if !p.null()? => p.arr(|p, _| {
+                    let mut index = 0u64;
+                    let mut c: Option<Cow<str>> = None;
+                    let mut finish: Option<Cow<str>> = None;
+                    let mut calls: Vec<ToolCallDelta> = Vec::new();
+                    p.obj(|p, k| {
+                        match k.as_ref() {
+                            "index" => index = p.u64()?,
+                            "finish_reason" => finish = opt_str(p)?,
+                            "delta" if !p.null()? => p.obj(|p, k| {
+                                match k.as_ref() {
+                                    "content" => c = opt_str(p)?,
+                                    "tool_calls" if !p.null()? => p.arr(|p, _| {
+                                        let mut d = ToolCallDelta::default();
+                                        p.obj(|p, k| {
+                                            match k.as_ref() {
+                                                "index" => d.index = p.u64()? as u32,
+                                                "id" => d.id = opt_str(p)?.map(Cow::into_owned),
+                                                "function" if !p.null()? => p.obj(|p, k| {
+                                                    match k.as_ref() {
+                                                        "name" => {
+                                                            d.name =
+                                                                opt_str(p)?.map(Cow::into_owned)
+                                                        }
+                                                        "arguments" => {
+                                                            d.arguments =
+                                                                opt_str(p)?.map(Cow::into_owned)
+                                                        }
+                                                        _ => p.skip()?,
+                                                    }
+                                                    Ok(())
+                                                })?,
+                                                _ => p.skip()?,
+                                            }
+                                            Ok(())
+                                        })?;
+                                        calls.push(d);
+                                        Ok(())
+                                    })?,
+                                    _ => p.skip()?,
+                                }
+                                Ok(())
+                            })?,
+                            _ => p.skip()?,
+                        }
+                        Ok(())
+                    })?;
+                    if index == 0 {
+                        content = c;
+                        mark.finish_reason = finish.as_deref().map(map_finish_reason);
+                        mark.tool_call_deltas = calls;
+                    }
+                    Ok(())
+                })?,
+                "usage" => mark.usage = read_usage(p)?,
+                "error" => error = Some(read_error(p)?),
+                _ => p.skip()?,
+            }
+            Ok(())
+        })
+        .and_then(|_| p.end());
+    if let Err(e) = parsed {
+        return Err(bad_json(
+            "a stream event is not a chat completion chunk",
+            e,
+            data,
+        ));
+    }
+    if let Some(err) = error {
+        let code = err.code.unwrap_or_default();
         let ec = if code == "content_filter" {
             ErrorCode::ContentFilter
         } else {
@@ -177,103 +291,20 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
             ec,
             format!(
                 "the stream reported an error: {}",
-                err.message.as_deref().unwrap_or(code)
+                err.message.as_deref().unwrap_or(&code)
             ),
         );
-        e.provider_code = Some(code.to_string()).filter(|c| !c.is_empty());
+        e.provider_code = Some(code).filter(|c| !c.is_empty());
         return Err(e);
     }
-    let mut mark = ChunkMark {
-        usage: chunk.usage.map(Usage::from),
-        ..Default::default()
-    };
-    if let Some(choice) = chunk.choices.into_iter().find(|c| c.index == 0) {
-        if let Some(fr) = &choice.finish_reason {
-            mark.finish_reason = Some(map_finish_reason(fr));
-        }
-        if let Some(delta) = choice.delta {
-            if let Some(calls) = delta.tool_calls {
-                mark.tool_call_deltas = calls
-                    .into_iter()
-                    .map(|c| {
-                        let (name, arguments) = match c.function {
-                            Some(f) => (
-                                f.name.map(Cow::into_owned),
-                                f.arguments.map(Cow::into_owned),
-                            ),
-                            None => (None, None),
-                        };
-                        ToolCallDelta {
-                            index: c.index,
-                            id: c.id.map(Cow::into_owned),
-                            name,
-                            arguments,
-                        }
-                    })
-                    .collect();
-            }
-            if let Some(content) = delta.content {
-                // Borrowed unless the JSON string had escapes; pushed straight into the batch.
-                if !content.is_empty() || mark.has_meta() {
-                    batch.push(&content, mark);
-                    return Ok(StreamEvent::Chunk);
-                }
-            }
-        }
-    }
-    if mark.has_meta() {
-        batch.push("", mark);
+    let text = content.as_deref().unwrap_or("");
+    if !text.is_empty() || mark.has_meta() {
+        batch.push(text, mark);
     }
     Ok(StreamEvent::Chunk)
 }
 
 // ---- non-streaming answers
-
-#[derive(Deserialize)]
-struct WireFunction {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    arguments: String,
-}
-
-#[derive(Deserialize)]
-struct WireToolCall {
-    #[serde(default)]
-    id: String,
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    function: WireFunction,
-}
-
-#[derive(Deserialize)]
-struct WireMessage {
-    #[serde(default)]
-    content: Option<String>,
-    #[serde(default)]
-    refusal: Option<String>,
-    #[serde(default)]
-    tool_calls: Option<Vec<WireToolCall>>,
-}
-
-#[derive(Deserialize)]
-struct WireChoice {
-    #[serde(default)]
-    index: u32,
-    message: Option<WireMessage>,
-    #[serde(default)]
-    finish_reason: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct WireResponse {
-    #[serde(default)]
-    choices: Vec<WireChoice>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-    #[serde(default)]
-    model: String,
-}
 
 /// The parts of an answer that come from the body; the caller adds timing and attempts.
 #[derive(Debug, PartialEq)]
@@ -286,42 +317,124 @@ pub struct ParsedAnswer {
 }
 
 pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
-    let r: WireResponse = serde_json::from_slice(body).map_err(|e| {
-        LlmError::parse(format!(
-            "the answer is not a chat completion ({e}): {}",
-            snippet(&String::from_utf8_lossy(body))
-        ))
-    })?;
-    let choice = r
-        .choices
-        .into_iter()
-        .find(|c| c.index == 0)
-        .ok_or_else(|| LlmError::parse("the answer has no choices"))?;
-    let msg = choice
-        .message
-        .ok_or_else(|| LlmError::parse("the answer's choice has no message"))?;
-    let tool_calls = msg.tool_calls.filter(|c| !c.is_empty()).map(|calls| {
-        calls
-            .into_iter()
-            .map(|c| ToolCall {
-                id: c.id,
-                kind: c.kind.unwrap_or_else(|| "function".into()),
-                function: FunctionCall {
-                    name: c.function.name,
-                    arguments: c.function.arguments,
-                },
-            })
-            .collect()
-    });
+    let text =
+        std::str::from_utf8(body).map_err(|_| LlmError::parse("the answer is not UTF-8 text"))?;
+    let mut model = String::new();
+    let mut usage = None;
+    let mut found: Option<(
+        Option<String>,
+        Option<String>,
+        Option<Vec<ToolCall>>,
+        FinishReason,
+    )> = None;
+    let mut p = Json::new(text);
+    let parsed = p
+        .obj(|p, k| {
+            match k.as_ref() {
+                "model" => model = opt_str(p)?.map(Cow::into_owned).unwrap_or_default(),
+                "usage" => usage = read_usage(p)?,
+                "choices" => p.arr(|p, _| {
+                    let mut index = 0u64;
+                    let mut content = None;
+                    let mut refusal = None;
+                    let mut calls: Option<Vec<ToolCall>> = None;
+                    let mut finish = FinishReason::Unknown;
+                    let mut has_message = false;
+                    p.obj(|p, k| {
+                        match k.as_ref() {
+                            "index" => index = p.u64()?,
+                            "finish_reason" => {
+                                finish = opt_str(p)?
+                                    .as_deref()
+                                    .map_or(FinishReason::Unknown, map_finish_reason)
+                            }
+                            "message" if !p.null()? => {
+                                has_message = true;
+                                p.obj(|p, k| {
+                                    match k.as_ref() {
+                                        "content" => content = opt_str(p)?.map(Cow::into_owned),
+                                        "refusal" => refusal = opt_str(p)?.map(Cow::into_owned),
+                                        "tool_calls" if !p.null()? => {
+                                            let mut list = Vec::new();
+                                            p.arr(|p, _| {
+                                                let mut call = ToolCall {
+                                                    id: String::new(),
+                                                    kind: "function".into(),
+                                                    function: FunctionCall {
+                                                        name: String::new(),
+                                                        arguments: String::new(),
+                                                    },
+                                                };
+                                                p.obj(|p, k| {
+                                                    match k.as_ref() {
+                                                        "id" => {
+                                                            call.id = opt_str(p)?
+                                                                .map(Cow::into_owned)
+                                                                .unwrap_or_default()
+                                                        }
+                                                        "type" => {
+                                                            call.kind = opt_str(p)?
+                                                                .map(Cow::into_owned)
+                                                                .unwrap_or_else(|| {
+                                                                    "function".into()
+                                                                })
+                                                        }
+                                                        "function" => p.obj(|p, k| {
+                                                            match k.as_ref() {
+                                                                "name" => {
+                                                                    call.function.name = opt_str(p)?
+                                                                        .map(Cow::into_owned)
+                                                                        .unwrap_or_default()
+                                                                }
+                                                                "arguments" => {
+                                                                    call.function.arguments =
+                                                                        opt_str(p)?
+                                                                            .map(Cow::into_owned)
+                                                                            .unwrap_or_default()
+                                                                }
+                                                                _ => p.skip()?,
+                                                            }
+                                                            Ok(())
+                                                        })?,
+                                                        _ => p.skip()?,
+                                                    }
+                                                    Ok(())
+                                                })?;
+                                                list.push(call);
+                                                Ok(())
+                                            })?;
+                                            calls = Some(list).filter(|l| !l.is_empty());
+                                        }
+                                        _ => p.skip()?,
+                                    }
+                                    Ok(())
+                                })?;
+                            }
+                            _ => p.skip()?,
+                        }
+                        Ok(())
+                    })?;
+                    if index == 0 && has_message && found.is_none() {
+                        found = Some((content.take(), refusal.take(), calls.take(), finish));
+                    }
+                    Ok(())
+                })?,
+                _ => p.skip()?,
+            }
+            Ok(())
+        })
+        .and_then(|_| p.end());
+    if let Err(e) = parsed {
+        return Err(bad_json("the answer is not a chat completion", e, text));
+    }
+    let (content, refusal, tool_calls, finish_reason) =
+        found.ok_or_else(|| LlmError::parse("the answer has no choice with a message"))?;
     Ok(ParsedAnswer {
-        content: msg.content.or(msg.refusal).unwrap_or_default(),
-        finish_reason: choice
-            .finish_reason
-            .as_deref()
-            .map_or(FinishReason::Unknown, map_finish_reason),
+        content: content.or(refusal).unwrap_or_default(),
+        finish_reason,
         tool_calls,
-        usage: r.usage.map(Usage::from),
-        model: r.model,
+        usage,
+        model,
     })
 }
 
@@ -369,35 +482,27 @@ pub fn error_from_response(
     body: &[u8],
     now_epoch_ms: Option<f64>,
 ) -> LlmError {
-    #[derive(Deserialize)]
-    struct Envelope<'a> {
-        #[serde(borrow)]
-        error: Option<WireErrorFull<'a>>,
-    }
-    #[derive(Deserialize)]
-    struct WireErrorFull<'a> {
-        #[serde(default)]
-        code: Option<Value>,
-        #[serde(default, borrow)]
-        message: Option<Cow<'a, str>>,
-        #[serde(default, borrow)]
-        param: Option<Cow<'a, str>>,
-    }
-    let parsed = serde_json::from_slice::<Envelope>(body)
-        .ok()
-        .and_then(|e| e.error);
-    let provider_code = parsed.as_ref().and_then(|e| match &e.code {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    });
+    let text = String::from_utf8_lossy(body);
+    let mut parsed: Option<WireError> = None;
+    let mut p = Json::new(&text);
+    let ok = p
+        .obj(|p, k| {
+            if k == "error" {
+                parsed = Some(read_error(p)?);
+            } else {
+                p.skip()?;
+            }
+            Ok(())
+        })
+        .and_then(|_| p.end())
+        .is_ok();
+    let parsed = if ok { parsed } else { None };
+    let provider_code = parsed.as_ref().and_then(|e| e.code.clone());
     let provider_msg = match &parsed {
-        Some(e) => e.message.as_deref().unwrap_or("").to_string(),
-        None => snippet(&String::from_utf8_lossy(body)),
+        Some(e) => e.message.clone().unwrap_or_default(),
+        None => snippet(&text),
     };
-    let param = parsed
-        .as_ref()
-        .and_then(|e| e.param.as_deref().map(str::to_string));
+    let param = parsed.as_ref().and_then(|e| e.param.clone());
     let is_filter = provider_code.as_deref() == Some("content_filter");
     let (code, hint): (ErrorCode, String) = match status {
         400 if is_filter => (ErrorCode::ContentFilter, "Azure's content filter refused the prompt; rephrase it or review the deployment's content filter policy.".into()),

@@ -4,7 +4,7 @@
 use crate::core::error::{LlmError, Result};
 use crate::core::params::GenerationParams;
 use crate::resilience::{Policy, Strategy, StreamFailover};
-use serde::Deserialize;
+use crate::wire::json::{JResult, Json, Kind};
 
 /// A credential that never prints itself.
 #[derive(Clone, PartialEq)]
@@ -62,8 +62,7 @@ fn encode_path(s: &str) -> String {
     out
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Default)]
 struct EndpointInput {
     endpoint: Option<String>,
     deployment_name: Option<String>,
@@ -72,46 +71,6 @@ struct EndpointInput {
     get_token: Option<usize>,
     api_version: Option<String>,
     weight: Option<f64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RetryInput {
-    retries: Option<u32>,
-    base_delay_ms: Option<f64>,
-    max_delay_ms: Option<f64>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct BreakerInput {
-    failures: Option<u32>,
-    cooldown_ms: Option<f64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ConfigInput {
-    provider: Option<String>,
-    model: Option<String>,
-    endpoint: Option<String>,
-    deployment_name: Option<String>,
-    api_key: Option<String>,
-    get_token: Option<usize>,
-    api_version: Option<String>,
-    weight: Option<f64>,
-    #[serde(default)]
-    backups: Vec<EndpointInput>,
-    timeout_ms: Option<f64>,
-    idle_timeout_ms: Option<f64>,
-    #[serde(default)]
-    retry: Option<RetryInput>,
-    load_balancing: Option<Strategy>,
-    circuit_breaker: Option<BreakerInput>,
-    stream_failover: Option<StreamFailover>,
-    #[serde(default)]
-    allow_insecure_http: bool,
-    defaults: Option<GenerationParams>,
 }
 
 #[derive(Debug)]
@@ -123,6 +82,79 @@ pub struct AzureConfig {
 }
 
 const CONFIG_HINT: &str = "An Azure config is { provider: \"azure\", model, endpoint, deploymentName, apiKey or getToken, apiVersion?, backups? }.";
+const TOP_FIELDS: &str = "provider, model, endpoint, deploymentName, apiKey, getToken, apiVersion, weight, backups, timeoutMs, idleTimeoutMs, retry, loadBalancing, circuitBreaker, streamFailover, allowInsecureHttp, defaults";
+
+/// Reads one member into an endpoint; false when the key is not an endpoint field.
+fn endpoint_field(
+    p: &mut Json,
+    key: &str,
+    e: &mut EndpointInput,
+    at: &str,
+    problem: &mut Option<LlmError>,
+) -> JResult<bool> {
+    let kind = p.kind()?;
+    if kind == Kind::Null {
+        p.skip()?;
+        return Ok(matches!(
+            key,
+            "endpoint" | "deploymentName" | "apiKey" | "getToken" | "apiVersion" | "weight"
+        ));
+    }
+    let text =
+        |p: &mut Json, slot: &mut Option<String>, problem: &mut Option<LlmError>| -> JResult<()> {
+            if kind == Kind::String {
+                *slot = Some(p.str()?.into_owned());
+            } else {
+                // The value is never echoed: it may be a credential.
+                *problem = Some(LlmError::invalid_input(
+                    format!("{at}.{key} must be a string, got {}", kind.name()),
+                    CONFIG_HINT,
+                ));
+                p.skip()?;
+            }
+            Ok(())
+        };
+    match key {
+        "endpoint" => text(p, &mut e.endpoint, problem)?,
+        "deploymentName" => text(p, &mut e.deployment_name, problem)?,
+        "apiKey" => text(p, &mut e.api_key, problem)?,
+        "apiVersion" => text(p, &mut e.api_version, problem)?,
+        "getToken" => e.get_token = Some(p.u64()? as usize),
+        "weight" if kind == Kind::Number => e.weight = Some(p.f64()?),
+        "weight" => {
+            *problem = Some(LlmError::invalid_input(
+                format!("{at}.weight must be a number"),
+                "Weights are relative; 1 is the default.",
+            ));
+            p.skip()?
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn positive_ms(p: &mut Json, at: &str, problem: &mut Option<LlmError>) -> JResult<Option<f64>> {
+    if p.kind()? == Kind::Number {
+        let x = p.f64()?;
+        if x > 0.0 && x.is_finite() {
+            return Ok(Some(x));
+        }
+    } else {
+        p.skip()?;
+    }
+    *problem = Some(LlmError::invalid_input(
+        format!("{at} must be a positive number of milliseconds"),
+        "Leave it out for the default.",
+    ));
+    Ok(None)
+}
+
+fn unknown(at: &str, key: &str, fields: &str) -> LlmError {
+    LlmError::invalid_input(
+        format!("{at}: unknown field `{key}`"),
+        format!("Known fields: {fields}. {CONFIG_HINT}"),
+    )
+}
 
 impl AzureConfig {
     /// Parses and checks a config; `default_api_version` is the model's own.
@@ -130,11 +162,109 @@ impl AzureConfig {
         json: &str,
         default_api_version: impl Fn(&str) -> Option<&'static str>,
     ) -> Result<AzureConfig> {
-        let input: ConfigInput = serde_json::from_str(json).map_err(|e| {
-            // serde's message names the field; it never contains values of string fields.
-            LlmError::invalid_input(format!("config: {e}"), CONFIG_HINT)
-        })?;
-        match input.provider.as_deref() {
+        let mut primary = EndpointInput::default();
+        let mut backups: Vec<EndpointInput> = Vec::new();
+        let (mut provider, mut model) = (None::<String>, None::<String>);
+        let mut policy = Policy::default();
+        let mut allow_http = false;
+        let mut defaults_raw: Option<String> = None;
+        let mut problem: Option<LlmError> = None;
+        let mut p = Json::new(json);
+        let r = p
+            .obj(|p, k| {
+                if problem.is_some() {
+                    return p.skip();
+                }
+                let key = k.as_ref();
+                if endpoint_field(p, key, &mut primary, "config", &mut problem)? {
+                    return Ok(());
+                }
+                if p.null()? {
+                    return Ok(());
+                }
+                let kind = p.kind()?;
+                match key {
+                    "provider" | "model" | "loadBalancing" | "streamFailover" if kind == Kind::String => {
+                        let v = p.str()?.into_owned();
+                        match key {
+                            "provider" => provider = Some(v),
+                            "model" => model = Some(v),
+                            "loadBalancing" => match Strategy::parse(&v) {
+                                Some(s) => policy.strategy = s,
+                                None => problem = Some(LlmError::invalid_input(format!("config.loadBalancing \"{v}\" is not a strategy"), "Use \"priority\", \"round-robin\", \"weighted\" or \"least-latency\".")),
+                            },
+                            _ => match StreamFailover::parse(&v) {
+                                Some(s) => policy.stream_failover = s,
+                                None => problem = Some(LlmError::invalid_input(format!("config.streamFailover \"{v}\" is not an option"), "Use \"reject\" or \"continue\".")),
+                            },
+                        }
+                    }
+                    "backups" if kind == Kind::Array => p.arr(|p, i| {
+                        let mut b = EndpointInput::default();
+                        let at = format!("config.backups[{i}]");
+                        if p.kind()? != Kind::Object {
+                            problem.get_or_insert(LlmError::invalid_input(format!("{at} must be an object"), "Each backup is { endpoint, ... }."));
+                            return p.skip();
+                        }
+                        p.obj(|p, k| {
+                            if !endpoint_field(p, &k, &mut b, &at, &mut problem)? {
+                                problem.get_or_insert(unknown(&at, &k, "endpoint, deploymentName, apiKey, getToken, apiVersion, weight"));
+                                p.skip()?;
+                            }
+                            Ok(())
+                        })?;
+                        backups.push(b);
+                        Ok(())
+                    })?,
+                    "timeoutMs" => policy.attempt_timeout_ms = positive_ms(p, "config.timeoutMs", &mut problem)?,
+                    "idleTimeoutMs" => policy.idle_timeout_ms = positive_ms(p, "config.idleTimeoutMs", &mut problem)?,
+                    "allowInsecureHttp" if kind == Kind::Bool => allow_http = p.bool()?,
+                    "retry" if kind == Kind::Object => p.obj(|p, k| {
+                        match k.as_ref() {
+                            "retries" => policy.retries = (p.u64()? as u32).min(10),
+                            "baseDelayMs" => policy.backoff_base_ms = p.f64()?.max(0.0),
+                            "maxDelayMs" => policy.backoff_max_ms = p.f64()?.max(0.0),
+                            other => {
+                                problem.get_or_insert(unknown("config.retry", other, "retries, baseDelayMs, maxDelayMs"));
+                                p.skip()?
+                            }
+                        }
+                        Ok(())
+                    })?,
+                    "circuitBreaker" if kind == Kind::Object => p.obj(|p, k| {
+                        match k.as_ref() {
+                            "failures" => policy.breaker_failures = (p.u64()?.min(u32::MAX as u64) as u32).max(1),
+                            "cooldownMs" => policy.breaker_cooldown_ms = p.f64()?.max(0.0),
+                            other => {
+                                problem.get_or_insert(unknown("config.circuitBreaker", other, "failures, cooldownMs"));
+                                p.skip()?
+                            }
+                        }
+                        Ok(())
+                    })?,
+                    "defaults" if kind == Kind::Object => defaults_raw = Some(p.raw()?.to_string()),
+                    "provider" | "model" | "loadBalancing" | "streamFailover" | "backups" | "allowInsecureHttp" | "retry" | "circuitBreaker" | "defaults" => {
+                        problem = Some(LlmError::invalid_input(format!("config.{key} has the wrong type ({})", kind.name()), CONFIG_HINT));
+                        p.skip()?
+                    }
+                    other => {
+                        problem = Some(unknown("config", other, TOP_FIELDS));
+                        p.skip()?
+                    }
+                }
+                Ok(())
+            })
+            .and_then(|_| p.end());
+        if let Some(e) = problem {
+            return Err(e);
+        }
+        if let Err(e) = r {
+            return Err(LlmError::invalid_input(
+                format!("config is not a valid object ({e})"),
+                CONFIG_HINT,
+            ));
+        }
+        match provider.as_deref() {
             Some("azure") => {}
             Some(p) => {
                 return Err(LlmError::invalid_input(
@@ -149,77 +279,32 @@ impl AzureConfig {
                 ))
             }
         }
-        let model = input.model.clone().ok_or_else(|| {
+        let model = model.ok_or_else(|| {
             LlmError::invalid_input(
                 "config.model is missing",
                 "Set model to an id from listModels(), e.g. \"gpt-4.1-mini\".",
             )
         })?;
         let version_default = default_api_version(&model).unwrap_or("2024-10-21");
-        let primary_input = EndpointInput {
-            endpoint: input.endpoint.clone(),
-            deployment_name: input.deployment_name.clone(),
-            api_key: input.api_key.clone(),
-            get_token: input.get_token,
-            api_version: input.api_version.clone(),
-            weight: input.weight,
-        };
-        let primary = resolve(
-            &primary_input,
-            None,
-            input.allow_insecure_http,
-            version_default,
-            "config",
-        )?;
-        let mut endpoints = vec![primary];
-        for (i, b) in input.backups.iter().enumerate() {
+        let first = resolve(&primary, None, allow_http, version_default, "config")?;
+        let mut endpoints = vec![first];
+        for (i, b) in backups.iter().enumerate() {
             let spec = resolve(
                 b,
                 Some(&endpoints[0]),
-                input.allow_insecure_http,
+                allow_http,
                 version_default,
                 &format!("config.backups[{i}]"),
             )?;
             endpoints.push(spec);
         }
-        let mut policy = Policy::default();
-        for (name, v) in [
-            ("timeoutMs", input.timeout_ms),
-            ("idleTimeoutMs", input.idle_timeout_ms),
-        ] {
-            if let Some(x) = v {
-                if !(x > 0.0 && x.is_finite()) {
-                    return Err(LlmError::invalid_input(
-                        format!("config.{name} must be a positive number of milliseconds"),
-                        "Leave it out for the default.",
-                    ));
-                }
-            }
-        }
-        if input.timeout_ms.is_some() {
-            policy.attempt_timeout_ms = input.timeout_ms;
-        }
-        if input.idle_timeout_ms.is_some() {
-            policy.idle_timeout_ms = input.idle_timeout_ms;
-        }
-        if let Some(r) = input.retry {
-            policy.retries = r.retries.unwrap_or(policy.retries).min(10);
-            policy.backoff_base_ms = r.base_delay_ms.unwrap_or(policy.backoff_base_ms).max(0.0);
-            policy.backoff_max_ms = r.max_delay_ms.unwrap_or(policy.backoff_max_ms).max(0.0);
-        }
-        if let Some(s) = input.load_balancing {
-            policy.strategy = s;
-        }
-        if let Some(b) = input.circuit_breaker {
-            policy.breaker_failures = b.failures.unwrap_or(policy.breaker_failures).max(1);
-            policy.breaker_cooldown_ms =
-                b.cooldown_ms.unwrap_or(policy.breaker_cooldown_ms).max(0.0);
-        }
-        if let Some(s) = input.stream_failover {
-            policy.stream_failover = s;
-        }
-        let defaults = input.defaults.unwrap_or_default();
-        defaults.validate()?;
+        let defaults = match defaults_raw {
+            Some(raw) => GenerationParams::from_json(&raw).map_err(|mut e| {
+                e.message = e.message.replacen("params", "config.defaults", 1);
+                e
+            })?,
+            None => GenerationParams::default(),
+        };
         Ok(AzureConfig {
             model,
             endpoints,

@@ -13,10 +13,11 @@ use crate::core::llm::BaseLlm;
 use crate::core::maybe_send::{boxed, boxed_stream, BoxFuture, BoxStream};
 use crate::core::message::Message;
 use crate::core::params::GenerationParams;
+use crate::core::params::RawJson;
 use crate::core::response::{Attempt, ChunkBatch, LlmResponse};
+use base::WireParams;
 use base::{build_azure_payload, parse_response};
 use connector::AzureConnector;
-use serde_json::{Map, Value};
 use std::sync::Arc;
 use stream::AzureStream;
 
@@ -24,7 +25,7 @@ use stream::AzureStream;
 pub const CONTINUE_PROMPT: &str = "Your previous answer was cut off. Continue it exactly where it stopped, without repeating anything.";
 
 /// Turns validated, merged params into the model's wire parameters.
-pub type Transform = fn(&GenerationParams) -> Result<Map<String, Value>>;
+pub type Transform = fn(&GenerationParams) -> Result<WireParams>;
 
 /// The AzureBaseLLM helpers bound to one model's metadata and connector.
 pub struct AzureBase {
@@ -39,7 +40,7 @@ impl AzureBase {
         messages: &[Message],
         params: &GenerationParams,
         transform: Transform,
-    ) -> Result<(Map<String, Value>, Option<Map<String, Value>>)> {
+    ) -> Result<(WireParams, Option<Vec<(String, RawJson)>>)> {
         self.helpers.check_text_output_support()?;
         self.connector.check_open()?;
         self.helpers.validate_messages(messages)?;
@@ -60,7 +61,9 @@ impl AzureBase {
     ) -> BoxFuture<'static, Result<LlmResponse>> {
         let prepared = self
             .prepare(&messages, &params, transform)
-            .and_then(|(wire, extra)| build_azure_payload(&messages, wire, extra.as_ref(), false));
+            .and_then(|(wire, extra)| {
+                build_azure_payload(&messages, &wire, extra.as_deref(), false)
+            });
         let conn = self.connector.clone();
         boxed(async move {
             let body = prepared?;
@@ -81,7 +84,7 @@ impl AzureBase {
             Ok(x) => x,
             Err(e) => return boxed_stream(futures::stream::once(async move { Err(e) })),
         };
-        let body = match build_azure_payload(&messages, wire.clone(), extra.as_ref(), true) {
+        let body = match build_azure_payload(&messages, &wire, extra.as_deref(), true) {
             Ok(b) => b,
             Err(e) => return boxed_stream(futures::stream::once(async move { Err(e) })),
         };
@@ -89,7 +92,7 @@ impl AzureBase {
             let mut m = messages.clone();
             m.push(Message::assistant(partial));
             m.push(Message::user(CONTINUE_PROMPT));
-            build_azure_payload(&m, wire.clone(), extra.as_ref(), true)
+            build_azure_payload(&m, &wire, extra.as_deref(), true)
         });
         let s = AzureStream::new(self.connector.clone(), ctx, body, Some(continuation));
         boxed_stream(futures::stream::unfold(s, |mut s| async move {

@@ -8,19 +8,18 @@ use crate::core::maybe_send::{BoxFuture, BoxStream};
 use crate::core::message::Message;
 use crate::core::params::GenerationParams;
 use crate::core::response::{ChunkBatch, LlmResponse};
-use crate::providers::azure::base::standard_wire_params;
+use crate::providers::azure::base::{standard_wire_params, WireParams};
 use crate::providers::azure::AzureBase;
-use serde_json::{Map, Value};
 
 pub struct Gpt41Mini {
     pub base: AzureBase,
 }
 
 impl Gpt41Mini {
-    pub fn transform_parameters(p: &GenerationParams) -> Result<Map<String, Value>> {
+    pub fn transform_parameters(p: &GenerationParams) -> Result<WireParams> {
         let mut wire = standard_wire_params(p);
         if let Some(max) = wire.remove("max_tokens") {
-            wire.insert("max_completion_tokens".into(), max);
+            wire.insert("max_completion_tokens", max);
         }
         wire.remove("temperature");
         Ok(wire)
@@ -61,8 +60,8 @@ mod tests {
             ..Default::default()
         };
         let w = Gpt41Mini::transform_parameters(&p).unwrap();
-        assert_eq!(w.get("max_completion_tokens"), Some(&Value::from(50)));
+        assert_eq!(w.get("max_completion_tokens"), Some("50"));
         assert!(!w.contains_key("max_tokens") && !w.contains_key("temperature"));
-        assert_eq!(w.get("top_p"), Some(&Value::from(0.9)));
+        assert_eq!(w.get("top_p"), Some("0.9"));
     }
 }

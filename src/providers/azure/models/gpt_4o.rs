@@ -8,16 +8,15 @@ use crate::core::maybe_send::{BoxFuture, BoxStream};
 use crate::core::message::Message;
 use crate::core::params::GenerationParams;
 use crate::core::response::{ChunkBatch, LlmResponse};
-use crate::providers::azure::base::standard_wire_params;
+use crate::providers::azure::base::{standard_wire_params, WireParams};
 use crate::providers::azure::AzureBase;
-use serde_json::{Map, Value};
 
 pub struct Gpt4o {
     pub base: AzureBase,
 }
 
 impl Gpt4o {
-    pub fn transform_parameters(p: &GenerationParams) -> Result<Map<String, Value>> {
+    pub fn transform_parameters(p: &GenerationParams) -> Result<WireParams> {
         Ok(standard_wire_params(p))
     }
 }

@@ -9,9 +9,8 @@ use crate::core::maybe_send::{BoxFuture, BoxStream};
 use crate::core::message::Message;
 use crate::core::params::GenerationParams;
 use crate::core::response::{ChunkBatch, LlmResponse};
-use crate::providers::azure::base::standard_wire_params;
+use crate::providers::azure::base::{standard_wire_params, WireParams};
 use crate::providers::azure::AzureBase;
-use serde_json::{Map, Value};
 
 pub const API_VERSION: &str = "2024-12-01-preview";
 
@@ -20,10 +19,10 @@ pub struct OSeries {
 }
 
 impl OSeries {
-    pub fn transform_parameters(p: &GenerationParams) -> Result<Map<String, Value>> {
+    pub fn transform_parameters(p: &GenerationParams) -> Result<WireParams> {
         let mut wire = standard_wire_params(p);
         if let Some(max) = wire.remove("max_tokens") {
-            wire.insert("max_completion_tokens".into(), max);
+            wire.insert("max_completion_tokens", max);
         }
         for k in [
             "temperature",
@@ -40,7 +39,7 @@ impl OSeries {
                     "Use \"low\", \"medium\" or \"high\".",
                 ));
             }
-            wire.insert("reasoning_effort".into(), Value::from(e.clone()));
+            wire.insert("reasoning_effort", format!("\"{e}\""));
         }
         Ok(wire)
     }
@@ -82,8 +81,8 @@ mod tests {
             ..Default::default()
         };
         let w = OSeries::transform_parameters(&p).unwrap();
-        assert_eq!(w.get("max_completion_tokens"), Some(&Value::from(500)));
-        assert_eq!(w.get("reasoning_effort"), Some(&Value::from("high")));
+        assert_eq!(w.get("max_completion_tokens"), Some("500"));
+        assert_eq!(w.get("reasoning_effort"), Some("\"high\""));
         for k in ["max_tokens", "temperature", "top_p", "presence_penalty"] {
             assert!(!w.contains_key(k), "{k}");
         }

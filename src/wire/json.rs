@@ -1,0 +1,762 @@
+//! A small JSON reader and writer, written for this crate's two needs: reading Azure's
+//! stream chunks fast (a pull parser that borrows strings and skips what it does not ask
+//! for, without building a tree), and keeping the wasm small (serde_json and derive code
+//! were most of the module's size).
+
+use std::borrow::Cow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonError {
+    pub pos: usize,
+    pub what: &'static str,
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte {}", self.what, self.pos)
+    }
+}
+
+pub type JResult<T> = Result<T, JsonError>;
+
+/// What the next value is, without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "a boolean",
+            Kind::Number => "a number",
+            Kind::String => "a string",
+            Kind::Array => "an array",
+            Kind::Object => "an object",
+        }
+    }
+}
+
+/// A pull parser over one JSON text.
+pub struct Json<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    pub pos: usize,
+    depth: u32,
+}
+
+const MAX_DEPTH: u32 = 128;
+
+impl<'a> Json<'a> {
+    pub fn new(s: &'a str) -> Self {
+        Json {
+            s,
+            b: s.as_bytes(),
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    fn err<T>(&self, what: &'static str) -> JResult<T> {
+        Err(JsonError {
+            pos: self.pos,
+            what,
+        })
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        // Azure's chunks have no whitespace between tokens: check once before looping.
+        if let Some(&c) = self.b.get(self.pos) {
+            if c > b' ' {
+                return;
+            }
+        }
+        let rest = &self.b[self.pos.min(self.b.len())..];
+        self.pos += rest
+            .iter()
+            .position(|&c| !(c == b' ' || c == b'\n' || c == b'\r' || c == b'\t'))
+            .unwrap_or(rest.len());
+    }
+
+    pub fn kind(&mut self) -> JResult<Kind> {
+        self.ws();
+        match self.b.get(self.pos) {
+            Some(b'n') => Ok(Kind::Null),
+            Some(b't' | b'f') => Ok(Kind::Bool),
+            Some(b'"') => Ok(Kind::String),
+            Some(b'[') => Ok(Kind::Array),
+            Some(b'{') => Ok(Kind::Object),
+            Some(b'-' | b'0'..=b'9') => Ok(Kind::Number),
+            Some(_) => self.err("unexpected character"),
+            None => self.err("unexpected end"),
+        }
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> JResult<()> {
+        if self.b[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            self.err("invalid literal")
+        }
+    }
+
+    /// Consumes a `null` if one is next.
+    pub fn null(&mut self) -> JResult<bool> {
+        if self.kind()? == Kind::Null {
+            self.literal(b"null")?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    pub fn bool(&mut self) -> JResult<bool> {
+        self.ws();
+        match self.b.get(self.pos) {
+            Some(b't') => self.literal(b"true").map(|_| true),
+            Some(b'f') => self.literal(b"false").map(|_| false),
+            _ => self.err("expected a boolean"),
+        }
+    }
+
+    /// The text of a number.
+    fn number_text(&mut self) -> JResult<&'a str> {
+        self.ws();
+        let start = self.pos;
+        if self.b.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        let digits = |p: &mut Self| {
+            let s = p.pos;
+            while matches!(p.b.get(p.pos), Some(b'0'..=b'9')) {
+                p.pos += 1;
+            }
+            p.pos > s
+        };
+        if !digits(self) {
+            return self.err("expected a number");
+        }
+        if self.b.get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if !digits(self) {
+                return self.err("expected digits after the decimal point");
+            }
+        }
+        if matches!(self.b.get(self.pos), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.b.get(self.pos), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if !digits(self) {
+                return self.err("expected an exponent");
+            }
+        }
+        Ok(&self.s[start..self.pos])
+    }
+
+    pub fn f64(&mut self) -> JResult<f64> {
+        let t = self.number_text()?;
+        t.parse::<f64>().or_else(|_| self.err("invalid number"))
+    }
+
+    /// A non-negative integer (or a number with no fractional part).
+    pub fn u64(&mut self) -> JResult<u64> {
+        let t = self.number_text()?;
+        if let Ok(v) = t.parse::<u64>() {
+            return Ok(v);
+        }
+        match t.parse::<f64>() {
+            Ok(x) if x >= 0.0 && x.fract() == 0.0 && x < 1.8e19 => Ok(x as u64),
+            _ => self.err("expected a non-negative integer"),
+        }
+    }
+
+    pub fn i64(&mut self) -> JResult<i64> {
+        let t = self.number_text()?;
+        t.parse::<i64>()
+            .or_else(|_| self.err("expected an integer"))
+    }
+
+    /// A string, borrowed from the input unless it has escapes.
+    pub fn str(&mut self) -> JResult<Cow<'a, str>> {
+        self.ws();
+        if self.b.get(self.pos) != Some(&b'"') {
+            return self.err("expected a string");
+        }
+        self.pos += 1;
+        let start = self.pos;
+        // Fast scan: most strings have no escapes.
+        let rest = &self.b[start..];
+        match rest
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        {
+            Some(n) if rest[n] == b'"' => {
+                self.pos = start + n + 1;
+                return Ok(Cow::Borrowed(&self.s[start..start + n]));
+            }
+            Some(n) if rest[n] == b'\\' => self.pos = start + n,
+            Some(n) => {
+                self.pos = start + n;
+                return self.err("control character in a string");
+            }
+            None => {
+                self.pos = self.b.len();
+                return self.err("unterminated string");
+            }
+        }
+        let mut out = String::with_capacity(self.pos - start + 16);
+        out.push_str(&self.s[start..self.pos]);
+        loop {
+            let run = self.pos;
+            while let Some(&c) = self.b.get(self.pos) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(&self.s[run..self.pos]);
+            match self.b.get(self.pos) {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let e = *self.b.get(self.pos).ok_or(JsonError {
+                        pos: self.pos,
+                        what: "unterminated escape",
+                    })?;
+                    self.pos += 1;
+                    match e {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            let c = if (0xD800..0xDC00).contains(&hi) {
+                                // A surrogate pair, or a lone surrogate (replaced).
+                                if self.b[self.pos..].starts_with(b"\\u") {
+                                    self.pos += 2;
+                                    let lo = self.hex4()?;
+                                    if (0xDC00..0xE000).contains(&lo) {
+                                        char::from_u32(
+                                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00),
+                                        )
+                                    } else {
+                                        out.push('\u{FFFD}');
+                                        char::from_u32(lo)
+                                    }
+                                } else {
+                                    None
+                                }
+                            } else {
+                                char::from_u32(hi)
+                            };
+                            out.push(c.unwrap_or('\u{FFFD}'));
+                        }
+                        _ => return self.err("invalid escape"),
+                    }
+                }
+                Some(_) => return self.err("control character in a string"),
+                None => return self.err("unterminated string"),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> JResult<u32> {
+        let h = self.b.get(self.pos..self.pos + 4).ok_or(JsonError {
+            pos: self.pos,
+            what: "short \\u escape",
+        })?;
+        let mut v = 0u32;
+        for &c in h {
+            v = v * 16
+                + match c {
+                    b'0'..=b'9' => c - b'0',
+                    b'a'..=b'f' => c - b'a' + 10,
+                    b'A'..=b'F' => c - b'A' + 10,
+                    _ => return self.err("invalid \\u escape"),
+                } as u32;
+        }
+        self.pos += 4;
+        Ok(v)
+    }
+
+    /// Walks an object; `f` gets each key and must consume its value.
+    pub fn obj(
+        &mut self,
+        mut f: impl FnMut(&mut Self, Cow<'a, str>) -> JResult<()>,
+    ) -> JResult<()> {
+        self.ws();
+        if self.b.get(self.pos) != Some(&b'{') {
+            return self.err("expected an object");
+        }
+        self.enter()?;
+        self.pos += 1;
+        self.ws();
+        if self.b.get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            let key = self.str()?;
+            self.ws();
+            if self.b.get(self.pos) != Some(&b':') {
+                return self.err("expected ':'");
+            }
+            self.pos += 1;
+            f(self, key)?;
+            self.ws();
+            match self.b.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return self.err("expected ',' or '}'"),
+            }
+        }
+    }
+
+    /// Walks an array; `f` gets each index and must consume the element.
+    pub fn arr(&mut self, mut f: impl FnMut(&mut Self, usize) -> JResult<()>) -> JResult<()> {
+        self.ws();
+        if self.b.get(self.pos) != Some(&b'[') {
+            return self.err("expected an array");
+        }
+        self.enter()?;
+        self.pos += 1;
+        self.ws();
+        if self.b.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        let mut i = 0;
+        loop {
+            f(self, i)?;
+            i += 1;
+            self.ws();
+            match self.b.get(self.pos) {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    self.depth -= 1;
+                    return Ok(());
+                }
+                _ => return self.err("expected ',' or ']'"),
+            }
+        }
+    }
+
+    fn enter(&mut self) -> JResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.err("nested too deeply");
+        }
+        Ok(())
+    }
+
+    /// Skips one value of any kind, checking its structure (escapes inside skipped strings
+    /// are not decoded, so not checked either: speed on the stream path).
+    pub fn skip(&mut self) -> JResult<()> {
+        match self.kind()? {
+            Kind::Null => self.literal(b"null"),
+            Kind::Bool => self.bool().map(|_| ()),
+            Kind::Number => self.number_text().map(|_| ()),
+            Kind::String => self.skip_str(),
+            Kind::Array | Kind::Object => self.skip_container(),
+        }
+    }
+
+    /// Skips an object or array by matching brackets outside strings: the stream path
+    /// skips most of every chunk (content-filter results), so this must be a tight loop.
+    /// Inner structure is not checked; the brackets and strings are.
+    fn skip_container(&mut self) -> JResult<()> {
+        let mut depth = 0usize;
+        loop {
+            let rest = &self.b[self.pos..];
+            let Some(n) = rest
+                .iter()
+                .position(|&c| matches!(c, b'"' | b'{' | b'}' | b'[' | b']'))
+            else {
+                self.pos = self.b.len();
+                return self.err("unterminated object or array");
+            };
+            self.pos += n;
+            match self.b[self.pos] {
+                b'"' => self.skip_str()?,
+                b'{' | b'[' => {
+                    depth += 1;
+                    self.pos += 1;
+                }
+                _ => {
+                    self.pos += 1;
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    fn skip_str(&mut self) -> JResult<()> {
+        self.pos += 1;
+        loop {
+            let rest = self.b.get(self.pos..).unwrap_or(&[]);
+            match rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+            {
+                Some(n) if rest[n] == b'"' => {
+                    self.pos += n + 1;
+                    return Ok(());
+                }
+                Some(n) if rest[n] == b'\\' => self.pos += n + 2,
+                Some(n) => {
+                    self.pos += n;
+                    return self.err("control character in a string");
+                }
+                None => {
+                    self.pos = self.b.len();
+                    return self.err("unterminated string");
+                }
+            }
+        }
+    }
+
+    /// Skips one value and returns its exact text (to pass JSON through untouched).
+    pub fn raw(&mut self) -> JResult<&'a str> {
+        self.ws();
+        let start = self.pos;
+        self.skip()?;
+        Ok(&self.s[start..self.pos])
+    }
+
+    /// Only whitespace may follow the value.
+    pub fn end(&mut self) -> JResult<()> {
+        self.ws();
+        if self.pos == self.b.len() {
+            Ok(())
+        } else {
+            self.err("unexpected text after the value")
+        }
+    }
+}
+
+/// Appends JSON to a String.
+#[derive(Default)]
+pub struct JsonWriter {
+    out: String,
+    /// Per open object/array: whether a member or element was written (a comma is due).
+    comma: Vec<bool>,
+    /// A key was just written: the next value takes no comma.
+    after_key: bool,
+}
+
+impl JsonWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn value_sep(&mut self) {
+        if self.after_key {
+            self.after_key = false;
+            return;
+        }
+        if let Some(c) = self.comma.last_mut() {
+            if *c {
+                self.out.push(',');
+            }
+            *c = true;
+        }
+    }
+
+    pub fn begin_obj(&mut self) -> &mut Self {
+        self.value_sep();
+        self.out.push('{');
+        self.comma.push(false);
+        self
+    }
+
+    pub fn end_obj(&mut self) -> &mut Self {
+        self.out.push('}');
+        self.comma.pop();
+        self
+    }
+
+    pub fn begin_arr(&mut self) -> &mut Self {
+        self.value_sep();
+        self.out.push('[');
+        self.comma.push(false);
+        self
+    }
+
+    pub fn end_arr(&mut self) -> &mut Self {
+        self.out.push(']');
+        self.comma.pop();
+        self
+    }
+
+    /// A member's key; its value follows with one of the value methods.
+    pub fn key(&mut self, k: &str) -> &mut Self {
+        self.value_sep();
+        escape_into(&mut self.out, k);
+        self.out.push(':');
+        self.after_key = true;
+        self
+    }
+
+    pub fn str(&mut self, v: &str) -> &mut Self {
+        self.value_sep();
+        escape_into(&mut self.out, v);
+        self
+    }
+
+    pub fn num(&mut self, v: f64) -> &mut Self {
+        self.value_sep();
+        write_f64(&mut self.out, v);
+        self
+    }
+
+    pub fn uint(&mut self, v: u64) -> &mut Self {
+        self.value_sep();
+        write_u64(&mut self.out, v);
+        self
+    }
+
+    pub fn int(&mut self, v: i64) -> &mut Self {
+        self.value_sep();
+        if v < 0 {
+            self.out.push('-');
+        }
+        write_u64(&mut self.out, v.unsigned_abs());
+        self
+    }
+
+    pub fn bool(&mut self, v: bool) -> &mut Self {
+        self.value_sep();
+        self.out.push_str(if v { "true" } else { "false" });
+        self
+    }
+
+    pub fn null(&mut self) -> &mut Self {
+        self.value_sep();
+        self.out.push_str("null");
+        self
+    }
+
+    /// Already-valid JSON text, inserted as a value.
+    pub fn raw(&mut self, json: &str) -> &mut Self {
+        self.value_sep();
+        self.out.push_str(json);
+        self
+    }
+
+    /// Optional members, written only when present.
+    pub fn opt_str(&mut self, k: &str, v: Option<&str>) -> &mut Self {
+        if let Some(v) = v {
+            self.key(k).str(v);
+        }
+        self
+    }
+
+    pub fn opt_uint(&mut self, k: &str, v: Option<u64>) -> &mut Self {
+        if let Some(v) = v {
+            self.key(k).uint(v);
+        }
+        self
+    }
+
+    pub fn opt_num(&mut self, k: &str, v: Option<f64>) -> &mut Self {
+        if let Some(v) = v {
+            self.key(k).num(v);
+        }
+        self
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+pub fn escape_into(out: &mut String, s: &str) {
+    out.push('"');
+    let b = s.as_bytes();
+    let mut run = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc = match c {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if esc.is_empty() {
+            out.push_str("\\u00");
+            out.push(HEX[(c >> 4) as usize] as char);
+            out.push(HEX[(c & 15) as usize] as char);
+        } else {
+            out.push_str(esc);
+        }
+        run = i + 1;
+    }
+    out.push_str(&s[run..]);
+    out.push('"');
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+pub fn write_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &c in &buf[i..] {
+        out.push(c as char);
+    }
+}
+
+/// Numbers the library writes are latencies, prices, sampling values and token counts:
+/// integers exactly, others with up to 6 decimals (enough for all of them; it keeps the
+/// float-formatting machinery out of the wasm). Non-finite values become null.
+pub fn write_f64(out: &mut String, v: f64) {
+    if !v.is_finite() {
+        out.push_str("null");
+        return;
+    }
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        if v < 0.0 {
+            out.push('-');
+        }
+        write_u64(out, v.abs() as u64);
+        return;
+    }
+    let neg = v < 0.0;
+    let scaled = (v.abs() * 1e6).round() as u64;
+    if neg && scaled != 0 {
+        out.push('-');
+    }
+    write_u64(out, scaled / 1_000_000);
+    let mut frac = scaled % 1_000_000;
+    if frac == 0 {
+        return;
+    }
+    out.push('.');
+    let mut digits = [b'0'; 6];
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (frac % 10) as u8;
+        frac /= 10;
+    }
+    let keep = digits.iter().rposition(|&d| d != b'0').map_or(0, |p| p + 1);
+    for &d in &digits[..keep] {
+        out.push(d as char);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_it_is_asked_and_skips_the_rest() {
+        let mut p = Json::new(
+            r#" {"a": [1, 2.5e1, -3], "b": {"x": "y\n\u00e9\ud83c\udf0d"}, "c": null, "d": true, "e": "plain"} "#,
+        );
+        let mut got = Vec::new();
+        p.obj(|p, k| {
+            match k.as_ref() {
+                "a" => p.arr(|p, _| {
+                    got.push(p.f64()?.to_string());
+                    Ok(())
+                })?,
+                "b" => p.obj(|p, _| {
+                    got.push(p.str()?.into_owned());
+                    Ok(())
+                })?,
+                "e" => got.push(p.str()?.into_owned()),
+                _ => p.skip()?,
+            }
+            Ok(())
+        })
+        .unwrap();
+        p.end().unwrap();
+        assert_eq!(got, vec!["1", "25", "-3", "y\né🌍", "plain"]);
+        // A full walk (obj/arr) checks structure everywhere; skip checks brackets and strings.
+        fn walk(p: &mut Json) -> JResult<()> {
+            match p.kind()? {
+                Kind::Array => p.arr(|p, _| walk(p)),
+                Kind::Object => p.obj(|p, _| walk(p)),
+                _ => p.skip(),
+            }
+        }
+        for bad in [
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "tru",
+            "01x",
+            "{\"a\":1} x",
+            "\"a\u{1}\"",
+        ] {
+            let mut p = Json::new(bad);
+            assert!(walk(&mut p).and_then(|_| p.end()).is_err(), "{bad}");
+        }
+        for bad in ["{", "[", "[\"]", "{\"a\":1} x", "\"a\u{1}\""] {
+            let mut p = Json::new(bad);
+            assert!(p.skip().and_then(|_| p.end()).is_err(), "skip {bad}");
+        }
+        let deep = "[".repeat(1000);
+        assert!(walk(&mut Json::new(&deep)).is_err());
+        assert!(Json::new(&deep).skip().is_err());
+    }
+
+    #[test]
+    fn writes_valid_json() {
+        let mut w = JsonWriter::new();
+        w.begin_obj()
+            .key("s")
+            .str("a\"b\\c\n\u{1}é")
+            .key("n")
+            .num(0.25)
+            .key("i")
+            .num(3.0)
+            .key("a")
+            .begin_arr();
+        w.uint(1).int(-2).null().bool(true).begin_obj().end_obj();
+        w.end_arr().key("r").raw("{\"x\":1}").end_obj();
+        assert_eq!(
+            w.finish(),
+            r#"{"s":"a\"b\\c\n\u0001é","n":0.25,"i":3,"a":[1,-2,null,true,{}],"r":{"x":1}}"#
+        );
+        let mut s = String::new();
+        write_f64(&mut s, 1234.5678901);
+        assert_eq!(s, "1234.56789");
+    }
+}
