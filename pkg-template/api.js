@@ -65,69 +65,98 @@ function encCtx(ctx) {
 
 // ---------------------------------------------------------------- streams
 
-/** Batches (one per network read) → chunk objects: one async-generator layer. */
-async function* chunks(handle, info) {
-  let ended = false;
-  try {
-    for (;;) {
-      let b;
-      try {
-        b = await handle.next();
-      } catch (e) {
-        ended = true;
-        throw toLLMError(e);
-      }
-      if (b === undefined) {
-        ended = true;
-        return;
-      }
-      const text = b[0];
-      const ends = b[1];
-      const meta = b[2] === null ? null : JSON.parse(b[2]);
-      if (b[3] !== null) {
-        const s = JSON.parse(b[3]);
-        if (s.endpoint) info.endpoint = s.endpoint;
-        info.attempts = s.attempts;
-      }
-      let start = 0;
-      let mi = 0;
-      for (let i = 0; i < ends.length; i++) {
-        const end = ends[i];
-        const chunk = { delta: text.slice(start, end) };
-        if (meta !== null && mi < meta.length && meta[mi].i === i) {
-          const m = meta[mi++];
-          if (m.toolCallDeltas !== undefined) chunk.toolCallDeltas = m.toolCallDeltas;
-          if (m.finishReason !== undefined) chunk.finishReason = m.finishReason;
-          if (m.usage !== undefined) chunk.usage = m.usage;
-        }
-        start = end;
-        yield chunk;
-      }
+/** Cuts one batch (all text of a network read, plus chunk boundaries) into chunk objects. */
+function decodeBatch(b, out, info) {
+  const text = b[0];
+  const ends = b[1];
+  const meta = b[2] === null ? null : JSON.parse(b[2]);
+  if (b[3] !== null) {
+    const s = JSON.parse(b[3]);
+    if (s.endpoint) info.endpoint = s.endpoint;
+    info.attempts = s.attempts;
+  }
+  let start = 0;
+  let mi = 0;
+  for (let i = 0; i < ends.length; i++) {
+    const end = ends[i];
+    const chunk = { delta: text.slice(start, end) };
+    if (meta !== null && mi < meta.length && meta[mi].i === i) {
+      const m = meta[mi++];
+      if (m.toolCallDeltas !== undefined) chunk.toolCallDeltas = m.toolCallDeltas;
+      if (m.finishReason !== undefined) chunk.finishReason = m.finishReason;
+      if (m.usage !== undefined) chunk.usage = m.usage;
     }
-  } finally {
-    // Early exit (break, return, cancel): abort the request.
-    if (!ended) handle.cancel();
+    start = end;
+    out.push(chunk);
   }
 }
 
-/** A ReadableStream that is also an async iterable. for-await reads the generator
- *  directly (after locking the stream, so it cannot be consumed twice). */
+/** A ReadableStream that is also an async iterable. One wasm call per network read fills a
+ *  queue of chunks; for-await takes them from the queue directly (one resolved promise per
+ *  chunk, no generator machinery), after locking the stream so it cannot be read twice. */
 function makeStream(handle) {
   const info = { endpoint: undefined, attempts: [] };
-  const it = chunks(handle, info);
+  let queue = [];
+  let qi = 0;
+  let finished = false;
+  /** Reads one batch into the queue; false at the end. */
+  async function fill() {
+    let b;
+    try {
+      b = await handle.next();
+    } catch (e) {
+      finished = true;
+      throw toLLMError(e);
+    }
+    if (b === undefined) {
+      finished = true;
+      return false;
+    }
+    queue = [];
+    qi = 0;
+    decodeBatch(b, queue, info);
+    return true;
+  }
+  function stop() {
+    if (!finished) {
+      finished = true;
+      handle.cancel(); // aborts the request
+    }
+    queue = [];
+    qi = 0;
+  }
+  const DONE = Object.freeze({ value: undefined, done: true });
+  const iterator = {
+    next() {
+      if (qi < queue.length) return Promise.resolve({ value: queue[qi++], done: false });
+      if (finished) return Promise.resolve(DONE);
+      return fill().then((more) => (more ? iterator.next() : DONE));
+    },
+    return(value) {
+      stop();
+      return Promise.resolve({ value, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
   const stream = new ReadableStream(
     {
       async pull(controller) {
         try {
-          const r = await it.next();
-          if (r.done) controller.close();
-          else controller.enqueue(r.value);
+          while (qi >= queue.length) {
+            if (finished || !(await fill())) {
+              controller.close();
+              return;
+            }
+          }
+          while (qi < queue.length) controller.enqueue(queue[qi++]);
         } catch (e) {
           controller.error(e);
         }
       },
-      async cancel() {
-        await it.return(undefined);
+      cancel() {
+        stop();
       },
     },
     { highWaterMark: 0 },
@@ -137,11 +166,10 @@ function makeStream(handle) {
       value() {
         const reader = stream.getReader(); // locks: a second consumer gets the usual TypeError
         return {
-          next: () => it.next(),
-          async return(v) {
-            await it.return(v);
+          next: iterator.next,
+          return(v) {
             reader.releaseLock();
-            return { done: true, value: v };
+            return iterator.return(v);
           },
           [Symbol.asyncIterator]() {
             return this;

@@ -140,19 +140,20 @@ impl GenerationParams {
     }
 
     pub fn validate(&self) -> Result<()> {
-        fn range(name: &str, v: Option<f64>, lo: f64, hi: f64) -> Result<()> {
+        // Integer bounds: formatting an f64 would pull float printing into the wasm.
+        fn range(name: &str, v: Option<f64>, lo: i8, hi: i8) -> Result<()> {
             match v {
-                Some(x) if !(lo..=hi).contains(&x) => Err(LlmError::invalid_input(
+                Some(x) if !(lo as f64..=hi as f64).contains(&x) => Err(LlmError::invalid_input(
                     format!("params.{name} is outside {lo}..{hi}"),
                     format!("Give {name} a value between {lo} and {hi}."),
                 )),
                 _ => Ok(()),
             }
         }
-        range("temperature", self.temperature, 0.0, 2.0)?;
-        range("topP", self.top_p, 0.0, 1.0)?;
-        range("presencePenalty", self.presence_penalty, -2.0, 2.0)?;
-        range("frequencyPenalty", self.frequency_penalty, -2.0, 2.0)?;
+        range("temperature", self.temperature, 0, 2)?;
+        range("topP", self.top_p, 0, 1)?;
+        range("presencePenalty", self.presence_penalty, -2, 2)?;
+        range("frequencyPenalty", self.frequency_penalty, -2, 2)?;
         if self.max_tokens == Some(0) {
             return Err(LlmError::invalid_input(
                 "params.maxTokens is 0",

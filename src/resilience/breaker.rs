@@ -103,11 +103,15 @@ impl Pool {
             Strategy::LeastLatency => {
                 let h = self.lock();
                 // Unmeasured endpoints first, so each gets measured.
-                base.sort_by(|&a, &b| {
-                    let la = h[a].ttfb_ms.unwrap_or(-1.0);
-                    let lb = h[b].ttfb_ms.unwrap_or(-1.0);
-                    la.partial_cmp(&lb).unwrap_or(std::cmp::Ordering::Equal)
-                });
+                // Insertion sort: a handful of endpoints, and no sort routine in the wasm.
+                let key = |i: usize| h[i].ttfb_ms.unwrap_or(-1.0);
+                for k in 1..base.len() {
+                    let mut j = k;
+                    while j > 0 && key(base[j - 1]) > key(base[j]) {
+                        base.swap(j - 1, j);
+                        j -= 1;
+                    }
+                }
             }
         }
         let mut h = self.lock();

@@ -85,6 +85,7 @@ impl<'a> Json<'a> {
             .unwrap_or(rest.len());
     }
 
+    #[inline]
     pub fn kind(&mut self) -> JResult<Kind> {
         self.ws();
         match self.b.get(self.pos) {
@@ -99,6 +100,7 @@ impl<'a> Json<'a> {
         }
     }
 
+    #[inline]
     fn literal(&mut self, word: &'static [u8]) -> JResult<()> {
         if self.b[self.pos..].starts_with(word) {
             self.pos += word.len();
@@ -109,6 +111,7 @@ impl<'a> Json<'a> {
     }
 
     /// Consumes a `null` if one is next.
+    #[inline]
     pub fn null(&mut self) -> JResult<bool> {
         if self.kind()? == Kind::Null {
             self.literal(b"null")?;
@@ -557,6 +560,7 @@ impl JsonWriter {
         self
     }
 
+    #[inline]
     pub fn null(&mut self) -> &mut Self {
         self.value_sep();
         self.out.push_str("null");

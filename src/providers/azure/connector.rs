@@ -149,7 +149,7 @@ impl AzureConnector {
             Interrupt::Deadline => {
                 let mut e = LlmError::timeout(format!(
                     "ctx.timeoutMs ({} ms) ran out {phase}",
-                    ctx.timeout_ms.unwrap_or(0.0)
+                    ctx.timeout_ms.unwrap_or(0.0) as u64
                 ));
                 e.terminal = true;
                 e
@@ -157,11 +157,11 @@ impl AzureConnector {
             Interrupt::AttemptTimeout => match phase {
                 "while streaming" => LlmError::timeout(format!(
                     "the stream was silent for idleTimeoutMs ({} ms)",
-                    self.policy.idle_timeout_ms.unwrap_or(0.0)
+                    self.policy.idle_timeout_ms.unwrap_or(0.0) as u64
                 )),
                 _ => LlmError::timeout(format!(
                     "no response headers within timeoutMs ({} ms)",
-                    self.policy.attempt_timeout_ms.unwrap_or(0.0)
+                    self.policy.attempt_timeout_ms.unwrap_or(0.0) as u64
                 )),
             },
         }
