@@ -49,32 +49,54 @@ impl SseDecoder {
                 input = rest;
             }
         }
+        // The data of an event whose only data line lies whole in `input`: dispatched from
+        // the input itself, without copying (the common case on the stream path).
+        let mut pending: Option<&[u8]> = None;
         let mut start = 0;
-        let mut i = 0;
-        while i < input.len() {
-            let b = input[i];
-            if b == b'\n' || b == b'\r' {
-                if self.line.is_empty() {
-                    self.process_line(&input[start..i], on_event);
-                } else {
-                    let mut line = std::mem::take(&mut self.line);
-                    line.extend_from_slice(&input[start..i]);
-                    self.process_line(&line, on_event);
-                    line.clear();
-                    self.line = line; // keep the allocation
-                }
-                if b == b'\r' {
-                    if i + 1 < input.len() {
-                        if input[i + 1] == b'\n' {
-                            i += 1;
-                        }
-                    } else {
-                        self.after_cr = true;
+        while let Some(off) = input[start..].iter().position(|&c| c == b'\n' || c == b'\r') {
+            let end = start + off;
+            if self.line.is_empty() {
+                let line = &input[start..end];
+                if line.is_empty() {
+                    match pending.take() {
+                        Some(data) => Self::emit(data, on_event),
+                        None => self.dispatch(on_event),
                     }
+                } else if let (Some(value), false, None) = (data_value(line), self.has_data, pending) {
+                    pending = Some(value);
+                } else {
+                    if let Some(data) = pending.take() {
+                        self.data.extend_from_slice(data);
+                        self.has_data = true;
+                    }
+                    self.process_line(line, on_event);
                 }
-                start = i + 1;
+            } else {
+                if let Some(data) = pending.take() {
+                    self.data.extend_from_slice(data);
+                    self.has_data = true;
+                }
+                let mut line = std::mem::take(&mut self.line);
+                line.extend_from_slice(&input[start..end]);
+                self.process_line(&line, on_event);
+                line.clear();
+                self.line = line; // keep the allocation
             }
-            i += 1;
+            let mut next = end + 1;
+            if input[end] == b'\r' {
+                if next < input.len() {
+                    if input[next] == b'\n' {
+                        next += 1;
+                    }
+                } else {
+                    self.after_cr = true;
+                }
+            }
+            start = next;
+        }
+        if let Some(data) = pending {
+            self.data.extend_from_slice(data);
+            self.has_data = true;
         }
         if start < input.len() {
             self.line.extend_from_slice(&input[start..]);
@@ -122,13 +144,27 @@ impl SseDecoder {
         if !self.has_data {
             return;
         }
-        match std::str::from_utf8(&self.data) {
-            Ok(s) => on_event(s),
-            Err(_) => on_event(&String::from_utf8_lossy(&self.data)),
-        }
+        Self::emit(&self.data, on_event);
         self.data.clear();
         self.has_data = false;
     }
+
+    fn emit(data: &[u8], on_event: &mut dyn FnMut(&str)) {
+        match std::str::from_utf8(data) {
+            Ok(s) => on_event(s),
+            Err(_) => on_event(&String::from_utf8_lossy(data)),
+        }
+    }
+}
+
+/// The value of a `data` line (`data:` plus an optional space), or None for other lines.
+fn data_value(line: &[u8]) -> Option<&[u8]> {
+    let v = line.strip_prefix(b"data")?;
+    if v.is_empty() {
+        return Some(v);
+    }
+    let v = v.strip_prefix(b":")?;
+    Some(v.strip_prefix(b" ").unwrap_or(v))
 }
 
 /// Decodes a whole body at once (tests and non-incremental callers).
