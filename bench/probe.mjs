@@ -1,6 +1,9 @@
+// A quick throughput probe (not the benchmark): one emulator process, N chunks, the named
+// consumers (llm-edge, openai-node, ai-sdk, hand-written, floor), 3 timed runs each.
+//   node --expose-gc bench/probe.mjs 200000 llm-edge hand-written
 import { spawn } from "node:child_process";
 import { makeClients, streamConsumers, readBodyOnly } from "./consumers.mjs";
-const child = spawn(process.execPath, ["tests/emulator/emulator.mjs", "--port", "0", "--key", "bench-key"], { stdio: ["ignore", "pipe", "inherit"] });
+const child = spawn(process.execPath, [new URL("../tests/emulator/emulator.mjs", import.meta.url).pathname, "--port", "0", "--key", "bench-key"], { stdio: ["ignore", "pipe", "inherit"] });
 const url = await new Promise((r) => child.stdout.on("data", (d) => { const m = /http:\/\/127\.0\.0\.1:\d+/.exec(String(d)); if (m) r(m[0]); }));
 const c = makeClients(url);
 const n = Number(process.argv[2] ?? 200000);
