@@ -300,10 +300,14 @@ impl<'a> Json<'a> {
     }
 
     /// Walks an object; `f` gets each key and must consume its value.
-    pub fn obj(
-        &mut self,
-        mut f: impl FnMut(&mut Self, Cow<'a, str>) -> JResult<()>,
-    ) -> JResult<()> {
+    #[inline]
+    pub fn obj(&mut self, mut f: impl FnMut(&mut Self, Cow<'a, str>) -> JResult<()>) -> JResult<()> {
+        self.obj_dyn(&mut f)
+    }
+
+    // One copy of the loop for every caller: a generic copy per closure was a large share of
+    // the wasm.
+    fn obj_dyn(&mut self, f: &mut dyn FnMut(&mut Self, Cow<'a, str>) -> JResult<()>) -> JResult<()> {
         self.ws();
         if self.b.get(self.pos) != Some(&b'{') {
             return self.err("expected an object");
@@ -338,7 +342,12 @@ impl<'a> Json<'a> {
     }
 
     /// Walks an array; `f` gets each index and must consume the element.
+    #[inline]
     pub fn arr(&mut self, mut f: impl FnMut(&mut Self, usize) -> JResult<()>) -> JResult<()> {
+        self.arr_dyn(&mut f)
+    }
+
+    fn arr_dyn(&mut self, f: &mut dyn FnMut(&mut Self, usize) -> JResult<()>) -> JResult<()> {
         self.ws();
         if self.b.get(self.pos) != Some(&b'[') {
             return self.err("expected an array");
