@@ -301,13 +301,19 @@ impl<'a> Json<'a> {
 
     /// Walks an object; `f` gets each key and must consume its value.
     #[inline]
-    pub fn obj(&mut self, mut f: impl FnMut(&mut Self, Cow<'a, str>) -> JResult<()>) -> JResult<()> {
+    pub fn obj(
+        &mut self,
+        mut f: impl FnMut(&mut Self, Cow<'a, str>) -> JResult<()>,
+    ) -> JResult<()> {
         self.obj_dyn(&mut f)
     }
 
     // One copy of the loop for every caller: a generic copy per closure was a large share of
     // the wasm.
-    fn obj_dyn(&mut self, f: &mut dyn FnMut(&mut Self, Cow<'a, str>) -> JResult<()>) -> JResult<()> {
+    fn obj_dyn(
+        &mut self,
+        f: &mut dyn FnMut(&mut Self, Cow<'a, str>) -> JResult<()>,
+    ) -> JResult<()> {
         self.ws();
         if self.b.get(self.pos) != Some(&b'{') {
             return self.err("expected an object");

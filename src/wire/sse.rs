@@ -53,7 +53,10 @@ impl SseDecoder {
         // the input itself, without copying (the common case on the stream path).
         let mut pending: Option<&[u8]> = None;
         let mut start = 0;
-        while let Some(off) = input[start..].iter().position(|&c| c == b'\n' || c == b'\r') {
+        while let Some(off) = input[start..]
+            .iter()
+            .position(|&c| c == b'\n' || c == b'\r')
+        {
             let end = start + off;
             if self.line.is_empty() {
                 let line = &input[start..end];
@@ -62,7 +65,9 @@ impl SseDecoder {
                         Some(data) => Self::emit(data, on_event),
                         None => self.dispatch(on_event),
                     }
-                } else if let (Some(value), false, None) = (data_value(line), self.has_data, pending) {
+                } else if let (Some(value), false, None) =
+                    (data_value(line), self.has_data, pending)
+                {
                     pending = Some(value);
                 } else {
                     if let Some(data) = pending.take() {
