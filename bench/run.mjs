@@ -247,7 +247,12 @@ if (!QUICK) {
     "All clients run in one Node process against the same local Azure emulator, which runs in its own process on 127.0.0.1. Ratios are llm-edge time ÷ the other's time from the same run (below 1: llm-edge is faster).",
     "",
   ];
-  writeFileSync(path.join(root, "BENCHMARKS.md"), [...header, ...md].join("\n"));
+  // The optimisation log is kept by hand beside the suite and appended as it is.
+  let log = "";
+  try {
+    log = readFileSync(path.join(root, "bench/OPTIMIZATIONS.md"), "utf8");
+  } catch {}
+  writeFileSync(path.join(root, "BENCHMARKS.md"), [...header, ...md, log].join("\n"));
   console.error("wrote BENCHMARKS.md");
 } else {
   console.log(md.join("\n"));
