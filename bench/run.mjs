@@ -218,8 +218,10 @@ const md = [];
   const conc = QUICK ? 50 : 1000;
   const one = JSON.parse(await runProcess(process.execPath, ["--expose-gc", path.join(root, "bench/memory.mjs"), "one", emu.url, String(big)]));
   const many = JSON.parse(await runProcess(process.execPath, ["--expose-gc", path.join(root, "bench/memory.mjs"), "many", emu.url, String(conc)]));
-  const flat = one.secondHalfPeakMB <= one.firstHalfPeakMB + 16;
-  check(`memory: a ${big}-chunk stream keeps RSS flat`, flat && one.chunks >= big, JSON.stringify(one));
+  // Quick mode checks the streams complete; flatness needs a run long enough to leave
+  // start-up growth behind, so only the full run judges it.
+  check(`memory: a ${big}-chunk stream completes`, one.chunks >= big && many.chunks > 0, JSON.stringify(one));
+  if (!QUICK) check(`memory: a ${big}-chunk stream keeps RSS flat`, one.secondHalfPeakMB <= one.firstHalfPeakMB + 16, JSON.stringify(one));
   md.push("## Memory", "", "Peak RSS of a fresh Node process (llm-edge only) while streaming, sampled every 20 ms.", "", "| run | RSS before (MB) | peak (MB) | peak, 1st half (MB) | peak, 2nd half (MB) |", "|---|---|---|---|---|");
   md.push(`| one stream of ${big.toLocaleString("en")} chunks | ${one.rssBeforeMB} | ${one.peakMB} | ${one.firstHalfPeakMB} | ${one.secondHalfPeakMB} |`);
   md.push(`| ${conc} concurrent streams of ~45 chunks | ${many.rssBeforeMB} | ${many.peakMB} | ${many.firstHalfPeakMB} | ${many.secondHalfPeakMB} |`, "");
