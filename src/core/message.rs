@@ -165,27 +165,32 @@ impl Message {
         };
         w.opt_str("name", self.name.as_deref());
         if let Some(calls) = &self.tool_calls {
-            w.key("tool_calls").begin_arr();
-            for c in calls {
-                w.begin_obj()
-                    .key("id")
-                    .str(&c.id)
-                    .key("type")
-                    .str(&c.kind)
-                    .key("function")
-                    .begin_obj();
-                w.key("name")
-                    .str(&c.function.name)
-                    .key("arguments")
-                    .str(&c.function.arguments)
-                    .end_obj()
-                    .end_obj();
-            }
-            w.end_arr();
+            w.key("tool_calls");
+            write_tool_calls(w, calls);
         }
         w.opt_str("tool_call_id", self.tool_call_id.as_deref());
         w.end_obj();
     }
+}
+
+/// Tool calls in the wire format (they are the same in requests and in our answers).
+pub fn write_tool_calls(w: &mut JsonWriter, calls: &[ToolCall]) {
+    w.begin_arr();
+    for c in calls {
+        w.begin_obj()
+            .key("id")
+            .str(&c.id)
+            .key("type")
+            .str(&c.kind)
+            .key("function")
+            .begin_obj();
+        w.key("name")
+            .str(&c.function.name)
+            .key("arguments")
+            .str(&c.function.arguments);
+        w.end_obj().end_obj();
+    }
+    w.end_arr();
 }
 
 pub fn write_messages(w: &mut JsonWriter, messages: &[Message]) {

@@ -1,7 +1,7 @@
 //! What a model returns: whole answers, stream chunks, usage and the attempts trace.
 
 use super::error::ErrorCode;
-use super::message::ToolCall;
+use super::message::{write_tool_calls, ToolCall};
 use crate::wire::json::JsonWriter;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,23 +62,8 @@ impl LlmResponse {
             .key("finishReason")
             .str(self.finish_reason.as_str());
         if let Some(calls) = &self.tool_calls {
-            w.key("toolCalls").begin_arr();
-            for c in calls {
-                w.begin_obj()
-                    .key("id")
-                    .str(&c.id)
-                    .key("type")
-                    .str(&c.kind)
-                    .key("function")
-                    .begin_obj();
-                w.key("name")
-                    .str(&c.function.name)
-                    .key("arguments")
-                    .str(&c.function.arguments)
-                    .end_obj()
-                    .end_obj();
-            }
-            w.end_arr();
+            w.key("toolCalls");
+            write_tool_calls(&mut w, calls);
         }
         w.key("usage");
         match &self.usage {

@@ -2,41 +2,14 @@
 // and the vision helper with real image bytes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { deflateSync } from "node:zlib";
+import { png as pngBuffer } from "./png.mjs";
 import { emulator, azure, user, collect, rejects, isLLM, BaseLLM, LLMError, listModels } from "./helpers.mjs";
 
 let emu;
 before(async () => (emu = await emulator()));
 after(() => emu.close());
 
-/** A real PNG of the given size (solid colour), built here so the bytes are known. */
-export function png(width, height) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    out.write(type, 4, "latin1");
-    data.copy(out, 8);
-    out.writeUInt32BE(crc(out.subarray(4, 8 + data.length)), 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set([200, 40, 90], y * (width * 3 + 1) + 1 + x * 3);
-  return new Uint8Array(Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]));
-}
+const png = (w, h) => new Uint8Array(pngBuffer(w, h, [200, 40, 90]));
 
 test("isLLM: duck typing, no inheritance needed", () => {
   const custom = { getAnswer: async () => ({}), streamAnswer: () => new ReadableStream() };
