@@ -178,13 +178,6 @@ impl Pool {
             x.probe_at = None;
         }
     }
-
-    pub fn is_open(&self, i: usize, now: f64) -> bool {
-        self.lock()
-            .get(i)
-            .and_then(|x| x.open_until)
-            .map_or(false, |t| now < t)
-    }
 }
 
 #[cfg(test)]
