@@ -21,8 +21,9 @@ if [ ! -x "$WB_ROOT/bin/wasm-bindgen" ]; then
   cargo install wasm-bindgen-cli --version "$WB_VERSION" --root "$WB_ROOT" >&2
 fi
 
-# Chromium and ChromeDriver for the browser tests, from Debian (never a browser download).
-if [ -z "${LLM_EDGE_NO_BROWSER:-}" ] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then
+# Chromium and ChromeDriver for the browser tests (`setup.sh --browser`, as the test script
+# calls it), from Debian: never a browser download.
+if [ "${1:-}" = "--browser" ] && { ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; }; then
   say "installing Debian's chromium and chromium-driver (once)"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq >&2

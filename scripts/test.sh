@@ -2,7 +2,7 @@
 # Runs every test suite against the built pkg/ and prints one closing tally.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-WB_BIN=$(bash scripts/setup.sh)
+WB_BIN=$(bash scripts/setup.sh --browser)
 logs=$(mktemp -d)
 passed=0; failed=0; skipped=0; failures=()
 say() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
