@@ -2,6 +2,32 @@
 //! API through the runtime's own fetch, against the emulator.
 #![allow(dead_code)]
 
+/// Declares every shared scenario as a wasm-bindgen test in the including file.
+macro_rules! wasm_scenarios {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[wasm_bindgen_test::wasm_bindgen_test]
+            async fn $name() {
+                shared::$name().await
+            }
+        )*
+    };
+}
+pub(crate) use wasm_scenarios;
+
+/// The scenarios, for `wasm_scenarios!`.
+#[macro_export]
+macro_rules! all_wasm_scenarios {
+    () => {
+        shared::wasm_scenarios!(
+            get_answer_through_fetch,
+            stream_answer_through_fetch,
+            bad_input_is_refused_with_its_code,
+            http_errors_map_to_codes
+        );
+    };
+}
+
 use futures::StreamExt;
 use llm_edge::bindings::fetch::{FetchTransport, JsClock};
 use llm_edge::core::context::RequestContext;

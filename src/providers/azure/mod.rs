@@ -1,6 +1,40 @@
 //! Azure OpenAI: configuration, the connector, the shared helpers (AzureBaseLLM) and one
 //! module per model family with that family's own parameter transforms.
 
+/// Implements the contract (design doc §2) for an Azure model: validation and the shared
+/// helpers around the model's own `transform_parameters`. A model whose flow differs writes
+/// its own `impl Llm` instead. (Textual scope: the model modules below see it.)
+macro_rules! llm_with_own_transforms {
+    ($model:ty) => {
+        impl $crate::core::llm::Llm for $model {
+            fn get_answer(
+                &self,
+                messages: Vec<$crate::core::message::Message>,
+                ctx: $crate::core::context::RequestContext,
+                params: $crate::core::params::GenerationParams,
+            ) -> $crate::core::maybe_send::BoxFuture<
+                'static,
+                $crate::core::error::Result<$crate::core::response::LlmResponse>,
+            > {
+                self.base
+                    .answer(messages, ctx, params, Self::transform_parameters)
+            }
+            fn stream_answer(
+                &self,
+                messages: Vec<$crate::core::message::Message>,
+                ctx: $crate::core::context::RequestContext,
+                params: $crate::core::params::GenerationParams,
+            ) -> $crate::core::maybe_send::BoxStream<
+                'static,
+                $crate::core::error::Result<$crate::core::response::ChunkBatch>,
+            > {
+                self.base
+                    .stream(messages, ctx, params, Self::transform_parameters)
+            }
+        }
+    };
+}
+
 pub mod base;
 pub mod config;
 pub mod connector;

@@ -1,13 +1,8 @@
 //! GPT-4.1 mini, the design document's model: `maxTokens` goes out as
 //! `max_completion_tokens`, and temperature is not supported, so it is dropped.
 
-use crate::core::context::RequestContext;
 use crate::core::error::Result;
-use crate::core::llm::Llm;
-use crate::core::maybe_send::{BoxFuture, BoxStream};
-use crate::core::message::Message;
 use crate::core::params::GenerationParams;
-use crate::core::response::{ChunkBatch, LlmResponse};
 use crate::providers::azure::base::{standard_wire_params, WireParams};
 use crate::providers::azure::AzureBase;
 
@@ -26,26 +21,7 @@ impl Gpt41Mini {
     }
 }
 
-impl Llm for Gpt41Mini {
-    fn get_answer(
-        &self,
-        messages: Vec<Message>,
-        ctx: RequestContext,
-        params: GenerationParams,
-    ) -> BoxFuture<'static, Result<LlmResponse>> {
-        self.base
-            .answer(messages, ctx, params, Self::transform_parameters)
-    }
-    fn stream_answer(
-        &self,
-        messages: Vec<Message>,
-        ctx: RequestContext,
-        params: GenerationParams,
-    ) -> BoxStream<'static, Result<ChunkBatch>> {
-        self.base
-            .stream(messages, ctx, params, Self::transform_parameters)
-    }
-}
+llm_with_own_transforms!(Gpt41Mini);
 
 #[cfg(test)]
 mod tests {

@@ -2,13 +2,8 @@
 //! tokens count against it), no temperature, top_p or penalties, and `reasoning_effort`.
 //! They need api-version 2024-12-01-preview or later, their default here.
 
-use crate::core::context::RequestContext;
 use crate::core::error::{LlmError, Result};
-use crate::core::llm::Llm;
-use crate::core::maybe_send::{BoxFuture, BoxStream};
-use crate::core::message::Message;
 use crate::core::params::GenerationParams;
-use crate::core::response::{ChunkBatch, LlmResponse};
 use crate::providers::azure::base::{standard_wire_params, WireParams};
 use crate::providers::azure::AzureBase;
 
@@ -45,26 +40,7 @@ impl OSeries {
     }
 }
 
-impl Llm for OSeries {
-    fn get_answer(
-        &self,
-        messages: Vec<Message>,
-        ctx: RequestContext,
-        params: GenerationParams,
-    ) -> BoxFuture<'static, Result<LlmResponse>> {
-        self.base
-            .answer(messages, ctx, params, Self::transform_parameters)
-    }
-    fn stream_answer(
-        &self,
-        messages: Vec<Message>,
-        ctx: RequestContext,
-        params: GenerationParams,
-    ) -> BoxStream<'static, Result<ChunkBatch>> {
-        self.base
-            .stream(messages, ctx, params, Self::transform_parameters)
-    }
-}
+llm_with_own_transforms!(OSeries);
 
 #[cfg(test)]
 mod tests {
