@@ -81,7 +81,9 @@ fn parse_ctx(json: &str) -> crate::core::error::Result<RequestContext> {
                 }
                 ("metadata", Kind::Object) => p.obj(|p, k| {
                     let v = p.str()?.into_owned();
-                    ctx.metadata.insert(k.into_owned(), v);
+                    // A Vec, not a map: a few tags, and no map or sort code in the wasm.
+                    ctx.metadata.retain(|(old, _)| *old != k);
+                    ctx.metadata.push((k.into_owned(), v));
                     Ok(())
                 })?,
                 (other, kind) => {

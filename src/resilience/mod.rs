@@ -71,12 +71,15 @@ impl FailoverRun {
     /// The error the caller sees once the run stops: the last endpoint's own error when only
     /// one endpoint was involved, otherwise "all_endpoints_failed" naming each.
     pub fn into_error(self) -> LlmError {
-        let endpoints: std::collections::BTreeSet<&str> =
-            self.attempts.iter().map(|a| a.endpoint.as_str()).collect();
+        // More than one endpoint tried? (A scan, not a set: no tree or sort code in the wasm.)
+        let several = self
+            .attempts
+            .iter()
+            .any(|a| a.endpoint != self.attempts[0].endpoint);
         let last = self.last_error.unwrap_or_else(|| {
             LlmError::new(ErrorCode::AllEndpointsFailed, "no endpoint could be tried")
         });
-        let mut e = if endpoints.len() > 1 && last.code.is_failover() {
+        let mut e = if several && last.code.is_failover() {
             let summary: Vec<String> = self
                 .attempts
                 .iter()

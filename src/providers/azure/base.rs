@@ -9,6 +9,7 @@ use crate::core::params::GenerationParams;
 use crate::core::params::RawJson;
 use crate::core::response::{ChunkBatch, ChunkMark, FinishReason, ToolCallDelta, Usage};
 use crate::wire::json::{
+    parse_f64,
     escape_into, write_f64, write_u64, JResult, Json, JsonError, JsonWriter, Kind,
 };
 use std::borrow::Cow;
@@ -460,14 +461,14 @@ pub fn retry_after_ms(headers: &[(String, String)], now_epoch_ms: Option<f64>) -
             .map(|(_, v)| v.trim())
     };
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
-        if let Some(v) = get(name).and_then(|v| v.parse::<f64>().ok()) {
+        if let Some(v) = get(name).and_then(parse_f64) {
             if v.is_finite() && v >= 0.0 {
                 return Some(v as u64);
             }
         }
     }
     let v = get("retry-after")?;
-    if let Ok(secs) = v.parse::<f64>() {
+    if let Some(secs) = parse_f64(v) {
         return (secs.is_finite() && secs >= 0.0).then(|| (secs * 1000.0) as u64);
     }
     let at = crate::core::httpdate::parse_http_date_ms(v)?;
