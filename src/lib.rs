@@ -14,6 +14,8 @@ pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
+#[cfg(target_arch = "wasm32")]
+mod wasm_alloc;
 
 pub use crate::core::error::{ErrorCode, LlmError};
 pub use crate::core::llm::{BaseLlm, Llm};
