@@ -1,11 +1,13 @@
 //! Racing an operation against the caller's cancel, the call's deadline and the attempt's
 //! own timeout. Whichever fires first wins; the loser's request is aborted by its token.
 
-use crate::core::cancel::CancelToken;
+use crate::core::cancel::{CancelToken, Cancelled};
 use crate::core::error::ErrorCode;
+use crate::core::maybe_send::BoxFuture;
 use crate::transport::Clock;
-use futures::future::{select, Either};
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interrupt {
@@ -18,37 +20,81 @@ pub enum Interrupt {
 }
 
 /// Runs `fut` until it finishes or an interrupt fires. `deadline_at` is absolute (clock ms).
-pub async fn race<T>(
-    fut: impl Future<Output = T>,
+pub fn race<F: Future>(
+    fut: F,
     clock: &dyn Clock,
     cancel: &CancelToken,
     deadline_at: Option<f64>,
     timeout_ms: Option<f64>,
-) -> Result<T, Interrupt> {
+) -> Race<F> {
+    let (timer, early) = arm(clock, cancel, deadline_at, timeout_ms);
+    Race {
+        fut,
+        cancelled: cancel.cancelled(),
+        timer,
+        early,
+    }
+}
+
+/// The non-generic half: an interrupt that already fired, or the one timer to race against
+/// (whichever of the deadline and the attempt timeout is nearer).
+fn arm(
+    clock: &dyn Clock,
+    cancel: &CancelToken,
+    deadline_at: Option<f64>,
+    timeout_ms: Option<f64>,
+) -> (Option<(BoxFuture<'static, ()>, Interrupt)>, Option<Interrupt>) {
     if let Some(r) = cancel.reason() {
-        return Err(Interrupt::Cancelled(r));
+        return (None, Some(Interrupt::Cancelled(r)));
     }
-    let now = clock.now_ms();
-    let until_deadline = deadline_at.map(|d| (d - now).max(0.0));
-    // One timer: whichever of the two limits is nearer.
-    let (wait, why) = match (until_deadline, timeout_ms) {
-        (Some(d), Some(t)) if t < d => (Some(t), Interrupt::AttemptTimeout),
-        (Some(d), _) => (Some(d), Interrupt::Deadline),
-        (None, Some(t)) => (Some(t), Interrupt::AttemptTimeout),
-        (None, None) => (None, Interrupt::Deadline),
+    let until_deadline = deadline_at.map(|d| (d - clock.now_ms()).max(0.0));
+    let timer = match (until_deadline, timeout_ms) {
+        (Some(d), Some(t)) if t < d => Some((t, Interrupt::AttemptTimeout)),
+        (Some(d), _) => Some((d, Interrupt::Deadline)),
+        (None, Some(t)) => Some((t, Interrupt::AttemptTimeout)),
+        (None, None) => None,
     };
-    let fut = std::pin::pin!(fut);
-    let cancelled = cancel.cancelled();
-    let guard = select(fut, cancelled);
-    match wait {
-        None => match guard.await {
-            Either::Left((v, _)) => Ok(v),
-            Either::Right((r, _)) => Err(Interrupt::Cancelled(r)),
-        },
-        Some(ms) => match select(guard, clock.sleep(ms)).await {
-            Either::Left((Either::Left((v, _)), _)) => Ok(v),
-            Either::Left((Either::Right((r, _)), _)) => Err(Interrupt::Cancelled(r)),
-            Either::Right(_) => Err(why),
-        },
+    (timer.map(|(ms, why)| (clock.sleep(ms), why)), None)
+}
+
+/// The race itself, written by hand rather than as nested `select`s: one small poll per
+/// operation type instead of a combinator tree in every caller's state machine.
+/// Polled in order: the operation, the caller's cancel, the timer.
+pub struct Race<F> {
+    fut: F,
+    cancelled: Cancelled,
+    timer: Option<(BoxFuture<'static, ()>, Interrupt)>,
+    early: Option<Interrupt>,
+}
+
+impl<F: Future> Future for Race<F> {
+    type Output = Result<F::Output, Interrupt>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `fut` is never moved out of the pinned Race; the other fields are Unpin.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some(why) = this.early.take() {
+            return Poll::Ready(Err(why));
+        }
+        if let Poll::Ready(v) = unsafe { Pin::new_unchecked(&mut this.fut) }.poll(cx) {
+            return Poll::Ready(Ok(v));
+        }
+        poll_interrupts(&mut this.cancelled, &mut this.timer, cx).map(Err)
     }
+}
+
+fn poll_interrupts(
+    cancelled: &mut Cancelled,
+    timer: &mut Option<(BoxFuture<'static, ()>, Interrupt)>,
+    cx: &mut Context<'_>,
+) -> Poll<Interrupt> {
+    if let Poll::Ready(r) = Pin::new(cancelled).poll(cx) {
+        return Poll::Ready(Interrupt::Cancelled(r));
+    }
+    if let Some((sleep, why)) = timer {
+        if sleep.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(*why);
+        }
+    }
+    Poll::Pending
 }
