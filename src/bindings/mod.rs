@@ -203,11 +203,12 @@ impl Helpers {
     /// The refusal for a media method, as the error to throw.
     #[wasm_bindgen(js_name = unsupportedMedia)]
     pub fn unsupported_media(&self, method: &str) -> JsValue {
-        let t = if method.contains("Image") {
+        // getImage/streamImage and so on.
+        let t = if method.ends_with("Image") {
             MediaType::Image
-        } else if method.contains("Audio") {
+        } else if method.ends_with("Audio") {
             MediaType::Audio
-        } else if method.contains("Video") {
+        } else if method.ends_with("Video") {
             MediaType::Video
         } else {
             MediaType::Text

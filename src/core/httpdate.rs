@@ -2,8 +2,8 @@
 //! Retry-After uses, into milliseconds since the Unix epoch.
 
 pub fn parse_http_date_ms(s: &str) -> Option<f64> {
-    let rest = s.trim().split_once(", ")?.1;
-    let mut it = rest.split(' ');
+    let rest = s.trim().split_once(',')?.1;
+    let mut it = rest.trim_start().split(' ');
     let day: i64 = it.next()?.parse().ok()?;
     let month = match it.next()? {
         "Jan" => 1,

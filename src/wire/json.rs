@@ -162,7 +162,7 @@ impl<'a> Json<'a> {
                 return self.err("expected an exponent");
             }
         }
-        Ok(&self.s[start..self.pos])
+        Ok(self.text(start, self.pos))
     }
 
     pub fn f64(&mut self) -> JResult<f64> {
@@ -204,7 +204,7 @@ impl<'a> Json<'a> {
         {
             Some(n) if rest[n] == b'"' => {
                 self.pos = start + n + 1;
-                return Ok(Cow::Borrowed(&self.s[start..start + n]));
+                return Ok(Cow::Borrowed(self.text(start, start + n)));
             }
             Some(n) if rest[n] == b'\\' => self.pos = start + n,
             Some(n) => {
@@ -217,7 +217,7 @@ impl<'a> Json<'a> {
             }
         }
         let mut out = String::with_capacity(self.pos - start + 16);
-        out.push_str(&self.s[start..self.pos]);
+        out.push_str(self.text(start, self.pos));
         loop {
             let run = self.pos;
             while let Some(&c) = self.b.get(self.pos) {
@@ -226,7 +226,7 @@ impl<'a> Json<'a> {
                 }
                 self.pos += 1;
             }
-            out.push_str(&self.s[run..self.pos]);
+            out.push_str(self.text(run, self.pos));
             match self.b.get(self.pos) {
                 Some(b'"') => {
                     self.pos += 1;
@@ -460,12 +460,19 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// The input between two positions the parser found. Both sit next to ASCII bytes, so
+    /// they are char boundaries; `get` keeps core's slicing panic (and its formatting code)
+    /// out of the wasm.
+    fn text(&self, from: usize, to: usize) -> &'a str {
+        self.s.get(from..to).unwrap_or("")
+    }
+
     /// Skips one value and returns its exact text (to pass JSON through untouched).
     pub fn raw(&mut self) -> JResult<&'a str> {
         self.ws();
         let start = self.pos;
         self.skip()?;
-        Ok(&self.s[start..self.pos])
+        Ok(self.text(start, self.pos))
     }
 
     /// Only whitespace may follow the value.
@@ -630,7 +637,7 @@ pub fn escape_into(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[run..i]);
+        out.push_str(s.get(run..i).unwrap_or(""));
         if esc.is_empty() {
             out.push_str("\\u00");
             out.push(HEX[(c >> 4) as usize] as char);
@@ -640,7 +647,7 @@ pub fn escape_into(out: &mut String, s: &str) {
         }
         run = i + 1;
     }
-    out.push_str(&s[run..]);
+    out.push_str(s.get(run..).unwrap_or(""));
     out.push('"');
 }
 

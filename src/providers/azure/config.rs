@@ -300,7 +300,10 @@ impl AzureConfig {
         }
         let defaults = match defaults_raw {
             Some(raw) => GenerationParams::from_json(&raw).map_err(|mut e| {
-                e.message = e.message.replacen("params", "config.defaults", 1);
+                // "params.x must be…" names the field as config.defaults.x here.
+                if let Some(rest) = e.message.strip_prefix("params") {
+                    e.message = format!("config.defaults{rest}");
+                }
                 e
             })?,
             None => GenerationParams::default(),
@@ -392,15 +395,15 @@ fn resolve(
 /// credentials in the URL, and paths (the connector builds Azure's path itself).
 pub fn parse_origin(raw: &str, allow_http: bool) -> std::result::Result<String, String> {
     let raw = raw.trim();
-    let (scheme, rest) = raw
-        .split_once("://")
-        .ok_or_else(|| "is not an absolute URL".to_string())?;
+    let sep = crate::core::find(raw, "://").ok_or_else(|| "is not an absolute URL".to_string())?;
+    // `get`, not indexing: no slicing panic path in the wasm (the offsets are ASCII anyway).
+    let (scheme, rest) = (raw.get(..sep).unwrap_or(""), raw.get(sep + 3..).unwrap_or(""));
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return Err(format!("uses {scheme}://, not https://"));
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
+    let (authority, path) = rest.split_at_checked(end).unwrap_or((rest, ""));
     if authority.contains('@') {
         return Err("contains credentials; put the key in apiKey".into());
     }

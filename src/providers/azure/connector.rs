@@ -6,6 +6,7 @@ use super::base::error_from_response;
 use super::config::{Auth, EndpointSpec};
 use crate::core::cancel::CancelToken;
 use crate::core::context::RequestContext;
+use crate::core::replace_all;
 use crate::core::error::{ErrorCode, LlmError, Result};
 use crate::core::maybe_send::{BoxFuture, MaybeSend, MaybeSync};
 use crate::core::response::Attempt;
@@ -135,8 +136,8 @@ impl AzureConnector {
             secrets.push(t);
         }
         for s in secrets.into_iter().filter(|s| s.len() >= 4) {
-            e.message = e.message.replace(s, "[redacted]");
-            e.hint = e.hint.map(|h| h.replace(s, "[redacted]"));
+            e.message = replace_all(&e.message, s, "[redacted]");
+            e.hint = e.hint.map(|h| replace_all(&h, s, "[redacted]"));
         }
         e
     }
