@@ -4,6 +4,7 @@
 //! were most of the module's size).
 
 use std::borrow::Cow;
+use super::scan::find_from;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonError {
@@ -70,19 +71,25 @@ impl<'a> Json<'a> {
         })
     }
 
-    #[inline]
+    /// The next byte, or 0 at the end (0 is never valid JSON outside a string).
+    #[inline(always)]
+    fn peek(&self) -> u8 {
+        self.b.get(self.pos).copied().unwrap_or(0)
+    }
+
+    #[inline(always)]
     fn ws(&mut self) {
         // Azure's chunks have no whitespace between tokens: check once before looping.
-        if let Some(&c) = self.b.get(self.pos) {
-            if c > b' ' {
-                return;
-            }
+        if self.peek() > b' ' {
+            return;
         }
-        let rest = &self.b[self.pos.min(self.b.len())..];
-        self.pos += rest
-            .iter()
-            .position(|&c| !(c == b' ' || c == b'\n' || c == b'\r' || c == b'\t'))
-            .unwrap_or(rest.len());
+        self.skip_ws();
+    }
+
+    #[inline(never)]
+    fn skip_ws(&mut self) {
+        self.pos = find_from(self.b, self.pos, |c| !matches!(c, b' ' | b'\n' | b'\r' | b'\t'))
+            .unwrap_or(self.b.len());
     }
 
     #[inline]
@@ -102,7 +109,7 @@ impl<'a> Json<'a> {
 
     #[inline]
     fn literal(&mut self, word: &'static [u8]) -> JResult<()> {
-        if self.b[self.pos..].starts_with(word) {
+        if self.b.get(self.pos..).is_some_and(|r| r.starts_with(word)) {
             self.pos += word.len();
             Ok(())
         } else {
@@ -134,7 +141,7 @@ impl<'a> Json<'a> {
     fn number_text(&mut self) -> JResult<&'a str> {
         self.ws();
         let start = self.pos;
-        if self.b.get(self.pos) == Some(&b'-') {
+        if self.peek() == b'-' {
             self.pos += 1;
         }
         let digits = |p: &mut Self| {
@@ -147,15 +154,15 @@ impl<'a> Json<'a> {
         if !digits(self) {
             return self.err("expected a number");
         }
-        if self.b.get(self.pos) == Some(&b'.') {
+        if self.peek() == b'.' {
             self.pos += 1;
             if !digits(self) {
                 return self.err("expected digits after the decimal point");
             }
         }
-        if matches!(self.b.get(self.pos), Some(b'e' | b'E')) {
+        if matches!(self.peek(), b'e' | b'E') {
             self.pos += 1;
-            if matches!(self.b.get(self.pos), Some(b'+' | b'-')) {
+            if matches!(self.peek(), b'+' | b'-') {
                 self.pos += 1;
             }
             if !digits(self) {
@@ -191,24 +198,20 @@ impl<'a> Json<'a> {
     /// A string, borrowed from the input unless it has escapes.
     pub fn str(&mut self) -> JResult<Cow<'a, str>> {
         self.ws();
-        if self.b.get(self.pos) != Some(&b'"') {
+        if self.peek() != b'"' {
             return self.err("expected a string");
         }
         self.pos += 1;
         let start = self.pos;
         // Fast scan: most strings have no escapes.
-        let rest = &self.b[start..];
-        match rest
-            .iter()
-            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        {
-            Some(n) if rest[n] == b'"' => {
-                self.pos = start + n + 1;
-                return Ok(Cow::Borrowed(self.text(start, start + n)));
+        match find_from(self.b, start, |c| c == b'"' || c == b'\\' || c < 0x20) {
+            Some(n) if self.b[n] == b'"' => {
+                self.pos = n + 1;
+                return Ok(Cow::Borrowed(self.text(start, n)));
             }
-            Some(n) if rest[n] == b'\\' => self.pos = start + n,
+            Some(n) if self.b[n] == b'\\' => self.pos = n,
             Some(n) => {
-                self.pos = start + n;
+                self.pos = n;
                 return self.err("control character in a string");
             }
             None => {
@@ -315,13 +318,13 @@ impl<'a> Json<'a> {
         f: &mut dyn FnMut(&mut Self, Cow<'a, str>) -> JResult<()>,
     ) -> JResult<()> {
         self.ws();
-        if self.b.get(self.pos) != Some(&b'{') {
+        if self.peek() != b'{' {
             return self.err("expected an object");
         }
         self.enter()?;
         self.pos += 1;
         self.ws();
-        if self.b.get(self.pos) == Some(&b'}') {
+        if self.peek() == b'}' {
             self.pos += 1;
             self.depth -= 1;
             return Ok(());
@@ -329,15 +332,15 @@ impl<'a> Json<'a> {
         loop {
             let key = self.str()?;
             self.ws();
-            if self.b.get(self.pos) != Some(&b':') {
+            if self.peek() != b':' {
                 return self.err("expected ':'");
             }
             self.pos += 1;
             f(self, key)?;
             self.ws();
-            match self.b.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
+            match self.peek() {
+                b',' => self.pos += 1,
+                b'}' => {
                     self.pos += 1;
                     self.depth -= 1;
                     return Ok(());
@@ -355,13 +358,13 @@ impl<'a> Json<'a> {
 
     fn arr_dyn(&mut self, f: &mut dyn FnMut(&mut Self, usize) -> JResult<()>) -> JResult<()> {
         self.ws();
-        if self.b.get(self.pos) != Some(&b'[') {
+        if self.peek() != b'[' {
             return self.err("expected an array");
         }
         self.enter()?;
         self.pos += 1;
         self.ws();
-        if self.b.get(self.pos) == Some(&b']') {
+        if self.peek() == b']' {
             self.pos += 1;
             self.depth -= 1;
             return Ok(());
@@ -371,9 +374,9 @@ impl<'a> Json<'a> {
             f(self, i)?;
             i += 1;
             self.ws();
-            match self.b.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
+            match self.peek() {
+                b',' => self.pos += 1,
+                b']' => {
                     self.pos += 1;
                     self.depth -= 1;
                     return Ok(());
@@ -409,15 +412,12 @@ impl<'a> Json<'a> {
     fn skip_container(&mut self) -> JResult<()> {
         let mut depth = 0usize;
         loop {
-            let rest = &self.b[self.pos..];
-            let Some(n) = rest
-                .iter()
-                .position(|&c| matches!(c, b'"' | b'{' | b'}' | b'[' | b']'))
+            let Some(n) = find_from(self.b, self.pos, |c| matches!(c, b'"' | b'{' | b'}' | b'[' | b']'))
             else {
                 self.pos = self.b.len();
                 return self.err("unterminated object or array");
             };
-            self.pos += n;
+            self.pos = n;
             match self.b[self.pos] {
                 b'"' => self.skip_str()?,
                 b'{' | b'[' => {
@@ -438,18 +438,14 @@ impl<'a> Json<'a> {
     fn skip_str(&mut self) -> JResult<()> {
         self.pos += 1;
         loop {
-            let rest = self.b.get(self.pos..).unwrap_or(&[]);
-            match rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-            {
-                Some(n) if rest[n] == b'"' => {
-                    self.pos += n + 1;
+            match find_from(self.b, self.pos, |c| c == b'"' || c == b'\\' || c < 0x20) {
+                Some(n) if self.b[n] == b'"' => {
+                    self.pos = n + 1;
                     return Ok(());
                 }
-                Some(n) if rest[n] == b'\\' => self.pos += n + 2,
+                Some(n) if self.b[n] == b'\\' => self.pos = n + 2,
                 Some(n) => {
-                    self.pos += n;
+                    self.pos = n;
                     return self.err("control character in a string");
                 }
                 None => {
@@ -463,6 +459,7 @@ impl<'a> Json<'a> {
     /// The input between two positions the parser found. Both sit next to ASCII bytes, so
     /// they are char boundaries; `get` keeps core's slicing panic (and its formatting code)
     /// out of the wasm.
+    #[inline(always)]
     fn text(&self, from: usize, to: usize) -> &'a str {
         self.s.get(from..to).unwrap_or("")
     }

@@ -1,2 +1,3 @@
 pub mod json;
+pub mod scan;
 pub mod sse;

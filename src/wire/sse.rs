@@ -6,6 +6,8 @@
 //! a blank line dispatches the event. `finish()` dispatches a last event that had no blank
 //! line after it (Azure ends some streams with `data: [DONE]` and no newline at all).
 
+
+use super::scan::find_line_end;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 #[derive(Default)]
@@ -53,11 +55,7 @@ impl SseDecoder {
         // the input itself, without copying (the common case on the stream path).
         let mut pending: Option<&[u8]> = None;
         let mut start = 0;
-        while let Some(off) = input[start..]
-            .iter()
-            .position(|&c| c == b'\n' || c == b'\r')
-        {
-            let end = start + off;
+        while let Some(end) = find_line_end(input, start) {
             if self.line.is_empty() {
                 let line = &input[start..end];
                 if line.is_empty() {
