@@ -4,7 +4,7 @@
 //! were most of the module's size).
 
 use std::borrow::Cow;
-use super::scan::find_from;
+use super::scan::{find_class, find_from, STRING_END, STRUCTURE};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonError {
@@ -204,7 +204,7 @@ impl<'a> Json<'a> {
         self.pos += 1;
         let start = self.pos;
         // Fast scan: most strings have no escapes.
-        match find_from(self.b, start, |c| c == b'"' || c == b'\\' || c < 0x20) {
+        match find_class(self.b, start, STRING_END) {
             Some(n) if self.b[n] == b'"' => {
                 self.pos = n + 1;
                 return Ok(Cow::Borrowed(self.text(start, n)));
@@ -412,7 +412,7 @@ impl<'a> Json<'a> {
     fn skip_container(&mut self) -> JResult<()> {
         let mut depth = 0usize;
         loop {
-            let Some(n) = find_from(self.b, self.pos, |c| matches!(c, b'"' | b'{' | b'}' | b'[' | b']'))
+            let Some(n) = find_class(self.b, self.pos, STRUCTURE)
             else {
                 self.pos = self.b.len();
                 return self.err("unterminated object or array");
@@ -438,7 +438,7 @@ impl<'a> Json<'a> {
     fn skip_str(&mut self) -> JResult<()> {
         self.pos += 1;
         loop {
-            match find_from(self.b, self.pos, |c| c == b'"' || c == b'\\' || c < 0x20) {
+            match find_class(self.b, self.pos, STRING_END) {
                 Some(n) if self.b[n] == b'"' => {
                     self.pos = n + 1;
                     return Ok(());
