@@ -242,7 +242,7 @@ export class BaseLLM {
     if (typeof prompt !== "string") throw invalid("prompt must be a string", "Ask something about the images.");
     if (!Array.isArray(images)) throw invalid("images must be an array", "Pass images: [url | bytes | Blob, ...].");
     const urls = await Promise.all(images.map(imageUrl));
-    return JSON.parse(call(() => this.#helpers.visionMessages(prompt, urls)));
+    return JSON.parse(call(() => this.#helpers.visionMessages(prompt, JSON.stringify(urls))));
   }
   async getAnswerWithVision(request) {
     const { prompt, images, ctx, params } = request ?? {};

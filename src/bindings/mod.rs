@@ -193,8 +193,16 @@ impl Helpers {
     /// The vision request as messages JSON; images are already URLs (bytes went through
     /// imageDataUrl).
     #[wasm_bindgen(js_name = visionMessages)]
-    pub fn vision_messages(&self, prompt: &str, image_urls: Vec<String>) -> JsResult<String> {
-        let m = js(self.base.vision_messages(prompt, &image_urls))?;
+    pub fn vision_messages(&self, prompt: &str, image_urls_json: &str) -> JsResult<String> {
+        // The URLs arrive as one JSON array: a Vec<String> parameter costs a 2.5 KB shim.
+        let mut urls = Vec::new();
+        let mut p = Json::new(image_urls_json);
+        js(p.arr(|p, _| {
+            urls.push(p.str()?.into_owned());
+            Ok(())
+        })
+        .map_err(|e| LlmError::invalid_input(format!("image URLs: {e}"), "Pass images as URLs, data: URLs, bytes or Blobs.")))?;
+        let m = js(self.base.vision_messages(prompt, &urls))?;
         let mut w = JsonWriter::new();
         crate::core::message::write_messages(&mut w, &m);
         Ok(w.finish())

@@ -85,10 +85,17 @@ pub struct LlmError {
 
 impl LlmError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::make(code, message.into(), None)
+    }
+
+    /// The one place an error is assembled: the generic constructors stay a few bytes at
+    /// each of their ~80 call sites instead of each building the whole struct.
+    #[inline(never)]
+    fn make(code: ErrorCode, message: String, hint: Option<String>) -> Self {
         LlmError {
             code,
-            message: message.into(),
-            hint: None,
+            message,
+            hint,
             status: None,
             retry_after_ms: None,
             attempts: Vec::new(),
@@ -109,11 +116,11 @@ impl LlmError {
     }
 
     pub fn invalid_input(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        LlmError::new(ErrorCode::InvalidInput, message).with_hint(hint)
+        Self::make(ErrorCode::InvalidInput, message.into(), Some(hint.into()))
     }
 
     pub fn unsupported(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        LlmError::new(ErrorCode::UnsupportedOperation, message).with_hint(hint)
+        Self::make(ErrorCode::UnsupportedOperation, message.into(), Some(hint.into()))
     }
 
     pub fn parse(message: impl Into<String>) -> Self {
