@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/: release wasm → wasm-bindgen (--target web glue, which
-# serves Node, Deno, workerd and browsers) → wasm-opt (npm binaryen) → pkg-template files.
+# serves Node, Deno, workerd and browsers) → wasm-opt -Os (npm binaryen) → glue minified
+# (esbuild) → pkg-template files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1;34m[build]\033[0m %s\n' "$*" >&2; }
@@ -19,10 +20,14 @@ fi
 
 rm -rf pkg && mkdir -p pkg
 "$WB_BIN/wasm-bindgen" "$raw" --target web --out-dir pkg --out-name llm_edge --no-typescript
-say "wasm-opt -O3"
-node_modules/.bin/wasm-opt -O3 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+say "wasm-opt -Os"
+node_modules/.bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   --strip-debug --strip-producers pkg/llm_edge_bg.wasm -o pkg/llm_edge_bg.wasm
+# The glue is generated code: it ships minified (6.9 → 4.7 KB gzip for every user who loads
+# the package unbundled). The hand-written api.js ships as written.
+say "esbuild --minify (wasm-bindgen glue)"
+node_modules/.bin/esbuild pkg/llm_edge.js --minify --format=esm --log-level=warning --outfile=pkg/llm_edge.js --allow-overwrite
 cp pkg-template/* pkg/
 [ -f README.md ] && cp README.md pkg/README.md
 echo "$sum" > pkg/.build-sum

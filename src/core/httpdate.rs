@@ -1,10 +1,12 @@
 //! Parses the IMF-fixdate form of HTTP dates ("Wed, 21 Oct 2015 07:28:10 GMT"), the one
 //! Retry-After uses, into milliseconds since the Unix epoch.
 
+use crate::wire::json::parse_i64;
+
 pub fn parse_http_date_ms(s: &str) -> Option<f64> {
     let rest = s.trim().split_once(',')?.1;
     let mut it = rest.trim_start().split(' ');
-    let day: i64 = it.next()?.parse().ok()?;
+    let day = parse_i64(it.next()?)?;
     let month = match it.next()? {
         "Jan" => 1,
         "Feb" => 2,
@@ -20,8 +22,8 @@ pub fn parse_http_date_ms(s: &str) -> Option<f64> {
         "Dec" => 12,
         _ => return None,
     };
-    let year: i64 = it.next()?.parse().ok()?;
-    let mut hms = it.next()?.split(':').map(|x| x.parse::<i64>().ok());
+    let year = parse_i64(it.next()?)?;
+    let mut hms = it.next()?.split(':').map(parse_i64);
     let (h, m, sec) = (hms.next()??, hms.next()??, hms.next()??);
     if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
         return None;

@@ -72,16 +72,16 @@ impl GenerationParams {
                     Ok(())
                 };
                 match k.as_ref() {
-                    "maxTokens" => match (kind, p.raw()?.parse::<u64>()) {
-                        (Kind::Number, Ok(v)) => out.max_tokens = Some(v),
+                    "maxTokens" => match (kind, crate::wire::json::parse_u64(p.raw()?)) {
+                        (Kind::Number, Some(v)) => out.max_tokens = Some(v),
                         _ => problem = Some(wrong_type("a positive integer")),
                     },
                     "temperature" => num(p, &mut out.temperature, &mut problem)?,
                     "topP" => num(p, &mut out.top_p, &mut problem)?,
                     "presencePenalty" => num(p, &mut out.presence_penalty, &mut problem)?,
                     "frequencyPenalty" => num(p, &mut out.frequency_penalty, &mut problem)?,
-                    "seed" => match (kind, p.raw()?.parse::<i64>()) {
-                        (Kind::Number, Ok(v)) => out.seed = Some(v),
+                    "seed" => match (kind, crate::wire::json::parse_i64(p.raw()?)) {
+                        (Kind::Number, Some(v)) => out.seed = Some(v),
                         _ => problem = Some(wrong_type("an integer")),
                     },
                     "stop" => out.stop = Some(RawJson(p.raw()?.to_string())),

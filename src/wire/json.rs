@@ -180,7 +180,7 @@ impl<'a> Json<'a> {
     /// A non-negative integer (or a number with no fractional part).
     pub fn u64(&mut self) -> JResult<u64> {
         let t = self.number_text()?;
-        if let Ok(v) = t.parse::<u64>() {
+        if let Some(v) = parse_u64(t) {
             return Ok(v);
         }
         match parse_f64(t) {
@@ -191,8 +191,7 @@ impl<'a> Json<'a> {
 
     pub fn i64(&mut self) -> JResult<i64> {
         let t = self.number_text()?;
-        t.parse::<i64>()
-            .or_else(|_| self.err("expected an integer"))
+        parse_i64(t).map_or_else(|| self.err("expected an integer"), Ok)
     }
 
     /// A string, borrowed from the input unless it has escapes.
@@ -669,6 +668,27 @@ pub fn write_u64(out: &mut String, mut v: u64) {
 /// Numbers the library writes are latencies, prices, sampling values and token counts:
 /// integers exactly, others with up to 6 decimals (enough for all of them; it keeps the
 /// float-formatting machinery out of the wasm). Non-finite values become null.
+/// Plain decimal digits as a u64 (None on anything else, a '+' included, or on overflow).
+/// `str::parse::<u64>` without its generic machinery.
+pub fn parse_u64(t: &str) -> Option<u64> {
+    if t.is_empty() {
+        return None;
+    }
+    t.bytes().try_fold(0u64, |v, c| {
+        let d = c.wrapping_sub(b'0');
+        (d < 10).then_some(())?;
+        v.checked_mul(10)?.checked_add(u64::from(d))
+    })
+}
+
+/// An optional '-' and decimal digits as an i64 (None on anything else or out of range).
+pub fn parse_i64(t: &str) -> Option<i64> {
+    match t.strip_prefix('-') {
+        Some(digits) => 0i64.checked_sub_unsigned(parse_u64(digits)?),
+        None => i64::try_from(parse_u64(t)?).ok(),
+    }
+}
+
 /// A decimal number (`-12.5e3`; no `inf`/`NaN`). Exact, like `str::parse`, whenever the
 /// digits fit in 2^53 and the exponent in ±22 (every parameter value people write);
 /// otherwise within an ulp or two. Replaces core's parser, 4 KB of wasm, for values that are
@@ -778,6 +798,14 @@ mod tests {
             assert_eq!(parse_f64(t), t.parse().ok(), "{t}");
         }
         assert_eq!(parse_f64("1e400"), Some(f64::INFINITY));
+        for t in ["0", "7", "18446744073709551615", "18446744073709551616", "", "-1", "1.0", "1 "] {
+            assert_eq!(parse_u64(t), t.parse().ok(), "{t:?}");
+        }
+        // Stricter than core on purpose: JSON numbers never carry a '+'.
+        assert_eq!(parse_u64("+1"), None);
+        for t in ["0", "-0", "-9223372036854775808", "9223372036854775807", "9223372036854775808", "-9223372036854775809", "-", "--1", "3"] {
+            assert_eq!(parse_i64(t), t.parse().ok(), "{t:?}");
+        }
         assert_eq!(parse_f64("1e-400"), Some(0.0));
         for t in ["", "-", ".", "1e", "1x", "inf", "NaN", "1.2.3"] {
             assert_eq!(parse_f64(t), None, "{t:?}");
