@@ -204,12 +204,16 @@ const md = [];
   const ours = bundle("llm-edge");
   const openaiB = bundle("openai");
   const aiB = bundle("ai-sdk");
-  md.push("## Size", "", "The package's files, raw and gzip -9, and minified ESM bundles (esbuild, platform browser) of the same streaming Azure chat call with each library. llm-edge's bundle is its JS; its wasm is fetched beside it and counted separately.", "", "| file | raw bytes | gzip bytes |", "|---|---|---|");
+  const wasmGz = rows[0][2];
+  const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
+  md.push("## Size", "", "The package's files, raw and gzip -9, and minified ESM bundles (esbuild, platform browser) of the same streaming Azure chat call with each library. llm-edge's bundle is its JS; its wasm is fetched beside it and counted separately. 1 KiB = 1,024 bytes.", "", "| file | raw bytes | gzip bytes |", "|---|---|---|");
   for (const r of rows) md.push(`| ${r.join(" | ")} |`);
-  md.push(`| packed tarball (${tgz}) | ${statSync(path.join(packDir, tgz)).size} | (already gzip) |`, "", `llm-edge JS + wasm for a streaming Azure chat, gzip: **${(jsWasmGz / 1024).toFixed(1)} KB** (wasm + glue + api.js + web.js).`, "", "| bundle of a streaming chat | raw bytes | gzip bytes |", "|---|---|---|");
+  md.push(`| packed tarball (${tgz}) | ${statSync(path.join(packDir, tgz)).size} | (already gzip) |`, "");
+  md.push(`llm-edge JS + wasm for a streaming Azure chat, gzip: **${kib(jsWasmGz)}** (${jsWasmGz} B) as the package's files are loaded unbundled (wasm + glue + api.js + web.js); **${kib(wasmGz + ours[1])}** (${wasmGz + ours[1]} B) as a bundler ships it (wasm + the minified bundle below).`, "", "| bundle of a streaming chat | raw bytes | gzip bytes |", "|---|---|---|");
   md.push(`| llm-edge (JS only; + wasm above) | ${ours[0]} | ${ours[1]} |`, `| openai-node | ${openaiB[0]} | ${openaiB[1]} |`, `| Vercel AI SDK (ai + @ai-sdk/azure) | ${aiB[0]} | ${aiB[1]} |`, "");
   check("size: package JS + wasm under 200 KB gzip", jsWasmGz < 200 * 1024, jsWasmGz);
-  report.sections.push({ sizeGz: jsWasmGz, openaiGz: openaiB[1], aiGz: aiB[1] });
+  check("size: package JS + wasm within the 87 KiB target (files as shipped, gzip)", jsWasmGz <= 87 * 1024, jsWasmGz);
+  report.sections.push({ sizeGz: jsWasmGz, bundledGz: wasmGz + ours[1], openaiGz: openaiB[1], aiGz: aiB[1] });
 }
 
 // ---------------------------------------------------------------- memory
