@@ -65,6 +65,19 @@ impl State {
             self.free[class as usize] = unsafe { *(head as *mut *mut u8) };
             return head;
         }
+        // None of this size free: split a larger free block (its upper halves go to the lists
+        // in between) before taking fresh memory, so blocks a grown buffer left behind serve
+        // smaller requests.
+        for k in class + 1..32 {
+            let big = self.free[k as usize];
+            if !big.is_null() {
+                self.free[k as usize] = unsafe { *(big as *mut *mut u8) };
+                for j in class..k {
+                    unsafe { self.free_class(big.add(1usize << j), j) };
+                }
+                return big;
+            }
+        }
         let size = 1usize << class;
         let align = size.min(MAX_ALIGN);
         let mut start = (self.next + align - 1) & !(align - 1);
@@ -89,8 +102,27 @@ impl State {
     }
 
     unsafe fn free_class(&mut self, ptr: *mut u8, class: u32) {
+        if ptr as usize + (1usize << class) == self.next {
+            // The newest block: hand it back to the bump region, so a buffer that keeps
+            // doubling (a long answer's text) does not leave its old sizes stranded.
+            self.next = ptr as usize;
+            return;
+        }
         unsafe { *(ptr as *mut *mut u8) = self.free[class as usize] };
         self.free[class as usize] = ptr;
+    }
+
+    /// Grows the newest block where it lies, if the bump region has room and the block's
+    /// address suits the larger class's alignment.
+    fn grow_in_place(&mut self, ptr: *mut u8, old: u32, new: u32) -> bool {
+        let (at, new_size) = (ptr as usize, 1usize << new);
+        let fits = at + (1usize << old) == self.next
+            && at % new_size.min(MAX_ALIGN) == 0
+            && at.checked_add(new_size).is_some_and(|e| e <= self.end);
+        if fits {
+            self.next = at + new_size;
+        }
+        fits
     }
 }
 
@@ -118,6 +150,10 @@ unsafe impl GlobalAlloc for SizeClassAlloc {
         };
         if old == new {
             // Still fits its block: growing a Vec inside its class costs nothing.
+            return ptr;
+        }
+        // SAFETY: single-threaded; no other borrow of the state is live.
+        if new > old && unsafe { (*self.0.get()).grow_in_place(ptr, old, new) } {
             return ptr;
         }
         let fresh = unsafe { self.alloc(new_layout) };
