@@ -44,7 +44,7 @@ trap 'kill $emu_pid 2>/dev/null' EXIT
 for _ in $(seq 50); do grep -q "emulator on" "$logs/emu.out" && break; sleep 0.1; done
 emu_url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$logs/emu.out" | head -1)
 run wasm-node env LLM_EDGE_EMULATOR_URL="$emu_url" CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WB_BIN/wasm-bindgen-test-runner" \
-  cargo test --target wasm32-unknown-unknown --test wasm_node
+  cargo test --target wasm32-unknown-unknown --test wasm_node --test wasm_alloc
 run wasm-chromium env LLM_EDGE_EMULATOR_URL="$emu_url" CHROMEDRIVER=/usr/bin/chromedriver \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$WB_BIN/wasm-bindgen-test-runner" \
   cargo test --target wasm32-unknown-unknown --test wasm_browser
