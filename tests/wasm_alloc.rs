@@ -30,7 +30,10 @@ struct Block {
 
 fn check(b: &Block) {
     let bytes = unsafe { std::slice::from_raw_parts(b.ptr, b.layout.size()) };
-    assert!(bytes.iter().all(|&x| x == b.fill), "a block lost its contents");
+    assert!(
+        bytes.iter().all(|&x| x == b.fill),
+        "a block lost its contents"
+    );
     assert_eq!(b.ptr as usize % b.layout.align(), 0, "misaligned block");
 }
 
@@ -98,7 +101,11 @@ fn memory_a_dropped_buffer_freed_is_reused_by_the_next() {
     round();
     let pages = core::arch::wasm32::memory_size(0);
     round();
-    assert_eq!(core::arch::wasm32::memory_size(0), pages, "memory grew on the second round");
+    assert_eq!(
+        core::arch::wasm32::memory_size(0),
+        pages,
+        "memory grew on the second round"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -201,7 +201,12 @@ impl Helpers {
             urls.push(p.str()?.into_owned());
             Ok(())
         })
-        .map_err(|e| LlmError::invalid_input(format!("image URLs: {e}"), "Pass images as URLs, data: URLs, bytes or Blobs.")))?;
+        .map_err(|e| {
+            LlmError::invalid_input(
+                format!("image URLs: {e}"),
+                "Pass images as URLs, data: URLs, bytes or Blobs.",
+            )
+        }))?;
         let m = js(self.base.vision_messages(prompt, &urls))?;
         let mut w = JsonWriter::new();
         crate::core::message::write_messages(&mut w, &m);

@@ -120,7 +120,11 @@ impl LlmError {
     }
 
     pub fn unsupported(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self::make(ErrorCode::UnsupportedOperation, message.into(), Some(hint.into()))
+        Self::make(
+            ErrorCode::UnsupportedOperation,
+            message.into(),
+            Some(hint.into()),
+        )
     }
 
     pub fn parse(message: impl Into<String>) -> Self {

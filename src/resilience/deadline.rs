@@ -43,7 +43,10 @@ fn arm(
     cancel: &CancelToken,
     deadline_at: Option<f64>,
     timeout_ms: Option<f64>,
-) -> (Option<(BoxFuture<'static, ()>, Interrupt)>, Option<Interrupt>) {
+) -> (
+    Option<(BoxFuture<'static, ()>, Interrupt)>,
+    Option<Interrupt>,
+) {
     if let Some(r) = cancel.reason() {
         return (None, Some(Interrupt::Cancelled(r)));
     }

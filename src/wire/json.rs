@@ -3,8 +3,8 @@
 //! for, without building a tree), and keeping the wasm small (serde_json and derive code
 //! were most of the module's size).
 
-use std::borrow::Cow;
 use super::scan::{find_class, find_from, STRING_END, STRUCTURE};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonError {
@@ -88,8 +88,10 @@ impl<'a> Json<'a> {
 
     #[inline(never)]
     fn skip_ws(&mut self) {
-        self.pos = find_from(self.b, self.pos, |c| !matches!(c, b' ' | b'\n' | b'\r' | b'\t'))
-            .unwrap_or(self.b.len());
+        self.pos = find_from(self.b, self.pos, |c| {
+            !matches!(c, b' ' | b'\n' | b'\r' | b'\t')
+        })
+        .unwrap_or(self.b.len());
     }
 
     #[inline]
@@ -411,8 +413,7 @@ impl<'a> Json<'a> {
     fn skip_container(&mut self) -> JResult<()> {
         let mut depth = 0usize;
         loop {
-            let Some(n) = find_class(self.b, self.pos, STRUCTURE)
-            else {
+            let Some(n) = find_class(self.b, self.pos, STRUCTURE) else {
                 self.pos = self.b.len();
                 return self.err("unterminated object or array");
             };
@@ -788,22 +789,61 @@ mod tests {
 
     #[test]
     fn numbers_read_like_the_standard_parser() {
-        for t in ["0", "-0", "1", "0.7", "2", "1.0", "0.95", "-2.5", "1e3", "2.5E-3", "123456789.125", "1.5e308", "1e-300", "12345678901234567890123", "0.000001", "+4"] {
+        for t in [
+            "0",
+            "-0",
+            "1",
+            "0.7",
+            "2",
+            "1.0",
+            "0.95",
+            "-2.5",
+            "1e3",
+            "2.5E-3",
+            "123456789.125",
+            "1.5e308",
+            "1e-300",
+            "12345678901234567890123",
+            "0.000001",
+            "+4",
+        ] {
             let want: f64 = t.parse().unwrap();
             let got = parse_f64(t).unwrap();
-            assert!((got - want).abs() <= want.abs() * 4e-16, "{t}: {got} vs {want}");
+            assert!(
+                (got - want).abs() <= want.abs() * 4e-16,
+                "{t}: {got} vs {want}"
+            );
         }
         // Exact in the range parameters live in.
         for t in ["0.7", "0.1", "1.9", "0.95", "123.456", "1e-7"] {
             assert_eq!(parse_f64(t), t.parse().ok(), "{t}");
         }
         assert_eq!(parse_f64("1e400"), Some(f64::INFINITY));
-        for t in ["0", "7", "18446744073709551615", "18446744073709551616", "", "-1", "1.0", "1 "] {
+        for t in [
+            "0",
+            "7",
+            "18446744073709551615",
+            "18446744073709551616",
+            "",
+            "-1",
+            "1.0",
+            "1 ",
+        ] {
             assert_eq!(parse_u64(t), t.parse().ok(), "{t:?}");
         }
         // Stricter than core on purpose: JSON numbers never carry a '+'.
         assert_eq!(parse_u64("+1"), None);
-        for t in ["0", "-0", "-9223372036854775808", "9223372036854775807", "9223372036854775808", "-9223372036854775809", "-", "--1", "3"] {
+        for t in [
+            "0",
+            "-0",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "-",
+            "--1",
+            "3",
+        ] {
             assert_eq!(parse_i64(t), t.parse().ok(), "{t:?}");
         }
         assert_eq!(parse_f64("1e-400"), Some(0.0));

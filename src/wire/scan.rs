@@ -58,11 +58,18 @@ mod tests {
                         }
                         let want = if at < len {
                             b[at] = end;
-                            b.iter().skip(from).position(|&c| c == b'\n' || c == b'\r').map(|p| p + from)
+                            b.iter()
+                                .skip(from)
+                                .position(|&c| c == b'\n' || c == b'\r')
+                                .map(|p| p + from)
                         } else {
                             None
                         };
-                        assert_eq!(find_line_end(&b, from), want, "len {len} at {at} from {from}");
+                        assert_eq!(
+                            find_line_end(&b, from),
+                            want,
+                            "len {len} at {at} from {from}"
+                        );
                     }
                 }
             }

@@ -6,7 +6,6 @@
 //! a blank line dispatches the event. `finish()` dispatches a last event that had no blank
 //! line after it (Azure ends some streams with `data: [DONE]` and no newline at all).
 
-
 use super::scan::find_line_end;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 

@@ -9,8 +9,7 @@ use crate::core::params::GenerationParams;
 use crate::core::params::RawJson;
 use crate::core::response::{ChunkBatch, ChunkMark, FinishReason, ToolCallDelta, Usage};
 use crate::wire::json::{
-    parse_f64,
-    escape_into, write_f64, write_u64, JResult, Json, JsonError, JsonWriter, Kind,
+    escape_into, parse_f64, write_f64, write_u64, JResult, Json, JsonError, JsonWriter, Kind,
 };
 use std::borrow::Cow;
 

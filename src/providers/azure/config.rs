@@ -397,7 +397,10 @@ pub fn parse_origin(raw: &str, allow_http: bool) -> std::result::Result<String, 
     let raw = raw.trim();
     let sep = crate::core::find(raw, "://").ok_or_else(|| "is not an absolute URL".to_string())?;
     // `get`, not indexing: no slicing panic path in the wasm (the offsets are ASCII anyway).
-    let (scheme, rest) = (raw.get(..sep).unwrap_or(""), raw.get(sep + 3..).unwrap_or(""));
+    let (scheme, rest) = (
+        raw.get(..sep).unwrap_or(""),
+        raw.get(sep + 3..).unwrap_or(""),
+    );
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return Err(format!("uses {scheme}://, not https://"));
