@@ -224,12 +224,7 @@ impl<'a> Json<'a> {
         out.push_str(self.text(start, self.pos));
         loop {
             let run = self.pos;
-            while let Some(&c) = self.b.get(self.pos) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = find_class(self.b, run, STRING_END).unwrap_or(self.b.len());
             out.push_str(self.text(run, self.pos));
             match self.b.get(self.pos) {
                 Some(b'"') => {

@@ -255,7 +255,7 @@ impl AzureStream {
 
 /// The text given to the caller so far, kept for partialContent and for continuing on a
 /// backup. One piece per network read rather than one growing String: a long answer's
-/// doubling buffer left every earlier size stranded in the allocator (33 MB of wasm memory
+/// doubling buffer left every earlier size stranded in the allocator (38 MB of wasm memory
 /// for 8 MB of text at a million chunks).
 #[derive(Default)]
 struct Delivered(Vec<String>);
