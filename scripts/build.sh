@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1;34m[build]\033[0m %s\n' "$*" >&2; }
 WB_BIN=$(bash scripts/setup.sh)
 
-say "cargo build (wasm32, release)"
-cargo build --quiet --release --target wasm32-unknown-unknown --lib
+say "cargo build (wasm32, release, no std: --features wasm-package)"
+cargo build --quiet --release --target wasm32-unknown-unknown --lib --features wasm-package
 raw=target/wasm32-unknown-unknown/release/llm_edge.wasm
 
 # Skip the rest when nothing that feeds pkg/ changed.

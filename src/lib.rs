@@ -4,6 +4,31 @@
 //! `transport` (the HTTP trait), `resilience` (failover, breaker, deadlines),
 //! `providers::azure` (connector, helpers, per-model transforms), `registry` (the factory),
 //! and on wasm32 `bindings`, the only module that touches `JsValue`.
+//!
+//! Paths come from `core` and `alloc` so the package's wasm can leave std out (the
+//! `wasm-package` feature); native builds and tests keep std.
+
+#![cfg_attr(all(target_arch = "wasm32", feature = "wasm-package"), no_std)]
+
+#[macro_use]
+extern crate alloc;
+
+/// What std's prelude would give every module, for the builds without std.
+#[allow(unused_imports)]
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+}
+
+/// Without std, a panic traps: the same end as `panic = "abort"` with std, minus std's
+/// message formatting, which nobody could read in the wasm anyway.
+#[cfg(all(target_arch = "wasm32", feature = "wasm-package", not(test)))]
+#[panic_handler]
+fn panic(_: &::core::panic::PanicInfo) -> ! {
+    ::core::arch::wasm32::unreachable()
+}
 
 pub mod core;
 pub mod providers;

@@ -9,6 +9,7 @@
 use crate::core::error::{LlmError, Result};
 use crate::core::llm::BaseLlm;
 use crate::core::metadata::{MediaType, ModelMetadata, Pricing};
+use crate::prelude::*;
 use crate::providers::azure::config::AzureConfig;
 use crate::providers::azure::connector::{AzureConnector, TokenProvider};
 use crate::providers::azure::models::{
@@ -16,7 +17,7 @@ use crate::providers::azure::models::{
 };
 use crate::providers::azure::AzureBase;
 use crate::transport::{Clock, Transport};
-use std::sync::Arc;
+use alloc::sync::Arc;
 
 use crate::core::llm::Llm;
 

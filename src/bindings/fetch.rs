@@ -5,13 +5,14 @@
 use crate::core::cancel::CancelToken;
 use crate::core::error::ErrorCode;
 use crate::core::maybe_send::{boxed, BoxFuture};
+use crate::prelude::*;
 use crate::transport::{BodyReader, Clock, HttpRequest, HttpResponse, Transport, TransportError};
+use alloc::rc::Rc;
+use core::cell::RefCell;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 use js_sys::{Function, Promise, Reflect, Uint8Array};
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -41,10 +42,6 @@ const WANTED_HEADERS: &[&str] = &[
     "x-ms-region",
     "apim-request-id",
 ];
-
-thread_local! {
-    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
-}
 
 pub struct FetchTransport;
 
@@ -173,9 +170,10 @@ impl BodyReader for FetchBody {
     fn cancel(&mut self) {
         if let Some(r) = self.reader.take() {
             // The promise rejects when the body already failed; that is expected here and
-            // must not surface as an unhandled rejection.
-            IGNORE.with(|f| {
-                let _ = r.cancel().catch(f);
+            // must not surface as an unhandled rejection: awaiting it handles it.
+            let cancelled = JsFuture::from(r.cancel());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = cancelled.await;
             });
         }
         if let Some(c) = self.controller.take() {

@@ -2,6 +2,7 @@
 //! read by the crate's pull parser), answers come back as JSON, streams as one batch per network read.
 //! The package's JavaScript (pkg-template/) wraps these into the public API.
 
+use crate::prelude::*;
 pub mod fetch;
 
 use crate::core::cancel::CancelToken;
@@ -17,12 +18,12 @@ use crate::core::response::ChunkBatch;
 use crate::providers::azure::connector::TokenProvider;
 use crate::registry::{self, Model};
 use crate::wire::json::{Json, JsonWriter, Kind};
+use alloc::rc::Rc;
+use alloc::sync::Arc;
+use core::cell::RefCell;
 use fetch::{FetchTransport, JsClock, JsTokenProvider};
 use futures::StreamExt;
 use js_sys::{Array, Function, Promise, Uint32Array};
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;

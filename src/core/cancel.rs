@@ -3,11 +3,12 @@
 //! their in-flight request.
 
 use super::error::ErrorCode;
-use super::maybe_send::MaybeSend;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use super::maybe_send::{Lock, MaybeSend};
+use crate::prelude::*;
+use alloc::sync::Arc;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 
 type Callback = super::maybe_send::BoxFnOnce;
 
@@ -19,7 +20,7 @@ struct Inner {
 }
 
 #[derive(Clone, Default)]
-pub struct CancelToken(Arc<Mutex<Inner>>);
+pub struct CancelToken(Arc<Lock<Inner>>);
 
 impl CancelToken {
     pub fn new() -> Self {
@@ -29,17 +30,14 @@ impl CancelToken {
     /// Cancels once; later calls keep the first reason.
     pub fn cancel(&self, reason: ErrorCode) {
         let (wakers, callbacks) = {
-            let mut g = match self.0.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
+            let mut g = self.lock();
             if g.reason.is_some() {
                 return;
             }
             g.reason = Some(reason);
             (
-                std::mem::take(&mut g.wakers),
-                std::mem::take(&mut g.callbacks),
+                core::mem::take(&mut g.wakers),
+                core::mem::take(&mut g.callbacks),
             )
         };
         wakers.into_iter().for_each(Waker::wake);
@@ -70,11 +68,8 @@ impl CancelToken {
         Cancelled(self.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        match self.0.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
+    fn lock(&self) -> impl core::ops::DerefMut<Target = Inner> + '_ {
+        self.0.lock()
     }
 }
 

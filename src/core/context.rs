@@ -1,6 +1,7 @@
 //! Per-request context: identity, cancellation and deadline.
 
 use super::cancel::CancelToken;
+use crate::prelude::*;
 
 #[derive(Clone, Default)]
 pub struct RequestContext {

@@ -2,8 +2,9 @@
 //! string from the JavaScript contract, and carries a hint a person can act on.
 
 use super::response::{write_attempts, Attempt};
+use crate::prelude::*;
 use crate::wire::json::JsonWriter;
-use std::fmt;
+use core::fmt;
 
 /// The contract's `ErrorCode`: stable strings, never renamed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -176,6 +177,6 @@ impl fmt::Display for LlmError {
     }
 }
 
-impl std::error::Error for LlmError {}
+impl core::error::Error for LlmError {}
 
-pub type Result<T> = std::result::Result<T, LlmError>;
+pub type Result<T> = core::result::Result<T, LlmError>;

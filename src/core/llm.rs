@@ -8,6 +8,7 @@ use super::metadata::{MediaType, ModelMetadata};
 use super::params::GenerationParams;
 use super::response::{ChunkBatch, LlmResponse};
 use super::tokens;
+use crate::prelude::*;
 
 /// The contract: any type with these two methods is an LLM. Object-safe, so a
 /// `Box<dyn Llm>` can hold any model. The stream yields one batch of chunks per network

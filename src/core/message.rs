@@ -2,6 +2,7 @@
 //! in one pass so an error can name the first bad message and field.
 
 use super::error::{LlmError, Result};
+use crate::prelude::*;
 use crate::wire::json::{JResult, Json, JsonError, JsonWriter, Kind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -263,7 +264,7 @@ pub fn parse_messages(json: &str) -> Result<Vec<Message>> {
 }
 
 /// Err(Ok(_)): a bad message (stop and report it); Err(Err(_)): not JSON.
-type Read<T> = std::result::Result<T, std::result::Result<LlmError, JsonError>>;
+type Read<T> = core::result::Result<T, core::result::Result<LlmError, JsonError>>;
 
 fn invalid<T>(e: LlmError) -> Read<T> {
     Err(Ok(e))

@@ -1,6 +1,7 @@
 //! What a model is: its media types, limits and prices.
 
 use super::error::{LlmError, Result};
+use crate::prelude::*;
 use crate::wire::json::{Json, JsonWriter, Kind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

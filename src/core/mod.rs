@@ -1,5 +1,6 @@
 //! Plain Rust: no JsValue, no fetch. Everything here unit-tests natively.
 
+use crate::prelude::*;
 pub mod cancel;
 pub mod context;
 pub mod error;

@@ -2,6 +2,7 @@
 //! Each model maps them to its wire format in its own `transform_parameters`.
 
 use super::error::{LlmError, Result};
+use crate::prelude::*;
 use crate::wire::json::{Json, JsonWriter, Kind};
 
 /// JSON text passed through to the wire as it is (tools, stop, response format, extra).

@@ -2,6 +2,7 @@
 
 use super::error::ErrorCode;
 use super::message::{write_tool_calls, ToolCall};
+use crate::prelude::*;
 use crate::wire::json::JsonWriter;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,6 +8,7 @@
 use super::error::{LlmError, Result};
 use super::message::{Content, ContentPart, Message};
 use super::metadata::ModelMetadata;
+use crate::prelude::*;
 
 /// Per-message framing tokens in the chat format (role and separators), and the reply primer.
 const PER_MESSAGE: u64 = 4;

@@ -3,8 +3,9 @@
 //! load-balancing strategies choose by.
 
 use super::policy::{Policy, Strategy};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use crate::core::maybe_send::Lock;
+use crate::prelude::*;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 #[derive(Clone, Debug, Default)]
 struct Health {
@@ -19,7 +20,7 @@ struct Health {
 }
 
 pub struct Pool {
-    health: Mutex<Vec<Health>>,
+    health: Lock<Vec<Health>>,
     weights: Vec<f64>,
     next_rr: AtomicUsize,
     rng: AtomicU64,
@@ -37,7 +38,7 @@ enum Standing {
 impl Pool {
     pub fn new(weights: Vec<f64>, seed: u64) -> Self {
         Pool {
-            health: Mutex::new(vec![Health::default(); weights.len()]),
+            health: Lock::new(vec![Health::default(); weights.len()]),
             weights,
             next_rr: AtomicUsize::new(0),
             rng: AtomicU64::new(seed | 1),
@@ -52,11 +53,8 @@ impl Pool {
         self.weights.is_empty()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Health>> {
-        match self.health.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
+    fn lock(&self) -> impl core::ops::DerefMut<Target = Vec<Health>> + '_ {
+        self.health.lock()
     }
 
     /// A number in [0, 1) from a xorshift generator (jitter and weighted choice need no more).
@@ -139,7 +137,7 @@ impl Pool {
             if let Some(&soonest) = base.iter().min_by(|&&a, &&b| {
                 let ta = h[a].open_until.unwrap_or(0.0);
                 let tb = h[b].open_until.unwrap_or(0.0);
-                ta.partial_cmp(&tb).unwrap_or(std::cmp::Ordering::Equal)
+                ta.partial_cmp(&tb).unwrap_or(core::cmp::Ordering::Equal)
             }) {
                 out.push(soonest);
             }

@@ -5,9 +5,9 @@ use crate::core::cancel::{CancelToken, Cancelled};
 use crate::core::error::ErrorCode;
 use crate::core::maybe_send::BoxFuture;
 use crate::transport::Clock;
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interrupt {

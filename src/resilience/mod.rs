@@ -1,6 +1,7 @@
 //! Endpoint selection, failover, retries, deadlines and circuit breaking: all inside the
 //! module, so a browser tab or an edge function gets them without a proxy.
 
+use crate::prelude::*;
 pub mod breaker;
 pub mod deadline;
 pub mod policy;

@@ -78,8 +78,8 @@ impl Default for Policy {
 impl Policy {
     /// Exponential backoff with full jitter: a random wait in [0, min(max, base·2^n)].
     pub fn backoff_ms(&self, retry_number: u32, random01: f64) -> f64 {
-        let cap = (self.backoff_base_ms * 2f64.powi(retry_number.min(20) as i32))
-            .min(self.backoff_max_ms);
+        let cap =
+            (self.backoff_base_ms * (1u32 << retry_number.min(20)) as f64).min(self.backoff_max_ms);
         cap * random01.clamp(0.0, 1.0)
     }
 }

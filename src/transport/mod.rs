@@ -3,6 +3,7 @@
 
 use crate::core::cancel::CancelToken;
 use crate::core::maybe_send::{BoxFuture, MaybeSend, MaybeSync};
+use crate::prelude::*;
 
 #[derive(Clone, Debug)]
 pub struct HttpRequest {

@@ -4,7 +4,8 @@
 //! were most of the module's size).
 
 use super::scan::{find_class, find_from, STRING_END, STRUCTURE};
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonError {
@@ -12,8 +13,8 @@ pub struct JsonError {
     pub what: &'static str,
 }
 
-impl std::fmt::Display for JsonError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{} at byte {}", self.what, self.pos)
     }
 }
@@ -186,7 +187,7 @@ impl<'a> Json<'a> {
             return Ok(v);
         }
         match parse_f64(t) {
-            Some(x) if x >= 0.0 && x.fract() == 0.0 && x < 1.8e19 => Ok(x as u64),
+            Some(x) if x >= 0.0 && x < 1.8e19 && x == (x as u64) as f64 => Ok(x as u64),
             _ => self.err("expected a non-negative integer"),
         }
     }
@@ -737,27 +738,35 @@ pub fn parse_f64(t: &str) -> Option<f64> {
     // more than a few ulps.
     while mant != 0 && exp != 0 && v != 0.0 && v.is_finite() {
         let step = exp.clamp(-22, 22);
-        let p = 10f64.powi(step.abs());
+        let p = POW10[step.unsigned_abs() as usize];
         v = if step < 0 { v / p } else { v * p };
         exp -= step;
     }
     Some(if neg { -v } else { v })
 }
 
+/// 10^0 ..= 10^22, every one exact in f64.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
 pub fn write_f64(out: &mut String, v: f64) {
     if !v.is_finite() {
         out.push_str("null");
         return;
     }
-    if v.fract() == 0.0 && v.abs() < 9.0e15 {
-        if v < 0.0 {
+    // (Float methods like abs/fract/round are std-only; the package's wasm has no std.)
+    let neg = v < 0.0;
+    let a = if neg { -v } else { v };
+    if a < 9.0e15 && a == (a as u64) as f64 {
+        if neg {
             out.push('-');
         }
-        write_u64(out, v.abs() as u64);
+        write_u64(out, a as u64);
         return;
     }
-    let neg = v < 0.0;
-    let scaled = (v.abs() * 1e6).round() as u64;
+    let scaled = (a * 1e6 + 0.5) as u64;
     if neg && scaled != 0 {
         out.push('-');
     }

@@ -40,6 +40,32 @@ pub fn find_line_end(b: &[u8], from: usize) -> Option<usize> {
     find_from(b, i, |c| c == b'\n' || c == b'\r')
 }
 
+/// Byte classes for the JSON scans: one table load per byte instead of a chain of compares.
+pub const STRING_END: u8 = 1; // '"', '\\' or a control character: ends a plain run in a string
+pub const STRUCTURE: u8 = 2; // '"', '{', '}', '[' or ']': what skipping a container watches
+
+pub static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = STRING_END;
+        c += 1;
+    }
+    t[b'"' as usize] = STRING_END | STRUCTURE;
+    t[b'\\' as usize] = STRING_END;
+    t[b'{' as usize] = STRUCTURE;
+    t[b'}' as usize] = STRUCTURE;
+    t[b'[' as usize] = STRUCTURE;
+    t[b']' as usize] = STRUCTURE;
+    t
+};
+
+/// Index of the first byte at or after `from` whose class has any bit of `class`.
+#[inline(always)]
+pub fn find_class(b: &[u8], from: usize, class: u8) -> Option<usize> {
+    find_from(b, from, |c| CLASS[c as usize] & class != 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,30 +101,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Byte classes for the JSON scans: one table load per byte instead of a chain of compares.
-pub const STRING_END: u8 = 1; // '"', '\\' or a control character: ends a plain run in a string
-pub const STRUCTURE: u8 = 2; // '"', '{', '}', '[' or ']': what skipping a container watches
-
-pub static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0;
-    while c < 0x20 {
-        t[c] = STRING_END;
-        c += 1;
-    }
-    t[b'"' as usize] = STRING_END | STRUCTURE;
-    t[b'\\' as usize] = STRING_END;
-    t[b'{' as usize] = STRUCTURE;
-    t[b'}' as usize] = STRUCTURE;
-    t[b'[' as usize] = STRUCTURE;
-    t[b']' as usize] = STRUCTURE;
-    t
-};
-
-/// Index of the first byte at or after `from` whose class has any bit of `class`.
-#[inline(always)]
-pub fn find_class(b: &[u8], from: usize, class: u8) -> Option<usize> {
-    find_from(b, from, |c| CLASS[c as usize] & class != 0)
 }

@@ -7,6 +7,7 @@
 //! line after it (Azure ends some streams with `data: [DONE]` and no newline at all).
 
 use super::scan::find_line_end;
+use crate::prelude::*;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 #[derive(Default)]
@@ -37,7 +38,7 @@ impl SseDecoder {
                 return;
             }
             self.started = true;
-            let mut all = std::mem::take(&mut self.line);
+            let mut all = core::mem::take(&mut self.line);
             if all.starts_with(BOM) {
                 all.drain(..3);
             }
@@ -78,7 +79,7 @@ impl SseDecoder {
                     self.data.extend_from_slice(data);
                     self.has_data = true;
                 }
-                let mut line = std::mem::take(&mut self.line);
+                let mut line = core::mem::take(&mut self.line);
                 line.extend_from_slice(&input[start..end]);
                 self.process_line(&line, on_event);
                 line.clear();
@@ -108,7 +109,7 @@ impl SseDecoder {
     /// End of input: the last line and event count even without their terminators.
     pub fn finish(&mut self, on_event: &mut dyn FnMut(&str)) {
         if !self.line.is_empty() {
-            let line = std::mem::take(&mut self.line);
+            let line = core::mem::take(&mut self.line);
             if self.started || !BOM.starts_with(&line) {
                 self.process_line(&line, on_event);
             }
@@ -152,7 +153,7 @@ impl SseDecoder {
     }
 
     fn emit(data: &[u8], on_event: &mut dyn FnMut(&str)) {
-        match std::str::from_utf8(data) {
+        match core::str::from_utf8(data) {
             Ok(s) => on_event(s),
             Err(_) => on_event(&String::from_utf8_lossy(data)),
         }

@@ -8,10 +8,11 @@ use crate::core::message::{FunctionCall, Message, ToolCall};
 use crate::core::params::GenerationParams;
 use crate::core::params::RawJson;
 use crate::core::response::{ChunkBatch, ChunkMark, FinishReason, ToolCallDelta, Usage};
+use crate::prelude::*;
 use crate::wire::json::{
     escape_into, parse_f64, write_f64, write_u64, JResult, Json, JsonError, JsonWriter, Kind,
 };
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
 /// Wire parameters in order: name → JSON text. Model transforms rename and drop entries.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -318,7 +319,7 @@ pub struct ParsedAnswer {
 
 pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
     let text =
-        std::str::from_utf8(body).map_err(|_| LlmError::parse("the answer is not UTF-8 text"))?;
+        core::str::from_utf8(body).map_err(|_| LlmError::parse("the answer is not UTF-8 text"))?;
     let mut model = String::new();
     let mut usage = None;
     let mut found: Option<(

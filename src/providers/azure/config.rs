@@ -3,6 +3,7 @@
 
 use crate::core::error::{LlmError, Result};
 use crate::core::params::GenerationParams;
+use crate::prelude::*;
 use crate::resilience::{Policy, Strategy, StreamFailover};
 use crate::wire::json::{JResult, Json, Kind};
 
@@ -16,8 +17,8 @@ impl Secret {
     }
 }
 
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("Secret(***)")
     }
 }
@@ -393,7 +394,7 @@ fn resolve(
 
 /// The origin of an endpoint URL; refuses plain http except to loopback (or when allowed),
 /// credentials in the URL, and paths (the connector builds Azure's path itself).
-pub fn parse_origin(raw: &str, allow_http: bool) -> std::result::Result<String, String> {
+pub fn parse_origin(raw: &str, allow_http: bool) -> core::result::Result<String, String> {
     let raw = raw.trim();
     let sep = crate::core::find(raw, "://").ok_or_else(|| "is not an absolute URL".to_string())?;
     // `get`, not indexing: no slicing panic path in the wasm (the offsets are ASCII anyway).

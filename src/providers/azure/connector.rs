@@ -10,14 +10,15 @@ use crate::core::error::{ErrorCode, LlmError, Result};
 use crate::core::maybe_send::{BoxFuture, MaybeSend, MaybeSync};
 use crate::core::replace_all;
 use crate::core::response::Attempt;
+use crate::prelude::*;
 use crate::resilience::{race, FailoverRun, Interrupt, Policy, Pool};
 use crate::transport::{BodyReader, Clock, HttpRequest, HttpResponse, Transport, TransportError};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 /// Entra ID tokens (getToken in JS), asked for on every request so they may refresh.
 pub trait TokenProvider: MaybeSend + MaybeSync {
-    fn token(&self) -> BoxFuture<'static, std::result::Result<String, String>>;
+    fn token(&self) -> BoxFuture<'static, core::result::Result<String, String>>;
 }
 
 pub struct AzureConnector {
@@ -176,7 +177,7 @@ impl AzureConnector {
         body: &str,
         ctx: &RequestContext,
         deadline: Option<f64>,
-    ) -> std::result::Result<Opened, (LlmError, Option<u16>)> {
+    ) -> core::result::Result<Opened, (LlmError, Option<u16>)> {
         let spec = &self.endpoints[i];
         let started_ms = self.clock.now_ms();
         let mut headers = self.headers[i].clone();
@@ -313,7 +314,7 @@ impl AzureConnector {
                 }
             }
         }
-        let e = std::mem::replace(run, FailoverRun::new(Vec::new(), 0)).into_error();
+        let e = core::mem::replace(run, FailoverRun::new(Vec::new(), 0)).into_error();
         Err(e)
     }
 }
@@ -322,7 +323,7 @@ impl AzureConnector {
 async fn read_limited(
     body: &mut dyn BodyReader,
     limit: usize,
-) -> std::result::Result<Vec<u8>, TransportError> {
+) -> core::result::Result<Vec<u8>, TransportError> {
     let mut out = Vec::new();
     while let Some(chunk) = body.read().await? {
         out.extend_from_slice(&chunk);

@@ -35,6 +35,7 @@ macro_rules! llm_with_own_transforms {
     };
 }
 
+use crate::prelude::*;
 pub mod base;
 pub mod config;
 pub mod connector;
@@ -49,10 +50,10 @@ use crate::core::message::Message;
 use crate::core::params::GenerationParams;
 use crate::core::params::RawJson;
 use crate::core::response::{Attempt, ChunkBatch, LlmResponse};
+use alloc::sync::Arc;
 use base::WireParams;
 use base::{build_azure_payload, parse_response};
 use connector::AzureConnector;
-use std::sync::Arc;
 use stream::AzureStream;
 
 /// What a model asks for when a stream that already showed text resumes elsewhere.

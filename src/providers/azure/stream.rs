@@ -8,10 +8,11 @@ use crate::core::context::RequestContext;
 use crate::core::error::{ErrorCode, LlmError, Result};
 use crate::core::maybe_send::BoxStrFn;
 use crate::core::response::{Attempt, ChunkBatch};
+use crate::prelude::*;
 use crate::resilience::{race, FailoverRun, StreamFailover};
 use crate::transport::TransportError;
 use crate::wire::sse::SseDecoder;
-use std::sync::Arc;
+use alloc::sync::Arc;
 
 /// Builds the request body that asks another endpoint to continue a partial answer.
 pub type Continuation = BoxStrFn<Result<String>>;
