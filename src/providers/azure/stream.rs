@@ -295,3 +295,30 @@ impl Delivered {
 fn broken(what: &str) -> LlmError {
     LlmError::new(ErrorCode::Connection, what.to_string()).with_hint("The connection was cut mid-answer; a backup endpoint (before any text) or streamFailover: \"continue\" (after text) can recover.")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivered_text_survives_pieces_of_every_size() {
+        let mut d = Delivered::default();
+        let mut want = String::new();
+        assert!(d.is_empty());
+        for i in 0..2_000usize {
+            // Small reads, a few larger than a piece, and empty ones.
+            let len = match i % 97 {
+                0 => PIECE + 10,
+                1 => 0,
+                _ => i % 300,
+            };
+            let text: String = (0..len)
+                .map(|j| char::from(b'a' + ((i + j) % 26) as u8))
+                .collect();
+            d.push(&text);
+            want.push_str(&text);
+        }
+        assert_eq!(d.text(), want);
+        assert!(d.0.iter().all(|p| p.capacity() >= PIECE));
+    }
+}
