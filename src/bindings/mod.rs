@@ -3,6 +3,7 @@
 //! The package's JavaScript (pkg-template/) wraps these into the public API.
 
 use crate::prelude::*;
+
 pub mod fetch;
 
 use crate::core::cancel::CancelToken;

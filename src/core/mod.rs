@@ -1,6 +1,7 @@
 //! Plain Rust: no JsValue, no fetch. Everything here unit-tests natively.
 
 use crate::prelude::*;
+
 pub mod cancel;
 pub mod context;
 pub mod error;

@@ -2,6 +2,7 @@
 //! module, so a browser tab or an edge function gets them without a proxy.
 
 use crate::prelude::*;
+
 pub mod breaker;
 pub mod deadline;
 pub mod policy;

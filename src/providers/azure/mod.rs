@@ -36,6 +36,7 @@ macro_rules! llm_with_own_transforms {
 }
 
 use crate::prelude::*;
+
 pub mod base;
 pub mod config;
 pub mod connector;
