@@ -3,7 +3,7 @@
 mod common;
 
 use llm_edge::core::response::{ChunkBatch, FinishReason};
-use llm_edge::providers::azure::base::{
+use llm_edge::providers::chat_wire::{
     error_from_response, parse_response, parse_stream_event, StreamEvent,
 };
 use llm_edge::wire::sse::{decode_all, SseDecoder};

@@ -1,1 +1,2 @@
 pub mod azure;
+pub mod chat_wire;

@@ -2,7 +2,7 @@
 //! and requests with failover across the primary and its backups. It speaks through the
 //! `Transport` trait, which on wasm is the runtime's own `fetch`.
 
-use super::base::error_from_response;
+use crate::providers::chat_wire::error_from_response;
 use super::config::{Auth, EndpointSpec};
 use crate::core::cancel::CancelToken;
 use crate::core::context::RequestContext;

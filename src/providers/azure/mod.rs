@@ -37,7 +37,7 @@ macro_rules! llm_with_own_transforms {
 
 use crate::prelude::*;
 
-pub mod base;
+
 pub mod config;
 pub mod connector;
 pub mod models;
@@ -52,8 +52,8 @@ use crate::core::params::GenerationParams;
 use crate::core::params::RawJson;
 use crate::core::response::{Attempt, ChunkBatch, LlmResponse};
 use alloc::sync::Arc;
-use base::WireParams;
-use base::{build_azure_payload, parse_response};
+use crate::providers::chat_wire::WireParams;
+use crate::providers::chat_wire::{build_azure_payload, parse_response};
 use connector::AzureConnector;
 use stream::AzureStream;
 

@@ -2,7 +2,7 @@
 //! chunks per network read, with idle timeouts, the call's deadline, cancellation, and
 //! failover when a stream dies. Text already delivered is never sent twice.
 
-use super::base::{parse_stream_event, StreamEvent};
+use crate::providers::chat_wire::{parse_stream_event, StreamEvent};
 use super::connector::{AzureConnector, Opened};
 use crate::core::context::RequestContext;
 use crate::core::error::{ErrorCode, LlmError, Result};

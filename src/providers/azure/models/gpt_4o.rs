@@ -4,7 +4,7 @@
 use crate::core::error::Result;
 use crate::core::params::GenerationParams;
 use crate::prelude::*;
-use crate::providers::azure::base::{standard_wire_params, WireParams};
+use crate::providers::chat_wire::{standard_wire_params, WireParams};
 use crate::providers::azure::AzureBase;
 
 pub struct Gpt4o {

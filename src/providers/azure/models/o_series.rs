@@ -5,7 +5,7 @@
 use crate::core::error::{LlmError, Result};
 use crate::core::params::GenerationParams;
 use crate::prelude::*;
-use crate::providers::azure::base::{standard_wire_params, WireParams};
+use crate::providers::chat_wire::{standard_wire_params, WireParams};
 use crate::providers::azure::AzureBase;
 
 pub const API_VERSION: &str = "2024-12-01-preview";

@@ -1,6 +1,6 @@
-//! The AzureBaseLLM helpers (design doc §2): building the payload, parsing answers and
-//! stream chunks, mapping finish reasons and errors. Models call these; they never
-//! decide model-specific parameters, which live with each model.
+//! The OpenAI chat-completions wire format, which Azure OpenAI and every OpenAI-compatible
+//! server share: building the payload, parsing answers and stream chunks, mapping finish
+//! reasons and error bodies. Model rules (which parameters a model takes) live elsewhere.
 
 use crate::core::error::{ErrorCode, LlmError, Result};
 use crate::core::message::write_messages;
