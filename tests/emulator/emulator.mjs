@@ -3,13 +3,25 @@
 // JSON and SSE answers shaped like Azure's recorded sessions (shared/azure), and fault
 // injection. Answers are deterministic, derived from the request, so tests assert exact text.
 //
-//   node tests/emulator/emulator.mjs [--port 8787]       (prints its URL)
+// Three chat paths, with the same answers, directives and faults:
+//   POST /openai/deployments/{deployment}/chat/completions?api-version=...   Azure, dated
+//   POST /openai/v1/chat/completions        Azure v1: the body's model names the deployment,
+//                                           no dated api-version; api-key or Bearer
+//   POST /v1/chat/completions               OpenAI: Bearer auth, model required, OpenAI's
+//                                           error shape and chunks (no content filter fields)
+// Each may sit under a gateway prefix (option `prefix`, or --prefix /gateway): then only
+// /gateway/openai/deployments/... and so on are served.
+//
+//   node tests/emulator/emulator.mjs [--port 8787] [--prefix /gateway] [--usage MODE]
 //   import { startEmulator } from "./emulator.mjs"
 //
 // Prompt directives (anywhere in the last user message):
 //   [[words:N]]        answer with N words "w0 w1 ..." (one word per stream chunk)
 //   [[fault:NAME]]     inject a fault (see FAULTS below); [[fault:NAME@K]] after K chunks
 //   [[delay:MS]]       wait MS between stream chunks
+//   [[reasoning:N]]    N reasoning pieces "think0 think1 ..." first, as reasoning_content
+//                      deltas (message.reasoning_content when not streaming)
+//   [[usage:MODE]]     where usage goes, overriding the option `usageMode` (USAGE_MODES)
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -36,6 +48,16 @@ export const DEFAULT_DEPLOYMENTS = {
   "gpt-4o-mini": "gpt-4o-mini", "o3-mini": "o3-mini", "o4-mini": "o4-mini",
 };
 
+/** Where a streamed answer's usage goes:
+ *  standard      a last chunk with "choices": [] when stream_options.include_usage asks (OpenAI, Azure)
+ *  omit          never (llama.cpp ignores include_usage; a non-streamed answer has no usage either)
+ *  with-choices  always, on a last chunk whose choices are [{"index":0,"delta":{}}] (LiteLLM)
+ *  on-finish     always, on the chunk that carries finish_reason (llm-katan) */
+export const USAGE_MODES = ["standard", "omit", "with-choices", "on-finish"];
+
+/** Parameters OpenAI's /v1/chat/completions takes beyond Azure's 2024-10-21 list. */
+const OPENAI_EXTRA_PARAMS = ["model", "reasoning_effort", "store", "metadata", "modalities", "audio", "prediction", "service_tier", "web_search_options", "verbosity", "prompt_cache_key", "safety_identifier"];
+
 export const CONTINUE_PROMPT = "Your previous answer was cut off. Continue it exactly where it stopped, without repeating anything.";
 
 const FILTER_OK = { hate: { filtered: false, severity: "safe" }, self_harm: { filtered: false, severity: "safe" }, sexual: { filtered: false, severity: "safe" }, violence: { filtered: false, severity: "safe" } };
@@ -57,6 +79,26 @@ function errorFor(status, extra = {}) {
   const headers = {};
   if (status === 429) Object.assign(headers, { "retry-after": "5", "retry-after-ms": "5000", "x-ratelimit-reset-requests": "5", "x-ratelimit-remaining-requests": "0", "x-ratelimit-remaining-tokens": "0", "policy-id": "DeploymentRatelimit-Call" });
   if (status === 400 || status === 404) Object.assign(headers, { "ms-azureml-model-error-reason": "model_error", "ms-azureml-model-error-statuscode": String(status) });
+  return { status, body: bodies[status] ?? bodies[500], headers };
+}
+
+/** OpenAI's error bodies (api.openai.com): {"error":{"message","type","param","code"}}. */
+function openaiErrorFor(status, extra = {}) {
+  const e = (message, type, code = null, param = null) => ({ error: { message, type, param, code } });
+  const bodies = {
+    400: e(extra.message ?? "Invalid request.", "invalid_request_error", extra.code ?? null, extra.param ?? null),
+    401: e("Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.", "invalid_request_error", "invalid_api_key"),
+    403: e("Country, region, or territory not supported", "request_forbidden", "unsupported_country_region_territory"),
+    404: e(extra.message ?? "The model does not exist or you do not have access to it.", "invalid_request_error", extra.code ?? "model_not_found"),
+    408: e("Request timed out.", "timeout", null),
+    429: e("Rate limit reached for requests. Please try again in 5s.", "requests", "rate_limit_exceeded"),
+    500: e("The server had an error while processing your request. Sorry about that!", "server_error"),
+    502: e("Bad gateway.", "server_error"),
+    503: e("The engine is currently overloaded, please try again later.", "server_error"),
+    504: e("Gateway timeout.", "server_error"),
+  };
+  const headers = {};
+  if (status === 429) Object.assign(headers, { "retry-after": "5", "retry-after-ms": "5000", "x-ratelimit-reset-requests": "5s", "x-ratelimit-remaining-requests": "0" });
   return { status, body: bodies[status] ?? bodies[500], headers };
 }
 
@@ -163,41 +205,54 @@ function estimateTokens(messages) {
 
 // ---------------------------------------------------------------- validation
 
-function validate(body, model, apiVersion) {
+function validate(body, model, apiVersion, kind = "deployments") {
   // The OpenAI SDKs always send `model`; Azure ignores it rather than rejecting it.
   const allowed = new Set([...SPEC_CHAT_PARAMS, "model"]);
-  if (apiVersion >= "2024-12-01") allowed.add("reasoning_effort");
+  if (kind !== "deployments" || apiVersion >= "2024-12-01") allowed.add("reasoning_effort");
+  if (kind === "openai") for (const p of OPENAI_EXTRA_PARAMS) allowed.add(p);
+  const fail = kind === "openai" ? openaiErrorFor : errorFor;
   for (const k of Object.keys(body)) {
-    if (!allowed.has(k)) return errorFor(400, { message: `Unrecognized request argument supplied: ${k}` });
+    if (!allowed.has(k)) return fail(400, { message: `Unrecognized request argument supplied: ${k}` });
   }
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return errorFor(400, { message: "'$.messages' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", param: "messages" });
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return fail(400, { message: "'$.messages' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", param: "messages" });
   for (const [i, m] of body.messages.entries()) {
-    if (!m || !["system", "developer", "user", "assistant", "tool", "function"].includes(m.role)) return errorFor(400, { message: `Invalid value for 'messages[${i}].role'.`, param: `messages[${i}].role`, code: "invalid_value" });
+    if (!m || !["system", "developer", "user", "assistant", "tool", "function"].includes(m.role)) return fail(400, { message: `Invalid value for 'messages[${i}].role'.`, param: `messages[${i}].role`, code: "invalid_value" });
   }
-  const rules = MODEL_RULES[model] ?? {};
+  // OpenAI's own gpt-4.1 models take max_tokens and temperature; only reasoning models refuse them.
+  const rules = kind === "openai" && !MODEL_RULES[model]?.reasoning ? {} : MODEL_RULES[model] ?? {};
   if (rules.noMaxTokens && body.max_tokens !== undefined) {
-    return errorFor(400, { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", param: "max_tokens", code: "unsupported_parameter" });
+    return fail(400, { message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", param: "max_tokens", code: "unsupported_parameter" });
   }
   for (const p of rules.fixedSampling ?? []) {
     if (body[p] !== undefined && body[p] !== (p === "temperature" || p === "top_p" ? 1 : 0)) {
-      return errorFor(400, { message: `Unsupported value: '${p}' does not support ${body[p]} with this model. Only the default (${p === "temperature" || p === "top_p" ? 1 : 0}) value is supported.`, param: p, code: "unsupported_value" });
+      return fail(400, { message: `Unsupported value: '${p}' does not support ${body[p]} with this model. Only the default (${p === "temperature" || p === "top_p" ? 1 : 0}) value is supported.`, param: p, code: "unsupported_value" });
     }
   }
   if (body.reasoning_effort !== undefined && !rules.reasoning) {
-    return errorFor(400, { message: "Unrecognized request argument supplied: reasoning_effort" });
+    return fail(400, { message: "Unrecognized request argument supplied: reasoning_effort" });
   }
   if (rules.textOnly && body.messages.some((m) => Array.isArray(m.content) && m.content.some((p) => p?.type === "image_url"))) {
-    return errorFor(400, { message: "Invalid content type. image_url is only supported by certain models.", param: "messages", code: "invalid_value" });
+    return fail(400, { message: "Invalid content type. image_url is only supported by certain models.", param: "messages", code: "invalid_value" });
   }
   return null;
 }
 
 // ---------------------------------------------------------------- the server
 
+/** "/gateway/" → "/gateway"; "" or undefined → "". */
+function normalizePrefix(p) {
+  if (!p) return "";
+  const s = ("/" + String(p)).replace(/\/+/g, "/").replace(/\/+$/, "");
+  return s === "/" ? "" : s;
+}
+
 /**
  * Starts an emulator on 127.0.0.1. Options: port (0 = any), keys (accepted api-keys),
- * tokens (accepted bearer tokens), deployments ({ name: modelId }), region (x-ms-region),
- * fault (a fault applied to every request until cleared), faultTimes (how many requests).
+ * tokens (accepted bearer tokens), deployments ({ name: modelId }; on the v1 and OpenAI
+ * paths the body's model is looked up here), region (x-ms-region), fault (a fault applied
+ * to every request until cleared), faultTimes (how many requests), prefix (a gateway path
+ * prefix, e.g. "/gateway"), usageMode (USAGE_MODES), requireAuth (false: the OpenAI path
+ * takes requests without a key, as llama.cpp does by default).
  */
 export async function startEmulator(opts = {}) {
   const keys = new Set(opts.keys ?? ["test-key"]);
@@ -207,7 +262,7 @@ export async function startEmulator(opts = {}) {
   // faultMix (a seeded generator, so runs repeat).
   let seed = (opts.seed ?? 1) >>> 0 || 1;
   const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const state = { faultRate: opts.faultRate ?? 0, faultMix: opts.faultMix ?? ["503", "500", "refuse", "reset-mid", "stall-headers"], fault: opts.fault, faultTimes: opts.faultTimes ?? Infinity, faultAt: opts.faultAt ?? 2, latencyMs: opts.latencyMs ?? 0, requests: [], region: opts.region ?? "East US" };
+  const state = { faultRate: opts.faultRate ?? 0, faultMix: opts.faultMix ?? ["503", "500", "refuse", "reset-mid", "stall-headers"], fault: opts.fault, faultTimes: opts.faultTimes ?? Infinity, faultAt: opts.faultAt ?? 2, latencyMs: opts.latencyMs ?? 0, requests: [], region: opts.region ?? "East US", prefix: normalizePrefix(opts.prefix), usageMode: opts.usageMode ?? "standard", requireAuth: opts.requireAuth ?? true };
   const sockets = new Set();
   const replay = new Map();
 
@@ -246,6 +301,27 @@ export async function startEmulator(opts = {}) {
     return Buffer.concat(parts).toString("utf8");
   }
 
+  /** Which chat path a request's pathname names (after the gateway prefix), if any. */
+  function route(pathname) {
+    let path = pathname;
+    if (state.prefix) {
+      if (!path.startsWith(state.prefix + "/")) return { kind: undefined };
+      path = path.slice(state.prefix.length);
+    }
+    const d = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(path);
+    if (d) return { kind: "deployments", deployment: decodeURIComponent(d[1]) };
+    if (path === "/openai/v1/chat/completions") return { kind: "azure-v1" };
+    if (path === "/v1/chat/completions") return { kind: "openai" };
+    return { kind: undefined, openaiLike: path.startsWith("/v1/") };
+  }
+
+  /** The request's headers with credentials masked, for the request log. */
+  function loggedHeaders(h) {
+    const out = {};
+    for (const [k, v] of Object.entries(h)) out[k] = k === "api-key" || k === "authorization" ? "<redacted>" : v;
+    return out;
+  }
+
   async function handle(req, res) {
     const url = new URL(req.url, "http://127.0.0.1");
     if (req.method === "OPTIONS") {
@@ -264,14 +340,17 @@ export async function startEmulator(opts = {}) {
       state.faultTimes = c.times ?? Infinity;
       state.faultAt = c.at ?? 2;
       if (c.latencyMs !== undefined) state.latencyMs = c.latencyMs;
-      return send(res, 200, { fault: state.fault ?? null, times: state.faultTimes === Infinity ? null : state.faultTimes }, { "access-control-allow-origin": "*" });
+      if (c.usageMode !== undefined) state.usageMode = c.usageMode ?? "standard";
+      if (c.prefix !== undefined) state.prefix = normalizePrefix(c.prefix);
+      return send(res, 200, { fault: state.fault ?? null, times: state.faultTimes === Infinity ? null : state.faultTimes, usageMode: state.usageMode, prefix: state.prefix || null }, { "access-control-allow-origin": "*" });
     }
     if (url.pathname === "/__emulator/requests") {
       return send(res, 200, state.requests, { "access-control-allow-origin": "*" });
     }
-    const m = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname);
+    const r = route(url.pathname);
+    const kind = r.kind;
     const raw = await readBody(req);
-    const entry = { method: req.method, path: url.pathname, apiVersion: url.searchParams.get("api-version"), auth: req.headers["api-key"] ? "api-key" : req.headers.authorization ? "bearer" : "none", requestId: req.headers["x-ms-client-request-id"], body: undefined, at: Date.now() };
+    const entry = { method: req.method, path: url.pathname, kind: kind ?? null, apiVersion: url.searchParams.get("api-version"), auth: req.headers["api-key"] ? "api-key" : req.headers.authorization ? "bearer" : "none", requestId: req.headers["x-ms-client-request-id"], headers: loggedHeaders(req.headers), body: undefined, at: Date.now() };
     state.requests.push(entry);
     // Whether the client went away before the answer was complete (aborts, cancels).
     res.on("close", () => {
@@ -281,6 +360,11 @@ export async function startEmulator(opts = {}) {
     try {
       entry.body = raw ? JSON.parse(raw) : undefined;
     } catch {}
+    const openai = kind === "openai" || (kind === undefined && r.openaiLike);
+    const fail = (status, extra) => {
+      const e = openai ? openaiErrorFor(status, extra) : errorFor(status, extra);
+      return send(res, e.status, e.body, e.headers, req);
+    };
 
     // Faults decided before anything else, as an outage would be.
     let fault = state.fault;
@@ -300,10 +384,7 @@ export async function startEmulator(opts = {}) {
     if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
     if (fault === "refuse") return req.socket.destroy();
     if (fault === "stall-headers") return; // the client's timeout or abort ends it
-    if (/^\d{3}$/.test(fault ?? "")) {
-      const e = errorFor(Number(fault));
-      return send(res, e.status, e.body, e.headers, req);
-    }
+    if (/^\d{3}$/.test(fault ?? "")) return fail(Number(fault));
     if (fault === "content-filter") {
       const body = { error: { message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.", type: null, param: "prompt", code: "content_filter", status: 400, innererror: { code: "ResponsibleAIPolicyViolation", content_filter_result: { ...FILTER_OK, violence: { filtered: true, severity: "medium" } } } } };
       return send(res, 400, body, {}, req);
@@ -313,25 +394,48 @@ export async function startEmulator(opts = {}) {
       return res.end("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>");
     }
 
-    if (req.method !== "POST" || !m) return send(res, 404, { error: { code: "404", message: "Resource not found" } }, {}, req);
+    if (req.method !== "POST" || !kind) {
+      if (openai) return fail(404, { message: `Invalid URL (${req.method} ${url.pathname})`, code: null });
+      return send(res, 404, { error: { code: "404", message: "Resource not found" } }, {}, req);
+    }
     const apiVersion = url.searchParams.get("api-version");
-    if (!apiVersion || !API_VERSIONS.includes(apiVersion)) return send(res, 404, { error: { code: "404", message: "Resource not found" } }, {}, req);
+    if (kind === "deployments" && (!apiVersion || !API_VERSIONS.includes(apiVersion))) return send(res, 404, { error: { code: "404", message: "Resource not found" } }, {}, req);
+    // The v1 API takes no dated version (only "v1", "latest" or "preview").
+    if (kind === "azure-v1" && apiVersion !== null && !["v1", "latest", "preview"].includes(apiVersion)) {
+      return fail(400, { message: "api-version query parameter is not allowed when using /v1 path", code: "BadRequest" });
+    }
     const key = req.headers["api-key"];
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    if (!(key !== undefined ? keys.has(key) : bearer !== undefined && tokens.has(bearer))) {
-      const e = errorFor(401);
-      return send(res, 401, e.body, {}, req);
+    let authorized;
+    if (kind === "deployments") authorized = key !== undefined ? keys.has(key) : bearer !== undefined && tokens.has(bearer);
+    // The v1 API also takes the api key as a bearer token (what the stock OpenAI client sends).
+    else if (kind === "azure-v1") authorized = key !== undefined ? keys.has(key) : bearer !== undefined && (tokens.has(bearer) || keys.has(bearer));
+    // OpenAI reads only Authorization: Bearer; an api-key header means nothing to it.
+    else authorized = !state.requireAuth || (bearer !== undefined && (keys.has(bearer) || tokens.has(bearer)));
+    if (!authorized) return fail(401);
+
+    let deployment;
+    if (kind === "deployments") deployment = r.deployment;
+    else {
+      if (entry.body === undefined) return fail(400, { message: "We could not parse the JSON body of your request." });
+      deployment = entry.body.model;
+      if (typeof deployment !== "string" || deployment === "") {
+        return openai ? fail(400, { message: "you must provide a model parameter" }) : fail(400, { message: "Missing required parameter: 'model'.", param: "model", code: "missing_required_parameter" });
+      }
     }
-    const deployment = decodeURIComponent(m[1]);
     const model = deployments[deployment];
-    if (!model) { const e = errorFor(404); return send(res, 404, e.body, e.headers, req); }
-    if (entry.body === undefined) { const e = errorFor(400, { message: "We could not parse the JSON body of your request." }); return send(res, 400, e.body, {}, req); }
-    const invalid = validate(entry.body, model, apiVersion);
+    if (!model) return openai ? fail(404, { message: `The model \`${deployment}\` does not exist or you do not have access to it.` }) : fail(404);
+    if (entry.body === undefined) return fail(400, { message: "We could not parse the JSON body of your request." });
+    const invalid = validate(entry.body, model, apiVersion, kind);
     if (invalid) return send(res, invalid.status, invalid.body, invalid.headers, req);
 
     const body = entry.body;
+    const azure = !openai;
+    const usageMode = directive(messages, "usage")?.value ?? state.usageMode;
     const limit = body.max_completion_tokens ?? body.max_tokens;
     let pieces = answerPieces(messages);
+    const reasoningDir = directive(messages, "reasoning");
+    const reasoning = reasoningDir ? Array.from({ length: Math.min(Number(reasoningDir.value) || 0, 100_000) }, (_, i) => `think${i} `) : [];
     let finish = "stop";
     const tool = pickTool(body);
     if (tool) finish = "tool_calls";
@@ -340,11 +444,15 @@ export async function startEmulator(opts = {}) {
       finish = "length";
     }
     const promptTokens = estimateTokens(messages);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: pieces.length, total_tokens: promptTokens + pieces.length };
+    const completionTokens = pieces.length + reasoning.length;
+    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    if (reasoning.length) usage.completion_tokens_details = { reasoning_tokens: reasoning.length };
     const id = `chatcmpl-${randomUUID().replace(/-/g, "").slice(0, 29)}`;
     const created = Math.floor(Date.now() / 1000);
     const modelName = `${model}-2025-04-14`;
-    const rateHeaders = { "x-ratelimit-remaining-requests": "99", "x-ratelimit-remaining-tokens": "99000", "x-ms-rai-invoked": "true", "azureml-model-session": "d001-20250101" };
+    const rateHeaders = azure
+      ? { "x-ratelimit-remaining-requests": "99", "x-ratelimit-remaining-tokens": "99000", "x-ms-rai-invoked": "true", "azureml-model-session": "d001-20250101" }
+      : { "x-ratelimit-remaining-requests": "99", "x-ratelimit-remaining-tokens": "99000", "openai-processing-ms": "1", "x-request-id": `req_${randomUUID().replace(/-/g, "")}` };
 
     if (!body.stream) {
       if (fault === "reset-mid" || fault === "stall-mid") {
@@ -361,19 +469,24 @@ export async function startEmulator(opts = {}) {
       const message = tool
         ? { role: "assistant", content: null, tool_calls: [{ id: `call_${id.slice(-8)}`, type: "function", function: { name: tool, arguments: JSON.stringify({ input: textOf(messages.at(-1)?.content) }) } }] }
         : { role: "assistant", content: pieces.join("") };
-      const out = {
-        choices: [{ content_filter_results: tool ? {} : FILTER_OK, finish_reason: finish, index: 0, logprobs: null, message }],
-        created, id, model: modelName, object: "chat.completion",
-        prompt_filter_results: [{ prompt_index: 0, content_filter_results: FILTER_OK }],
-        system_fingerprint: "fp_emulator", usage,
-      };
+      if (reasoning.length) message.reasoning_content = reasoning.join("");
+      if (!azure) Object.assign(message, { refusal: null, annotations: [] });
+      const out = azure
+        ? {
+            choices: [{ content_filter_results: tool ? {} : FILTER_OK, finish_reason: finish, index: 0, logprobs: null, message }],
+            created, id, model: modelName, object: "chat.completion",
+            prompt_filter_results: [{ prompt_index: 0, content_filter_results: FILTER_OK }],
+            system_fingerprint: "fp_emulator", usage,
+          }
+        : { id, object: "chat.completion", created, model: modelName, choices: [{ index: 0, message, logprobs: null, finish_reason: finish }], usage, service_tier: "default", system_fingerprint: "fp_emulator" };
+      if (usageMode === "omit") delete out.usage;
       return send(res, 200, out, rateHeaders, req);
     }
 
     // Benchmarks replay the same large body many times: build it once, serve it from memory,
     // so the server's own JSON work does not sit in the client's measurement.
     const lastText = textOf(messages.filter((m) => m.role === "user").at(-1)?.content);
-    const replayKey = /^\[\[words:\d+\]\]$/.test(lastText.trim()) && !fault && !tool && messages.length === 1 ? `${model}|${lastText.trim()}|${limit}|${Boolean(body.stream_options?.include_usage)}` : undefined;
+    const replayKey = /^\[\[words:\d+\]\]$/.test(lastText.trim()) && !fault && !tool && messages.length === 1 ? `${kind}|${usageMode}|${model}|${lastText.trim()}|${limit}|${Boolean(body.stream_options?.include_usage)}` : undefined;
     if (replayKey && replay.has(replayKey)) {
       const buf = replay.get(replayKey);
       res.writeHead(200, { ...baseHeaders(req), ...rateHeaders, "content-type": "text/event-stream", "cache-control": "must-revalidate, no-cache", "x-accel-buffering": "no", "content-length": buf.length });
@@ -381,25 +494,36 @@ export async function startEmulator(opts = {}) {
     }
     const recorded = replayKey ? [] : undefined;
 
-    // Streaming, in the order Azure sends it (see shared/azure/recordings and fixtures).
+    // Streaming, in the order Azure (or OpenAI) sends it (see shared/azure/recordings and fixtures).
     res.writeHead(200, { ...baseHeaders(req), ...rateHeaders, "content-type": "text/event-stream", "cache-control": "must-revalidate, no-cache", "x-accel-buffering": "no" });
     const delayDir = directive(messages, "delay");
     const delay = fault === "drip" ? 200 : delayDir ? Number(delayDir.value) : 0;
+    const includeUsage = Boolean(body.stream_options?.include_usage);
     const head = { created, id, model: modelName, object: "chat.completion.chunk", system_fingerprint: "fp_emulator" };
+    if (!azure) {
+      head.service_tier = "default";
+      if (includeUsage && usageMode === "standard") head.usage = null; // OpenAI marks every chunk but the last
+    }
+    // One choice of a chunk: Azure adds content_filter_results (per-delta for text).
+    const choice = (delta, finishReason = null, filter = {}) => (azure ? { content_filter_results: filter, delta, finish_reason: finishReason, index: 0, logprobs: null } : { index: 0, delta, logprobs: null, finish_reason: finishReason });
     const events = [];
-    events.push({ choices: [], created: 0, id: "", model: "", object: "", prompt_filter_results: [{ prompt_index: 0, content_filter_results: FILTER_OK }] });
-    events.push({ choices: [{ content_filter_results: {}, delta: { content: "", refusal: null, role: "assistant" }, finish_reason: null, index: 0, logprobs: null }], ...head });
+    if (azure) events.push({ choices: [], created: 0, id: "", model: "", object: "", prompt_filter_results: [{ prompt_index: 0, content_filter_results: FILTER_OK }] });
+    events.push({ choices: [choice({ content: "", refusal: null, role: "assistant" })], ...head });
+    for (const r of reasoning) events.push({ choices: [choice({ reasoning_content: r })], ...head });
     if (tool) {
       const args = JSON.stringify({ input: textOf(messages.at(-1)?.content) });
-      events.push({ choices: [{ content_filter_results: {}, delta: { content: null, role: "assistant", tool_calls: [{ index: 0, id: `call_${id.slice(-8)}`, type: "function", function: { name: tool, arguments: "" } }] }, finish_reason: null, index: 0, logprobs: null }], ...head });
-      for (let i = 0; i < args.length; i += 5) events.push({ choices: [{ content_filter_results: {}, delta: { tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 5) } }] }, finish_reason: null, index: 0, logprobs: null }], ...head });
+      events.push({ choices: [choice({ content: null, role: "assistant", tool_calls: [{ index: 0, id: `call_${id.slice(-8)}`, type: "function", function: { name: tool, arguments: "" } }] })], ...head });
+      for (let i = 0; i < args.length; i += 5) events.push({ choices: [choice({ tool_calls: [{ index: 0, function: { arguments: args.slice(i, i + 5) } }] })], ...head });
     }
     const contentStart = events.length;
-    if (!tool) for (const p of pieces) events.push({ choices: [{ content_filter_results: FILTER_OK, delta: { content: p }, finish_reason: null, index: 0, logprobs: null }], ...head });
-    events.push({ choices: [{ content_filter_results: {}, delta: {}, finish_reason: finish, index: 0, logprobs: null }], ...head });
+    if (!tool) for (const p of pieces) events.push({ choices: [choice({ content: p }, null, FILTER_OK)], ...head });
+    const finishEvent = { choices: [choice({}, finish)], ...head };
+    if (usageMode === "on-finish") finishEvent.usage = usage;
+    events.push(finishEvent);
     // Asynchronous content filtering reports after the finish (fixtures/…async_filter…).
-    events.push({ choices: [{ content_filter_offsets: { check_offset: 0, start_offset: 0, end_offset: pieces.join("").length }, content_filter_results: FILTER_OK, finish_reason: null, index: 0 }], created: 0, id: "", model: "", object: "" });
-    if (body.stream_options?.include_usage) events.push({ choices: [], ...head, usage });
+    if (azure) events.push({ choices: [{ content_filter_offsets: { check_offset: 0, start_offset: 0, end_offset: pieces.join("").length }, content_filter_results: FILTER_OK, finish_reason: null, index: 0 }], created: 0, id: "", model: "", object: "" });
+    if (usageMode === "standard" && includeUsage) events.push({ choices: [], ...head, usage });
+    if (usageMode === "with-choices") events.push({ ...head, choices: [{ index: 0, delta: {} }], usage });
 
     const faultIndex = contentStart + faultAt;
     const write = (s) => {
@@ -465,6 +589,14 @@ export async function startEmulator(opts = {}) {
     setLatency(ms) {
       state.latencyMs = ms;
     },
+    /** Where streamed usage goes from now on (USAGE_MODES). */
+    setUsageMode(mode = "standard") {
+      state.usageMode = mode;
+    },
+    /** The gateway prefix requests must carry from now on ("" for none). */
+    setPrefix(prefix) {
+      state.prefix = normalizePrefix(prefix);
+    },
     requests: state.requests,
     async close() {
       for (const s of sockets) s.destroy();
@@ -483,6 +615,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     faultRate: Number(arg("--fault-rate", 0)),
     seed: Number(arg("--seed", 1)),
     keys: arg("--key") ? [arg("--key")] : undefined,
+    prefix: arg("--prefix"),
+    usageMode: arg("--usage"),
+    requireAuth: !process.argv.includes("--no-auth"),
   });
-  console.log(`Azure OpenAI emulator on ${emu.url} (api-key "test-key"; deployments: ${Object.keys(DEFAULT_DEPLOYMENTS).join(", ")})`);
+  const at = `${emu.url}${emu.state.prefix}`;
+  console.log(`Azure OpenAI emulator on ${emu.url} (api-key "test-key"; deployments: ${Object.keys(DEFAULT_DEPLOYMENTS).join(", ")}; paths: ${at}/openai/deployments/{name}/chat/completions, ${at}/openai/v1/chat/completions, ${at}/v1/chat/completions)`);
 }
