@@ -1,5 +1,5 @@
 #![cfg(not(target_arch = "wasm32"))]
-//! The SSE decoder and Azure parsers against every recorded Azure body in shared/azure.
+//! The SSE decoder and Azure parsers against every recorded Azure body in tests/data/azure.
 mod common;
 
 use llm_edge::core::response::{ChunkBatch, FinishReason};

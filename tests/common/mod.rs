@@ -1,15 +1,11 @@
-//! Shared helpers for the Rust tests: the Azure wire data in ../shared/azure.
+//! Shared helpers for the Rust tests: the Azure wire data in tests/data/azure (copied into
+//! the repository so the tests need nothing beside it; SOURCES.md there says from where).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
 pub fn azure_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let candidates = [root.join("../shared/azure"), root.join("shared/azure")];
-    candidates
-        .into_iter()
-        .find(|p| p.exists())
-        .expect("shared/azure (the recorded Azure wire data) must sit beside the repository")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/azure")
 }
 
 /// Every SSE body in the recordings and fixtures: (name, raw bytes as received).

@@ -1,15 +1,15 @@
-// The emulator's request validation follows the 2024-10-21 inference spec in shared/azure:
+// The emulator's request validation follows the 2024-10-21 inference spec (tests/data/azure):
 // its list of accepted chat parameters is exactly the spec's createChatCompletionRequest
 // properties (read from the YAML here, with its $ref/allOf composition followed).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SPEC_CHAT_PARAMS } from "../emulator/emulator.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const specPath = [path.resolve(root, "../shared/azure/spec/2024-10-21-inference.yaml"), path.resolve(root, "shared/azure/spec/2024-10-21-inference.yaml")].find(existsSync);
+const specPath = path.join(root, "tests/data/azure/spec/2024-10-21-inference.yaml");
 
 /** The lines of one schema under components/schemas (indentation-scoped). */
 function schemaLines(lines, name) {
@@ -46,7 +46,6 @@ function properties(lines, name) {
 }
 
 test("the emulator accepts exactly the spec's chat completion parameters", () => {
-  assert.ok(specPath, "shared/azure/spec/2024-10-21-inference.yaml beside the repository");
   const lines = readFileSync(specPath, "utf8").split("\n");
   const spec = [...properties(lines, "createChatCompletionRequest")].sort();
   assert.ok(spec.includes("messages") && spec.includes("temperature") && spec.includes("stream_options"), spec.join(","));
