@@ -74,6 +74,7 @@ function decodeBatch(b, out, info) {
     const s = JSON.parse(b[3]);
     if (s.endpoint) info.endpoint = s.endpoint;
     info.attempts = s.attempts;
+    info.droppedParams = s.droppedParams ?? [];
   }
   let start = 0;
   let mi = 0;
@@ -84,6 +85,7 @@ function decodeBatch(b, out, info) {
       const m = meta[mi++];
       if (m.toolCallDeltas !== undefined) chunk.toolCallDeltas = m.toolCallDeltas;
       if (m.finishReason !== undefined) chunk.finishReason = m.finishReason;
+      if (m.reasoningDelta !== undefined) chunk.reasoningDelta = m.reasoningDelta;
       if (m.usage !== undefined) chunk.usage = m.usage;
     }
     start = end;
@@ -95,7 +97,7 @@ function decodeBatch(b, out, info) {
  *  queue of chunks; for-await takes them from the queue directly (one resolved promise per
  *  chunk, no generator machinery), after locking the stream so it cannot be read twice. */
 function makeStream(handle) {
-  const info = { endpoint: undefined, attempts: [] };
+  const info = { endpoint: undefined, attempts: [], droppedParams: [] };
   let queue = [];
   let qi = 0;
   let finished = false;
@@ -181,6 +183,8 @@ function makeStream(handle) {
     endpoint: { get: () => info.endpoint },
     /** Every attempt so far (failover trace), once the response has started. */
     attempts: { get: () => info.attempts },
+    /** Parameters the serving model does not take (dropped, not sent). */
+    droppedParams: { get: () => info.droppedParams },
   });
   return stream;
 }
@@ -304,15 +308,29 @@ class RegistryModel extends BaseLLM {
   }
 }
 
-/** The factory: picks the implementation for config.model. Throws LLMError
- *  "invalid_input" synchronously for unknown models and bad config. */
+/** Finds a value JSON cannot carry (a function, symbol or bigint) anywhere in a config, so
+ *  it is refused rather than silently dropped by JSON.stringify. */
+function findUnsendable(value, path, seen = new Set()) {
+  const t = typeof value;
+  if (t === "function" || t === "symbol" || t === "bigint") return path;
+  if (value === null || t !== "object" || seen.has(value)) return null;
+  seen.add(value);
+  for (const k of Object.keys(value)) {
+    const found = findUnsendable(value[k], Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`, seen);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The factory: picks the provider and the model's rules for config.model. Throws LLMError
+ *  "invalid_input" synchronously for bad config. */
 export function createLLM(config) {
   if (config === null || typeof config !== "object") throw invalid("config must be an object", "createLLM({ provider: \"azure\", model, endpoint, deploymentName, apiKey }).");
   const tokenFns = [];
   const take = (o, where) => {
-    if (o === null || typeof o !== "object") throw invalid(`${where} must be an object`, "Each backup is { endpoint, ... }.");
+    if (o === null || typeof o !== "object" || Array.isArray(o)) throw invalid(`${where} must be an object`, "Each backup is { endpoint, ... } or a whole endpoint { provider, ... }.");
     const copy = { ...o };
-    if (copy.getToken !== undefined) {
+    if (copy.getToken !== undefined && copy.getToken !== null) {
       if (typeof copy.getToken !== "function") throw invalid(`${where}.getToken must be a function`, "getToken: () => token, or an async function.");
       tokenFns.push(copy.getToken);
       copy.getToken = tokenFns.length - 1;
@@ -320,11 +338,19 @@ export function createLLM(config) {
     return copy;
   };
   const plain = take(config, "config");
-  if (config.backups !== undefined) {
+  let fetchFn;
+  if (config.fetch !== undefined && config.fetch !== null) {
+    if (typeof config.fetch !== "function") throw invalid("config.fetch must be a function", "Pass a fetch-compatible function, e.g. fetch: (url, init) => fetch(url, init).");
+    fetchFn = config.fetch;
+    plain.fetch = true;
+  }
+  if (config.backups !== undefined && config.backups !== null) {
     if (!Array.isArray(config.backups)) throw invalid("config.backups must be an array", "backups: [{ endpoint: \"https://...\" }].");
     plain.backups = config.backups.map((b, i) => take(b, `config.backups[${i}]`));
   }
-  const m = call(() => wasm.createModel(enc(plain, "config"), tokenFns));
+  const unsendable = findUnsendable(plain, "config");
+  if (unsendable) throw invalid(`${unsendable} is a function or other value a config cannot hold`, "Only getToken (on an endpoint) and fetch (at the top) may be functions; everything else is plain data.");
+  const m = call(() => wasm.createModel(enc(plain, "config"), tokenFns, fetchFn));
   return new RegistryModel(m, config.defaults);
 }
 

@@ -6,9 +6,13 @@ import type {
   Attempt,
   AzureConfig as ContractAzureConfig,
   AzureEndpoint as ContractAzureEndpoint,
+  BedrockConfig as ContractBedrockConfig,
+  OpenAIConfig as ContractOpenAIConfig,
+  OpenAIEndpoint as ContractOpenAIEndpoint,
   ErrorCode,
   GenerationParams,
   ImageInput,
+  LLMResponse,
   LLMStreamChunk,
   Message,
   Model as ContractModel,
@@ -17,6 +21,15 @@ import type {
 
 export type {
   Attempt,
+  AwsCredentials,
+  BedrockConfig,
+  BedrockEndpoint,
+  CommonConfig,
+  EndpointCommon,
+  ImageParams,
+  MediaResponseInfo,
+  SpeechParams,
+  VideoParams,
   ContentPart,
   ErrorCode,
   FinishReason,
@@ -53,7 +66,22 @@ export type LLMStream<T = LLMStreamChunk> = ReadableStream<T> &
     readonly endpoint?: string;
     /** Every attempt so far, in order (the failover trace). */
     readonly attempts?: Attempt[];
+    /** Parameters the serving model does not take (dropped, not sent), once it started. */
+    readonly droppedParams?: string[];
   };
+
+/** A stream chunk, plus reasoning text some servers send apart from the answer
+ *  (`reasoning_content` / `reasoning` deltas); it is never mixed into `delta`. */
+export interface StreamChunk extends LLMStreamChunk {
+  reasoningDelta?: string;
+}
+
+/** An answer, plus what the library adds: the reasoning text a server returned beside the
+ *  answer, and the parameters the serving model does not take (dropped, not sent). */
+export interface Answer extends LLMResponse {
+  reasoning?: string;
+  droppedParams: string[];
+}
 
 export declare class LLMError extends Error {
   readonly code: ErrorCode;
@@ -70,24 +98,36 @@ export declare class LLMError extends Error {
 /** What the library's own models offer: the contract's Model, plus the vision request as
  *  messages (to stream a vision answer) and streams that report who served them. */
 export interface Model extends ContractModel {
-  streamAnswer(messages: Message[], ctx?: RequestContext, params?: GenerationParams): LLMStream;
+  getAnswer(messages: Message[], ctx?: RequestContext, params?: GenerationParams): Promise<Answer>;
+  streamAnswer(messages: Message[], ctx?: RequestContext, params?: GenerationParams): LLMStream<StreamChunk>;
   /** The vision request as messages (bytes and Blobs checked and encoded as data: URLs),
    *  e.g. `llm.streamAnswer(await llm.visionMessages(prompt, images))`. */
   visionMessages(prompt: string, images: ImageInput[]): Promise<Message[]>;
 }
 
-/** One Azure OpenAI endpoint. Backups inherit every field they leave out from the primary. */
-export interface AzureEndpoint extends ContractAzureEndpoint {
+/** The package's extras on every endpoint: a share for weighted load balancing. */
+interface Weighted {
   /** Relative share for loadBalancing: "weighted" (default 1). */
   weight?: number;
 }
 
-export interface AzureConfig extends ContractAzureConfig {
-  backups?: Array<Partial<AzureEndpoint>>;
-  weight?: number;
+/** One Azure OpenAI endpoint. Backups inherit every field they leave out from the primary. */
+export interface AzureEndpoint extends ContractAzureEndpoint, Weighted {}
+/** OpenAI or an OpenAI-compatible server. */
+export interface OpenAIEndpoint extends ContractOpenAIEndpoint, Weighted {}
+
+/** A backup on another provider (or another model): a whole endpoint of its own. */
+export type BackupConfig =
+  | (AzureEndpoint & { provider: "azure"; model?: string })
+  | (OpenAIEndpoint & { provider: "openai"; model?: string });
+
+/** The resilience settings and defaults every config may carry. */
+export interface ResilienceConfig {
   /** Extra tries on the same endpoint (exponential backoff with full jitter, capped by
-   *  ctx.timeoutMs) before failing over. Default: no retries, so failover is quick. */
-  retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number };
+   *  ctx.timeoutMs) before failing over. Default: no retries, so failover is quick.
+   *  `rateLimited: true` also waits out a 429's retryAfterMs (within ctx.timeoutMs) and
+   *  retries the same endpoint (at least once). */
+  retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number; rateLimited?: boolean };
   /** How endpoints are ordered per call. Default "priority": primary, then backups in order. */
   loadBalancing?: "priority" | "round-robin" | "weighted" | "least-latency";
   /** After `failures` consecutive failures an endpoint is skipped for `cooldownMs`, then
@@ -102,8 +142,16 @@ export interface AzureConfig extends ContractAzureConfig {
   defaults?: GenerationParams;
 }
 
-export type ModelConfig = AzureConfig;
+export interface AzureConfig extends ContractAzureConfig, ResilienceConfig, Weighted {
+  backups?: Array<Partial<AzureEndpoint> | BackupConfig>;
+}
 
-/** The factory: picks the implementation for config.model. Throws LLMError
- *  "invalid_input" synchronously for unknown models and bad config. */
+export interface OpenAIConfig extends ContractOpenAIConfig, ResilienceConfig, Weighted {
+  backups?: Array<Partial<OpenAIEndpoint> | BackupConfig>;
+}
+
+export type ModelConfig = AzureConfig | OpenAIConfig | ContractBedrockConfig;
+
+/** The factory: picks the provider and the model's rules for config.model. Throws LLMError
+ *  "invalid_input" synchronously for bad config. */
 export declare function createLLM(config: ModelConfig): Model;

@@ -1,9 +1,12 @@
 //! llm-edge: an LLM client for browsers and edge runtimes, in Rust compiled to WebAssembly.
 //!
-//! Layers, as in the design document: `core` (contract, helpers, types), `wire` (SSE),
-//! `transport` (the HTTP trait), `resilience` (failover, breaker, deadlines),
-//! `providers::azure` (connector, helpers, per-model transforms), `registry` (the factory),
-//! and on wasm32 `bindings`, the only module that touches `JsValue`.
+//! Layers, as in the design document: `core` (contract, helpers, types), `wire` (SSE, JSON),
+//! `transport` (the HTTP trait), `resilience` (failover, breaker, deadlines), `engine` (the
+//! executor every provider and operation runs through), `providers` (one target per
+//! provider: URLs, auth, error answers), `models` (profiles and per-family parameter
+//! rules), `chat` (the chat operation), `config` and `registry` (the factory), and on
+//! wasm32 `bindings`, the only module that touches `JsValue`.
+//! docs/ARCHITECTURE.md follows one request through them.
 //!
 //! Paths come from `core` and `alloc` so the package's wasm can leave std out (the
 //! `wasm-package` feature); native builds and tests keep std.
@@ -30,7 +33,11 @@ fn panic(_: &::core::panic::PanicInfo) -> ! {
     ::core::arch::wasm32::unreachable()
 }
 
+pub mod chat;
+pub mod config;
 pub mod core;
+pub mod engine;
+pub mod models;
 pub mod providers;
 pub mod registry;
 pub mod resilience;

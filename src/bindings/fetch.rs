@@ -35,6 +35,7 @@ extern "C" {
 /// The headers the core reads from responses (retry hints); reading only these avoids
 /// iterating every header across the boundary.
 const WANTED_HEADERS: &[&str] = &[
+    "location",
     "retry-after",
     "retry-after-ms",
     "x-ms-retry-after-ms",
@@ -43,7 +44,11 @@ const WANTED_HEADERS: &[&str] = &[
     "apim-request-id",
 ];
 
-pub struct FetchTransport;
+/// The runtime's global `fetch`, or the one the config passed (tracing, proxies, tests).
+#[derive(Default)]
+pub struct FetchTransport {
+    pub custom: Option<Function>,
+}
 
 /// Describes a rejected fetch: its message plus the cause's code (ECONNREFUSED, …) where
 /// the runtime gives one.
@@ -72,6 +77,7 @@ impl Transport for FetchTransport {
         req: HttpRequest,
         cancel: CancelToken,
     ) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
+        let custom = self.custom.clone();
         boxed(async move {
             let controller = AbortController::new()
                 .map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
@@ -89,12 +95,20 @@ impl Transport for FetchTransport {
                 init.set_body(&JsValue::from_str(body));
             }
             init.set_signal(Some(&controller.signal()));
+            // Credentials are never sent on to wherever a redirect points: a 3xx comes back
+            // as it is (a browser gives an opaque redirect) and becomes a typed error.
+            init.set_redirect(web_sys::RequestRedirect::Manual);
             {
                 let c = controller.clone();
                 cancel.on_cancel(move || c.abort());
             }
-            let promise = global_fetch(&req.url, &init)
-                .map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
+            let promise = match &custom {
+                Some(f) => f
+                    .call2(&JsValue::UNDEFINED, &JsValue::from_str(&req.url), &init)
+                    .map(|v| Promise::resolve(&v)),
+                None => global_fetch(&req.url, &init),
+            }
+            .map_err(|e| TransportError::Connection(describe_js_error(&e)))?;
             let resp = match JsFuture::from(promise).await {
                 Ok(r) => r,
                 Err(_) if cancel.is_cancelled() => return Err(TransportError::Cancelled),
@@ -103,6 +117,11 @@ impl Transport for FetchTransport {
             let resp: Response = resp.dyn_into().map_err(|_| {
                 TransportError::Connection("fetch did not return a Response".into())
             })?;
+            // A browser hides a manual redirect's status and Location: status 0.
+            let status = match resp.type_() {
+                web_sys::ResponseType::Opaqueredirect => 302,
+                _ => resp.status(),
+            };
             let h = resp.headers();
             let headers = WANTED_HEADERS
                 .iter()
@@ -117,7 +136,7 @@ impl Transport for FetchTransport {
                 None => None,
             };
             Ok(HttpResponse {
-                status: resp.status(),
+                status,
                 headers,
                 body: Box::new(FetchBody {
                     reader,
@@ -259,7 +278,7 @@ impl Drop for Sleep {
 /// A getToken function from JS; its result may be a string or a promise of one.
 pub struct JsTokenProvider(pub Function);
 
-impl crate::providers::azure::connector::TokenProvider for JsTokenProvider {
+impl crate::providers::TokenProvider for JsTokenProvider {
     fn token(&self) -> BoxFuture<'static, Result<String, String>> {
         let called = self.0.call0(&JsValue::UNDEFINED);
         boxed(async move {

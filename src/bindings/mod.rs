@@ -16,7 +16,7 @@ use crate::core::metadata::write_models;
 use crate::core::metadata::{MediaType, ModelMetadata};
 use crate::core::params::GenerationParams;
 use crate::core::response::ChunkBatch;
-use crate::providers::azure::connector::TokenProvider;
+use crate::providers::TokenProvider;
 use crate::registry::{self, Model};
 use crate::wire::json::{Json, JsonWriter, Kind};
 use alloc::rc::Rc;
@@ -69,11 +69,21 @@ fn parse_ctx(json: &str) -> crate::core::error::Result<RequestContext> {
                 return Ok(());
             }
             match (k.as_ref(), p.kind()?) {
-                ("requestId", Kind::String) => ctx.request_id = Some(p.str()?.into_owned()),
+                ("requestId", Kind::String) => {
+                    let id = p.str()?;
+                    if crate::providers::url::valid_header_value(&id) && id.len() <= 256 {
+                        ctx.request_id = Some(id.into_owned());
+                    } else {
+                        problem.get_or_insert(LlmError::invalid_input(
+                            "ctx.requestId cannot be sent as a header (line breaks, control or non-Latin-1 characters, or over 256 characters)",
+                            "Use a short ASCII id such as a UUID.",
+                        ));
+                    }
+                }
                 ("timeoutMs", Kind::Number) => {
                     let t = p.f64()?;
                     if t > 0.0 && t.is_finite() {
-                        ctx.timeout_ms = Some(t);
+                        ctx.timeout_ms = Some(t.min(crate::config::MAX_TIMER_MS));
                     } else {
                         problem = Some(LlmError::invalid_input(
                             "ctx.timeoutMs must be a positive number of milliseconds",
@@ -256,7 +266,11 @@ pub struct WasmModel {
 /// The factory. `token_fns[i]` is the getToken function that the config's `getToken: i`
 /// refers to.
 #[wasm_bindgen(js_name = createModel)]
-pub fn create_model(config_json: &str, token_fns: Array) -> JsResult<WasmModel> {
+pub fn create_model(
+    config_json: &str,
+    token_fns: Array,
+    fetch: Option<Function>,
+) -> JsResult<WasmModel> {
     let tokens: Vec<Arc<dyn TokenProvider>> = token_fns
         .iter()
         .map(|f| -> JsResult<Arc<dyn TokenProvider>> {
@@ -272,7 +286,7 @@ pub fn create_model(config_json: &str, token_fns: Array) -> JsResult<WasmModel> 
     let model = js(registry::create(
         config_json,
         tokens,
-        Arc::new(FetchTransport),
+        Arc::new(FetchTransport { custom: fetch }),
         Arc::new(JsClock),
     ))?;
     Ok(WasmModel {
@@ -355,7 +369,7 @@ impl WasmModel {
     }
 
     pub fn close(&self) {
-        self.model.connector.close();
+        self.model.executor.close();
     }
 }
 
@@ -386,7 +400,8 @@ fn batch_to_js(b: &ChunkBatch) -> JsValue {
             }
             w.end_arr();
         }
-        w.opt_str("finishReason", m.finish_reason.map(|f| f.as_str()));
+        w.opt_str("finishReason", m.finish_reason.map(|f| f.as_str()))
+            .opt_str("reasoningDelta", m.reasoning.as_deref());
         if let Some(u) = &m.usage {
             w.key("usage");
             u.write(w);
@@ -415,6 +430,13 @@ fn batch_to_js(b: &ChunkBatch) -> JsValue {
                     .opt_str("endpoint", b.endpoint.as_deref())
                     .key("attempts");
                 crate::core::response::write_attempts(&mut w, attempts);
+                if !b.dropped_params.is_empty() {
+                    w.key("droppedParams").begin_arr();
+                    for d in &b.dropped_params {
+                        w.str(d);
+                    }
+                    w.end_arr();
+                }
                 w.end_obj();
                 JsValue::from_str(&w.finish())
             }

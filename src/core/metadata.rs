@@ -170,15 +170,7 @@ impl ModelMetadata {
                         8
                     }
                     "pricing" => {
-                        let mut pricing = Pricing::default();
-                        p.obj(|p, k| {
-                            match PRICES.iter().position(|n| *n == k.as_ref()) {
-                                Some(i) if !p.null()? => *pricing.slots()[i] = Some(p.f64()?),
-                                _ => p.skip()?,
-                            }
-                            Ok(())
-                        })?;
-                        m.pricing = pricing;
+                        m.pricing = read_pricing(p)?;
                         16
                     }
                     _ => {
@@ -199,10 +191,35 @@ impl ModelMetadata {
         if let Some(why) = problem {
             return Err(LlmError::invalid_input(why, HINT));
         }
-        if m.model_name.is_empty() || seen & 31 != 31 || m.context_window == 0 {
+        if m.model_name.is_empty() || seen & 31 != 31 {
             return Err(LlmError::invalid_input("metadata is incomplete", HINT));
         }
         Ok(m)
+    }
+}
+
+fn read_pricing(p: &mut Json) -> crate::wire::json::JResult<Pricing> {
+    let mut pricing = Pricing::default();
+    p.obj(|p, k| {
+        match PRICES.iter().position(|n| *n == k.as_ref()) {
+            Some(i) if !p.null()? => *pricing.slots()[i] = Some(p.f64()?),
+            _ => p.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(pricing)
+}
+
+impl ModelMetadata {
+    /// Reads a pricing object alone (a config's modelProfile.pricing).
+    pub fn pricing_from_json(json: &str) -> Result<Pricing> {
+        let mut p = Json::new(json);
+        read_pricing(&mut p).and_then(|pr| p.end().map(|_| pr)).map_err(|e| {
+            LlmError::invalid_input(
+                format!("pricing is not valid ({e})"),
+                "pricing is { inputPerMTok?, outputPerMTok?, cachedInputPerMTok?, perImage?, perMCharacters?, perSecond? } in USD.",
+            )
+        })
     }
 }
 

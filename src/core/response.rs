@@ -73,6 +73,12 @@ impl LlmResponse {
                 w.null();
             }
         }
+        w.opt_str("reasoning", self.reasoning.as_deref());
+        w.key("droppedParams").begin_arr();
+        for d in &self.dropped_params {
+            w.str(d);
+        }
+        w.end_arr();
         w.key("model")
             .str(&self.model)
             .key("latencyMs")
@@ -124,6 +130,10 @@ pub struct LlmResponse {
     pub latency_ms: f64,
     pub endpoint: String,
     pub attempts: Vec<Attempt>,
+    /// Reasoning text the server returned beside the answer, when it did.
+    pub reasoning: Option<String>,
+    /// The library's names of parameters this model does not take (dropped, not sent).
+    pub dropped_params: Vec<&'static str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -138,6 +148,7 @@ pub struct ToolCallDelta {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct StreamChunk {
     pub delta: String,
+    pub reasoning: Option<String>,
     pub tool_call_deltas: Vec<ToolCallDelta>,
     pub finish_reason: Option<FinishReason>,
     pub usage: Option<Usage>,
@@ -146,6 +157,8 @@ pub struct StreamChunk {
 /// Where one chunk ends in its batch's text, and what else it carries.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ChunkMark {
+    /// Reasoning text this chunk carries (kept apart from the answer's text).
+    pub reasoning: Option<String>,
     /// End of this chunk's delta in `ChunkBatch::text`, in UTF-16 code units (JS string
     /// offsets), so JS can slice without re-encoding.
     pub end: u32,
@@ -156,7 +169,10 @@ pub struct ChunkMark {
 
 impl ChunkMark {
     pub fn has_meta(&self) -> bool {
-        !self.tool_call_deltas.is_empty() || self.finish_reason.is_some() || self.usage.is_some()
+        !self.tool_call_deltas.is_empty()
+            || self.finish_reason.is_some()
+            || self.usage.is_some()
+            || self.reasoning.is_some()
     }
 }
 
@@ -170,6 +186,8 @@ pub struct ChunkBatch {
     /// Set on the first batch from each response: who is serving and what it took.
     pub endpoint: Option<String>,
     pub attempts: Option<Vec<Attempt>>,
+    /// With `endpoint`: the parameters the serving model does not take.
+    pub dropped_params: Vec<&'static str>,
 }
 
 impl ChunkBatch {
@@ -200,6 +218,7 @@ impl ChunkBatch {
                 start = end;
                 StreamChunk {
                     delta,
+                    reasoning: m.reasoning.clone(),
                     tool_call_deltas: m.tool_call_deltas.clone(),
                     finish_reason: m.finish_reason,
                     usage: m.usage,

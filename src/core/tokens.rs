@@ -75,7 +75,9 @@ pub fn validate_token_limits(
     messages: &[Message],
     max_tokens: Option<u64>,
 ) -> Result<()> {
-    if let Some(max) = max_tokens {
+    // 0 means unknown (a model id the registry does not know, without modelProfile): the
+    // server is the judge then.
+    if let Some(max) = max_tokens.filter(|_| meta.max_output_tokens > 0) {
         if max > meta.max_output_tokens {
             return Err(LlmError::new(
                 super::error::ErrorCode::TokenLimitExceeded,
@@ -89,6 +91,9 @@ pub fn validate_token_limits(
                 meta.max_output_tokens
             )));
         }
+    }
+    if meta.context_window == 0 {
+        return Ok(());
     }
     let prompt = estimate_tokens(messages);
     let budget = max_tokens.unwrap_or(0);

@@ -84,15 +84,23 @@ pub fn standard_wire_params(p: &GenerationParams) -> WireParams {
     m
 }
 
-/// `extra` goes in last and as-is: it is the escape hatch past every transform.
-pub fn build_azure_payload(
+/// The request body. `model` is the body's model field, for endpoints whose URL does not
+/// name the model (OpenAI, Azure's v1 API). `extra` goes in last and as-is: it is the escape
+/// hatch past every transform.
+pub fn build_chat_payload(
     messages: &[Message],
     wire: &WireParams,
     extra: Option<&[(String, RawJson)]>,
     stream: bool,
+    model: Option<&str>,
 ) -> Result<String> {
     let mut w = JsonWriter::new();
-    w.begin_obj().key("messages");
+    w.begin_obj();
+    let extra_ref = extra.unwrap_or(&[]);
+    if let Some(m) = model.filter(|_| !extra_ref.iter().any(|(k, _)| k == "model")) {
+        w.key("model").str(m);
+    }
+    w.key("messages");
     write_messages(&mut w, messages);
     let extra = extra.unwrap_or(&[]);
     let overridden = |k: &str| extra.iter().any(|(e, _)| e == k);
@@ -135,20 +143,31 @@ fn bad_json(what: &str, e: JsonError, text: &str) -> LlmError {
     LlmError::parse(format!("{what} ({e}): {}", snippet(text)))
 }
 
+/// Usage as servers send it: a count that is missing, null, fractional or not a number is
+/// left at 0 rather than failing an answer that was delivered.
 fn read_usage(p: &mut Json) -> JResult<Option<Usage>> {
-    if p.null()? {
+    if p.kind()? != Kind::Object {
+        p.skip()?;
         return Ok(None);
     }
     let mut u = Usage::default();
     p.obj(|p, k| {
-        match k.as_ref() {
-            "prompt_tokens" if !p.null()? => u.prompt_tokens = p.u64()?,
-            "completion_tokens" if !p.null()? => u.completion_tokens = p.u64()?,
-            "total_tokens" if !p.null()? => u.total_tokens = p.u64()?,
-            _ => p.skip()?,
+        let slot = match k.as_ref() {
+            "prompt_tokens" => &mut u.prompt_tokens,
+            "completion_tokens" => &mut u.completion_tokens,
+            "total_tokens" => &mut u.total_tokens,
+            _ => return p.skip(),
+        };
+        if p.kind()? == Kind::Number {
+            *slot = crate::wire::json::parse_u64(p.raw()?.trim()).unwrap_or(0);
+        } else {
+            p.skip()?;
         }
         Ok(())
     })?;
+    if u.total_tokens == 0 {
+        u.total_tokens = u.prompt_tokens + u.completion_tokens;
+    }
     Ok(Some(u))
 }
 
@@ -193,21 +212,20 @@ fn opt_str<'a>(p: &mut Json<'a>) -> JResult<Option<Cow<'a, str>>> {
     }
 }
 
-/// What one SSE event meant.
-#[derive(Debug)]
-pub enum StreamEvent {
-    /// Appended to the batch (or skipped when it carried nothing: filter annotations, role-only).
-    Chunk,
-    Done,
-}
+pub use crate::engine::stream::StreamEvent;
 
-/// Parses one Azure stream event into `batch`. Only choice 0 is read (n = 1).
+/// Parses one chat stream event into `batch`. Only choice 0 is read (n = 1).
 pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEvent> {
-    if data == "[DONE]" {
+    let trimmed = data.trim();
+    if trimmed == "[DONE]" {
         return Ok(StreamEvent::Done);
+    }
+    if trimmed.is_empty() {
+        return Ok(StreamEvent::Chunk); // an empty data: line carries nothing
     }
     let mut mark = ChunkMark::default();
     let mut content: Option<Cow<str>> = None;
+    let mut reasoning: Option<Cow<str>> = None;
     let mut error: Option<WireError> = None;
     let mut p = Json::new(data);
     let parsed = p
@@ -216,6 +234,7 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
                 "choices" if !p.null()? => p.arr(|p, _| {
                     let mut index = 0u64;
                     let mut c: Option<Cow<str>> = None;
+                    let mut r: Option<Cow<str>> = None;
                     let mut finish: Option<Cow<str>> = None;
                     let mut calls: Vec<ToolCallDelta> = Vec::new();
                     p.obj(|p, k| {
@@ -225,11 +244,26 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
                             "delta" if !p.null()? => p.obj(|p, k| {
                                 match k.as_ref() {
                                     "content" => c = opt_str(p)?,
+                                    // llama.cpp, vLLM, DeepSeek: reasoning_content; Ollama, OpenRouter: reasoning.
+                                    "reasoning_content" | "reasoning"
+                                        if p.kind()? == Kind::String =>
+                                    {
+                                        r = opt_str(p)?
+                                    }
                                     "tool_calls" if !p.null()? => p.arr(|p, _| {
                                         let mut d = ToolCallDelta::default();
                                         p.obj(|p, k| {
                                             match k.as_ref() {
-                                                "index" => d.index = p.u64()? as u32,
+                                                "index" => {
+                                                    d.index =
+                                                        u32::try_from(p.u64()?).map_err(|_| {
+                                                            JsonError {
+                                                                pos: p.pos,
+                                                                what:
+                                                                    "a tool-call index beyond 2^32",
+                                                            }
+                                                        })?
+                                                }
                                                 "id" => d.id = opt_str(p)?.map(Cow::into_owned),
                                                 "function" if !p.null()? => p.obj(|p, k| {
                                                     match k.as_ref() {
@@ -262,13 +296,14 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
                     })?;
                     if index == 0 {
                         content = c;
+                        reasoning = r;
                         mark.finish_reason = finish.as_deref().map(map_finish_reason);
                         mark.tool_call_deltas = calls;
                     }
                     Ok(())
                 })?,
                 "usage" => mark.usage = read_usage(p)?,
-                "error" => error = Some(read_error(p)?),
+                "error" if !p.null()? => error = Some(read_error(p)?),
                 _ => p.skip()?,
             }
             Ok(())
@@ -299,6 +334,7 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
         return Err(e);
     }
     let text = content.as_deref().unwrap_or("");
+    mark.reasoning = reasoning.filter(|r| !r.is_empty()).map(Cow::into_owned);
     if !text.is_empty() || mark.has_meta() {
         batch.push(text, mark);
     }
@@ -315,18 +351,23 @@ pub struct ParsedAnswer {
     pub tool_calls: Option<Vec<ToolCall>>,
     pub usage: Option<Usage>,
     pub model: String,
+    /// Reasoning text some servers return beside the answer (reasoning_content).
+    pub reasoning: Option<String>,
 }
 
 pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
-    let text =
-        core::str::from_utf8(body).map_err(|_| LlmError::parse("the answer is not UTF-8 text"))?;
+    // Invalid UTF-8 becomes U+FFFD, as TextDecoder does on the stream path.
+    let text = String::from_utf8_lossy(body);
+    let text: &str = &text;
     let mut model = String::new();
     let mut usage = None;
+    #[allow(clippy::type_complexity)]
     let mut found: Option<(
         Option<String>,
         Option<String>,
         Option<Vec<ToolCall>>,
         FinishReason,
+        Option<String>,
     )> = None;
     let mut p = Json::new(text);
     let parsed = p
@@ -338,6 +379,7 @@ pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
                     let mut index = 0u64;
                     let mut content = None;
                     let mut refusal = None;
+                    let mut reasoning: Option<String> = None;
                     let mut calls: Option<Vec<ToolCall>> = None;
                     let mut finish = FinishReason::Unknown;
                     let mut has_message = false;
@@ -355,6 +397,11 @@ pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
                                     match k.as_ref() {
                                         "content" => content = opt_str(p)?.map(Cow::into_owned),
                                         "refusal" => refusal = opt_str(p)?.map(Cow::into_owned),
+                                        "reasoning_content" | "reasoning"
+                                            if p.kind()? == Kind::String =>
+                                        {
+                                            reasoning = opt_str(p)?.map(Cow::into_owned)
+                                        }
                                         "tool_calls" if !p.null()? => {
                                             let mut list = Vec::new();
                                             p.arr(|p, _| {
@@ -416,7 +463,13 @@ pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
                         Ok(())
                     })?;
                     if index == 0 && has_message && found.is_none() {
-                        found = Some((content.take(), refusal.take(), calls.take(), finish));
+                        found = Some((
+                            content.take(),
+                            refusal.take(),
+                            calls.take(),
+                            finish,
+                            reasoning.take(),
+                        ));
                     }
                     Ok(())
                 })?,
@@ -428,9 +481,10 @@ pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
     if let Err(e) = parsed {
         return Err(bad_json("the answer is not a chat completion", e, text));
     }
-    let (content, refusal, tool_calls, finish_reason) =
+    let (content, refusal, tool_calls, finish_reason, reasoning) =
         found.ok_or_else(|| LlmError::parse("the answer has no choice with a message"))?;
     Ok(ParsedAnswer {
+        reasoning: reasoning.filter(|r| !r.is_empty()),
         content: content.or(refusal).unwrap_or_default(),
         finish_reason,
         tool_calls,
@@ -476,28 +530,66 @@ pub fn retry_after_ms(headers: &[(String, String)], now_epoch_ms: Option<f64>) -
     Some((at - now).max(0.0) as u64)
 }
 
-/// Maps an HTTP error answer to the contract's codes, with Azure's own message and a hint.
-pub fn error_from_response(
-    status: u16,
-    headers: &[(String, String)],
-    body: &[u8],
-    now_epoch_ms: Option<f64>,
-) -> LlmError {
-    let text = String::from_utf8_lossy(body);
-    let mut parsed: Option<WireError> = None;
-    let mut p = Json::new(&text);
+/// What a provider says in hints about its own errors.
+pub struct Hints {
+    /// "Azure", "The server", ...
+    pub who: &'static str,
+    pub authentication: &'static str,
+    pub not_found: &'static str,
+}
+
+/// The error parts of a body, from every shape servers send: OpenAI's and Azure's
+/// `{"error": {"message", "code", "param"}}`, `{"error": "text"}`, vLLM's and Ollama's flat
+/// `{"message", "code": 400}`, FastAPI's `{"detail": ...}`.
+fn read_error_body(text: &str) -> Option<WireError> {
+    let mut found = WireError::default();
+    let mut any = false;
+    let mut p = Json::new(text);
     let ok = p
         .obj(|p, k| {
-            if k == "error" {
-                parsed = Some(read_error(p)?);
-            } else {
-                p.skip()?;
+            let kind = p.kind()?;
+            match (k.as_ref(), kind) {
+                ("error", Kind::Object) => {
+                    let inner = read_error(p)?;
+                    found.code = inner.code.or(found.code.take());
+                    found.message = inner.message.or(found.message.take());
+                    found.param = inner.param.or(found.param.take());
+                    any = true;
+                }
+                ("error" | "message" | "detail", Kind::String) => {
+                    let v = p.str()?.into_owned();
+                    if found.message.is_none() || k == "error" {
+                        found.message = Some(v);
+                    }
+                    any = true;
+                }
+                ("code", Kind::String) => {
+                    found.code = found.code.take().or(Some(p.str()?.into_owned()))
+                }
+                ("code", Kind::Number) => {
+                    found.code = found.code.take().or(Some(p.raw()?.trim().to_string()))
+                }
+                ("param", Kind::String) => found.param = Some(p.str()?.into_owned()),
+                _ => p.skip()?,
             }
             Ok(())
         })
         .and_then(|_| p.end())
         .is_ok();
-    let parsed = if ok { parsed } else { None };
+    (ok && any).then_some(found)
+}
+
+/// Maps an HTTP error answer to the contract's codes, with the provider's own message and a
+/// hint in the provider's terms.
+pub fn error_from_response(
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    now_epoch_ms: Option<f64>,
+    hints: &Hints,
+) -> LlmError {
+    let text = String::from_utf8_lossy(body);
+    let parsed = read_error_body(&text);
     let provider_code = parsed.as_ref().and_then(|e| e.code.clone());
     let provider_msg = match &parsed {
         Some(e) => e.message.clone().unwrap_or_default(),
@@ -505,18 +597,19 @@ pub fn error_from_response(
     };
     let param = parsed.as_ref().and_then(|e| e.param.clone());
     let is_filter = provider_code.as_deref() == Some("content_filter");
+    let who = hints.who;
     let (code, hint): (ErrorCode, String) = match status {
-        400 if is_filter => (ErrorCode::ContentFilter, "Azure's content filter refused the prompt; rephrase it or review the deployment's content filter policy.".into()),
-        401 => (ErrorCode::Authentication, "Check apiKey (or getToken) for this endpoint; Azure keys are per resource.".into()),
-        403 => (ErrorCode::PermissionDenied, "The credentials are valid but lack access to this resource or deployment (check role assignments or network rules).".into()),
-        404 => (ErrorCode::NotFound, "Check deploymentName and apiVersion: the deployment must exist on this resource and the version must be one Azure offers.".into()),
+        400 if is_filter => (ErrorCode::ContentFilter, format!("{who}'s content filter refused the prompt; rephrase it or review the deployment's content filter policy.")),
+        401 => (ErrorCode::Authentication, hints.authentication.into()),
+        403 => (ErrorCode::PermissionDenied, "The credentials are valid but lack access to this resource or model (check role assignments, project membership or network rules).".into()),
+        404 => (ErrorCode::NotFound, hints.not_found.into()),
         408 => (ErrorCode::Timeout, "The service timed out; retry, raise timeoutMs or add a backup endpoint.".into()),
-        429 => (ErrorCode::RateLimited, "The deployment's quota is spent; wait retryAfterMs, lower request rate, or raise the quota. Failing over would not help: quota is per deployment.".into()),
+        429 => (ErrorCode::RateLimited, "The quota is spent; wait retryAfterMs, lower the request rate, or raise the quota. Failing over would not help by default: quota belongs to the deployment or account (retry: { rateLimited: true } waits and retries).".into()),
         400..=499 => (
             ErrorCode::BadRequest,
             match &param {
-                Some(p) => format!("Azure rejected the parameter '{p}'; the model's transforms or params.extra may need adjusting."),
-                None => "Azure rejected the request; the message says why.".into(),
+                Some(p) => format!("{who} rejected the parameter '{p}'; the model's rules (config.modelProfile) or params.extra may need adjusting."),
+                None => format!("{who} rejected the request; the message says why."),
             },
         ),
         _ => (ErrorCode::ServiceUnavailable, "The endpoint failed; configure backups to fail over, or retry later.".into()),
@@ -535,7 +628,7 @@ pub fn error_from_response(
         if status == 429 && e.retry_after_ms.is_none() {
             // Browsers only see headers the server exposes through CORS, and Azure does not
             // expose Retry-After: say so rather than guess a number.
-            e.hint = Some("The deployment's quota is spent and the answer carried no readable Retry-After (in a browser, CORS hides it): wait a few seconds and back off exponentially, lower the request rate, or raise the quota.".into());
+            e.hint = Some("The quota is spent and the answer carried no readable Retry-After (in a browser, CORS hides it): wait a few seconds and back off exponentially, lower the request rate, or raise the quota.".into());
         }
     }
     e

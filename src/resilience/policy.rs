@@ -57,6 +57,8 @@ pub struct Policy {
     pub breaker_failures: u32,
     pub breaker_cooldown_ms: f64,
     pub stream_failover: StreamFailover,
+    /// Wait out a 429's retryAfterMs and retry the same endpoint (within the deadline).
+    pub retry_rate_limited: bool,
 }
 
 impl Default for Policy {
@@ -71,6 +73,7 @@ impl Default for Policy {
             breaker_failures: 3,
             breaker_cooldown_ms: 30_000.0,
             stream_failover: StreamFailover::Reject,
+            retry_rate_limited: false,
         }
     }
 }

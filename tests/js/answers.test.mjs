@@ -168,7 +168,7 @@ test("defaults from the config apply unless a call overrides them", async () => 
 test("listModels: the registry's metadata", () => {
   const models = listModels();
   const ids = models.map((m) => m.modelName).sort();
-  assert.deepEqual(ids, ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "o3-mini", "o4-mini"]);
+  assert.deepEqual(ids, ["gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "gpt-5", "gpt-5-mini", "gpt-5-nano", "o3", "o3-mini", "o4-mini"]);
   for (const m of models) {
     assert.equal(m.provider, "azure");
     assert.ok(m.contextWindow > 100_000 && m.maxOutputTokens > 10_000, m.modelName);

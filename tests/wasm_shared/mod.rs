@@ -62,7 +62,12 @@ fn model(name: &str) -> registry::Model {
     let cfg = format!(
         r#"{{"provider":"azure","model":"{name}","endpoint":"{url}","deploymentName":"{name}","apiKey":"test-key"}}"#
     );
-    match registry::create(&cfg, vec![], Arc::new(FetchTransport), Arc::new(JsClock)) {
+    match registry::create(
+        &cfg,
+        vec![],
+        Arc::new(FetchTransport::default()),
+        Arc::new(JsClock),
+    ) {
         Ok(m) => m,
         Err(e) => panic!("{e}"),
     }

@@ -1,12 +1,10 @@
-//! Reading an Azure chat stream (`_stream_azure_response` in the design doc): one batch of
-//! chunks per network read, with idle timeouts, the call's deadline, cancellation, and
-//! failover when a stream dies. Text already delivered is never sent twice.
+//! A streamed operation over the executor: one batch of chunks per network read, with idle
+//! timeouts, the call's deadline, cancellation, and failover when a stream dies. Text
+//! already delivered is never sent twice.
 
-use crate::providers::chat_wire::{parse_stream_event, StreamEvent};
-use super::connector::{AzureConnector, Opened};
+use super::{Executor, Opened, Operation};
 use crate::core::context::RequestContext;
 use crate::core::error::{ErrorCode, LlmError, Result};
-use crate::core::maybe_send::BoxStrFn;
 use crate::core::response::{Attempt, ChunkBatch};
 use crate::prelude::*;
 use crate::resilience::{race, FailoverRun, StreamFailover};
@@ -14,16 +12,33 @@ use crate::transport::TransportError;
 use crate::wire::sse::SseDecoder;
 use alloc::sync::Arc;
 
-/// Builds the request body that asks another endpoint to continue a partial answer.
-pub type Continuation = BoxStrFn<Result<String>>;
+/// What one stream event meant.
+#[derive(Debug)]
+pub enum StreamEvent {
+    /// Appended to the batch (or skipped when it carried nothing).
+    Chunk,
+    Done,
+}
 
-pub struct AzureStream {
-    conn: Arc<AzureConnector>,
+/// A streaming operation: its request, how to read one event, and how to continue on
+/// another endpoint after text was delivered.
+pub trait StreamOperation: Operation {
+    /// Reads one event's data into `batch`.
+    fn event(&self, data: &str, batch: &mut ChunkBatch) -> Result<StreamEvent>;
+    /// Whether the batch's last chunks finished the answer (a stream may end without [DONE]).
+    fn finished(&self, batch: &ChunkBatch, from: usize) -> bool;
+    /// The operation that continues after `partial`, if this one can be continued.
+    fn continuation(&self, partial: &str) -> Option<Result<Arc<dyn StreamOperation>>>;
+    /// Notes for the first batch from endpoint `i` (the dropped parameters).
+    fn notes(&self, exec: &Executor, i: usize) -> Vec<&'static str>;
+}
+
+pub struct EngineStream {
+    exec: Arc<Executor>,
     ctx: RequestContext,
     deadline: Option<f64>,
     run: FailoverRun,
-    body: String,
-    continuation: Option<Continuation>,
+    op: Arc<dyn StreamOperation>,
     current: Option<Opened>,
     decoder: SseDecoder,
     /// Every character handed to the caller so far (for partialContent and continuation).
@@ -37,22 +52,16 @@ pub struct AzureStream {
     pending_error: Option<LlmError>,
 }
 
-impl AzureStream {
-    pub fn new(
-        conn: Arc<AzureConnector>,
-        ctx: RequestContext,
-        body: String,
-        continuation: Option<Continuation>,
-    ) -> Self {
-        let deadline = conn.deadline(&ctx);
-        let run = conn.start_run();
-        AzureStream {
-            conn,
+impl EngineStream {
+    pub fn new(exec: Arc<Executor>, ctx: RequestContext, op: Arc<dyn StreamOperation>) -> Self {
+        let deadline = exec.deadline(&ctx);
+        let run = exec.start_run();
+        EngineStream {
+            exec,
             ctx,
             deadline,
             run,
-            body,
-            continuation,
+            op,
             current: None,
             decoder: SseDecoder::new(),
             delivered: Delivered::default(),
@@ -74,19 +83,19 @@ impl AzureStream {
                 return None;
             }
             if self.current.is_none() {
-                match self
-                    .conn
-                    .open(&self.body, &self.ctx, &mut self.run, self.deadline)
-                    .await
-                {
+                let opened = self
+                    .exec
+                    .open(&*self.op, &self.ctx, &mut self.run, self.deadline)
+                    .await;
+                match opened {
                     Ok(o) => {
                         self.run.attempts.push(Attempt {
-                            endpoint: self.conn.endpoint(o.endpoint).origin.clone(),
+                            endpoint: self.exec.target(o.endpoint).origin().to_string(),
                             status: Some(o.response.status),
                             error_code: None,
                             latency_ms: o.ttfb_ms,
                         });
-                        self.conn.pool.success(o.endpoint, o.ttfb_ms);
+                        self.exec.pool.success(o.endpoint, o.ttfb_ms);
                         self.current = Some(o);
                         self.decoder = SseDecoder::new();
                         self.saw_done = false;
@@ -102,15 +111,13 @@ impl AzureStream {
                     }
                 }
             }
-            let Some(cur) = self.current.as_mut() else {
-                return None;
-            };
+            let cur = self.current.as_mut()?;
             let read = race(
                 cur.response.body.read(),
-                &*self.conn.clock,
+                &*self.exec.clock,
                 &self.ctx.cancel,
                 self.deadline,
-                self.conn.policy.idle_timeout_ms,
+                self.exec.policy.idle_timeout_ms,
             )
             .await;
             let mut batch = ChunkBatch::default();
@@ -120,19 +127,18 @@ impl AzureStream {
                 Ok(Ok(None)) => match self.decode(&[], true, &mut batch) {
                     Err(e) => Some(e),
                     Ok(()) if self.saw_done || self.saw_finish => None,
-                    Ok(()) => Some(broken("the stream ended before Azure's [DONE] marker")),
+                    Ok(()) => Some(broken("the stream ended before its end marker ([DONE])")),
                 },
                 Ok(Err(TransportError::Cancelled)) => Some(LlmError::aborted()),
                 Ok(Err(TransportError::Connection(why))) => {
                     Some(broken(&format!("the stream broke: {why}")))
                 }
-                Err(why) => Some(self.conn.interrupt_error(why, &self.ctx, "while streaming")),
+                Err(why) => Some(self.exec.interrupt_error(why, &self.ctx, "while streaming")),
             };
-            let has_text = !batch.is_empty();
-            let batch = if has_text {
-                Some(self.stamp(batch))
-            } else {
+            let batch = if batch.is_empty() {
                 None
+            } else {
+                Some(self.stamp(batch))
             };
             match failure {
                 None => {
@@ -150,6 +156,8 @@ impl AzureStream {
                     }
                 }
                 Some(e) => {
+                    let bearer = self.current.as_ref().and_then(|c| c.bearer.clone());
+                    let e = self.exec.redact(e, bearer.as_deref());
                     if let Some(err) = self.fail(e) {
                         return match batch {
                             Some(b) => {
@@ -171,18 +179,16 @@ impl AzureStream {
         let mut first_err: Option<LlmError> = None;
         let saw_done = &mut self.saw_done;
         let saw_finish = &mut self.saw_finish;
+        let op = &*self.op;
         let mut on_event = |data: &str| {
             if *saw_done || first_err.is_some() {
                 return; // after [DONE] or an error nothing more is ours
             }
             let before = batch.marks.len();
-            match parse_stream_event(data, batch) {
+            match op.event(data, batch) {
                 Ok(StreamEvent::Done) => *saw_done = true,
                 Ok(StreamEvent::Chunk) => {
-                    if batch.marks[before..]
-                        .iter()
-                        .any(|m| m.finish_reason.is_some())
-                    {
+                    if op.finished(batch, before) {
                         *saw_finish = true;
                     }
                 }
@@ -206,7 +212,8 @@ impl AzureStream {
         if self.report {
             self.report = false;
             if let Some(cur) = &self.current {
-                batch.endpoint = Some(self.conn.endpoint(cur.endpoint).origin.clone());
+                batch.endpoint = Some(self.exec.target(cur.endpoint).origin().to_string());
+                batch.dropped_params = self.op.notes(&self.exec, cur.endpoint);
             }
             batch.attempts = Some(self.run.attempts.clone());
         }
@@ -216,7 +223,7 @@ impl AzureStream {
     /// A failure of the current response. Returns the error to give the caller, or `None`
     /// when the stream recovers on another endpoint.
     fn fail(&mut self, mut e: LlmError) -> Option<LlmError> {
-        let now = self.conn.clock.now_ms();
+        let now = self.exec.clock.now_ms();
         if let Some(mut cur) = self.current.take() {
             cur.response.body.cancel();
             cur.token.cancel(ErrorCode::Aborted);
@@ -225,7 +232,7 @@ impl AzureStream {
                 last.latency_ms = now - cur.started_ms;
             }
             if e.code.is_failover() && !e.terminal {
-                self.conn.pool.failure(cur.endpoint, &self.conn.policy, now);
+                self.exec.pool.failure(cur.endpoint, &self.exec.policy, now);
             }
         }
         let out_of_time = e.terminal;
@@ -234,11 +241,11 @@ impl AzureStream {
         if can_move && self.delivered.is_empty() {
             return None; // nothing was shown yet: fail over transparently
         }
-        if can_move && self.conn.policy.stream_failover == StreamFailover::Continue {
-            if let Some(make) = &self.continuation {
-                match make(&self.delivered.text()) {
-                    Ok(body) => {
-                        self.body = body;
+        if can_move && self.exec.policy.stream_failover == StreamFailover::Continue {
+            if let Some(next) = self.op.continuation(&self.delivered.text()) {
+                match next {
+                    Ok(op) => {
+                        self.op = op;
                         return None;
                     }
                     Err(err) => e = err,

@@ -1,0 +1,168 @@
+//! Chat, the first operation: the contract's get_answer and stream_answer for any model on
+//! any provider. The checks of the design document run first (text output, messages,
+//! parameters, token limits, and every endpoint's model rules), so bad input sends nothing.
+
+use crate::core::context::RequestContext;
+use crate::core::error::Result;
+use crate::core::llm::{BaseLlm, Llm};
+use crate::core::maybe_send::{boxed, boxed_stream, BoxFuture, BoxStream};
+use crate::core::message::Message;
+use crate::core::params::GenerationParams;
+use crate::core::response::{ChunkBatch, LlmResponse};
+use crate::engine::stream::{EngineStream, StreamEvent, StreamOperation};
+use crate::engine::{Executor, Operation};
+use crate::prelude::*;
+use crate::providers::chat_wire::{build_chat_payload, parse_response, parse_stream_event};
+use crate::providers::{OpKind, Target};
+use alloc::sync::Arc;
+
+/// What a model asks for when a stream that already showed text resumes elsewhere.
+pub const CONTINUE_PROMPT: &str = "Your previous answer was cut off. Continue it exactly where it stopped, without repeating anything.";
+
+/// One chat request: the messages and the merged parameters, before any model's rules.
+pub struct ChatOp {
+    messages: Vec<Message>,
+    params: GenerationParams,
+    stream: bool,
+}
+
+fn dropped_by(target: &dyn Target, params: &GenerationParams) -> Vec<&'static str> {
+    let p = target.profile();
+    p.rules
+        .transform(params, &p.meta.model_name)
+        .map(|t| t.dropped)
+        .unwrap_or_default()
+}
+
+impl Operation for ChatOp {
+    fn kind(&self) -> OpKind {
+        OpKind::Chat {
+            stream: self.stream,
+        }
+    }
+
+    fn body(&self, target: &dyn Target) -> Result<String> {
+        let profile = target.profile();
+        let t = profile
+            .rules
+            .transform(&self.params, &profile.meta.model_name)?;
+        build_chat_payload(
+            &self.messages,
+            &t.wire,
+            self.params.extra.as_deref(),
+            self.stream,
+            target.body_model(),
+        )
+    }
+}
+
+impl StreamOperation for ChatOp {
+    fn event(&self, data: &str, batch: &mut ChunkBatch) -> Result<StreamEvent> {
+        parse_stream_event(data, batch)
+    }
+
+    fn finished(&self, batch: &ChunkBatch, from: usize) -> bool {
+        batch
+            .marks
+            .get(from..)
+            .is_some_and(|m| m.iter().any(|m| m.finish_reason.is_some()))
+    }
+
+    fn continuation(&self, partial: &str) -> Option<Result<Arc<dyn StreamOperation>>> {
+        let mut messages = self.messages.clone();
+        messages.push(Message::assistant(partial));
+        messages.push(Message::user(CONTINUE_PROMPT));
+        Some(Ok(Arc::new(ChatOp {
+            messages,
+            params: self.params.clone(),
+            stream: true,
+        })))
+    }
+
+    fn notes(&self, exec: &Executor, i: usize) -> Vec<&'static str> {
+        dropped_by(exec.target(i), &self.params)
+    }
+}
+
+/// A model made by the factory: the BaseLLM helpers bound to its metadata, and the
+/// executor over its endpoints.
+pub struct ChatModel {
+    pub helpers: BaseLlm,
+    pub exec: Arc<Executor>,
+}
+
+impl ChatModel {
+    /// The checks every call runs first, in the design document's order.
+    fn prepare(&self, messages: &[Message], params: &GenerationParams) -> Result<GenerationParams> {
+        self.helpers.check_text_output_support()?;
+        self.exec.check_open()?;
+        self.helpers.validate_messages(messages)?;
+        params.validate()?;
+        let merged = self.helpers.merge_parameters(params);
+        self.helpers
+            .validate_token_limits(messages, merged.max_tokens)?;
+        // Every endpoint's model must accept the parameters, so a backup never turns out
+        // to refuse them after the primary failed.
+        for t in self.exec.targets() {
+            let p = t.profile();
+            p.rules.transform(&merged, &p.meta.model_name)?;
+        }
+        Ok(merged)
+    }
+}
+
+impl Llm for ChatModel {
+    fn get_answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+    ) -> BoxFuture<'static, Result<LlmResponse>> {
+        let prepared = self.prepare(&messages, &params);
+        let exec = self.exec.clone();
+        boxed(async move {
+            let op = ChatOp {
+                messages,
+                params: prepared?,
+                stream: false,
+            };
+            let served = exec
+                .complete(&op, &ctx, |_, body| parse_response(body))
+                .await?;
+            let p = served.value;
+            Ok(LlmResponse {
+                content: p.content,
+                finish_reason: p.finish_reason,
+                tool_calls: p.tool_calls,
+                usage: p.usage,
+                model: p.model,
+                latency_ms: served.latency_ms,
+                endpoint: served.origin,
+                attempts: served.attempts,
+                reasoning: p.reasoning,
+                dropped_params: dropped_by(exec.target(served.endpoint), &op.params),
+            })
+        })
+    }
+
+    fn stream_answer(
+        &self,
+        messages: Vec<Message>,
+        ctx: RequestContext,
+        params: GenerationParams,
+    ) -> BoxStream<'static, Result<ChunkBatch>> {
+        let params = match self.prepare(&messages, &params) {
+            Ok(p) => p,
+            Err(e) => return boxed_stream(futures::stream::once(async move { Err(e) })),
+        };
+        let op = Arc::new(ChatOp {
+            messages,
+            params,
+            stream: true,
+        });
+        let s = EngineStream::new(self.exec.clone(), ctx, op);
+        boxed_stream(futures::stream::unfold(s, |mut s| async move {
+            s.next_batch().await.map(|item| (item, s))
+        }))
+    }
+}

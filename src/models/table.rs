@@ -1,0 +1,73 @@
+//! The known models. Prices are USD per million tokens (input, cached input, output) from
+//! OpenAI's public price list (openai.com/api/pricing, standard tier) and Azure OpenAI's
+//! (azure.microsoft.com/pricing/details/cognitive-services/openai-service, Global
+//! Standard), which list the same figures for these models; read in 2025 — check them
+//! before billing anyone. Context windows and output limits are from the providers' model
+//! pages (platform.openai.com/docs/models, learn.microsoft.com "Azure OpenAI models").
+//! Regional and data-zone deployments on Azure cost somewhat more.
+
+use super::{Profile, Rules};
+use crate::core::metadata::{MediaType, ModelMetadata, Pricing};
+use crate::prelude::*;
+
+pub const TEXT_IMAGE: &[MediaType] = &[MediaType::Text, MediaType::Image];
+pub const TEXT: &[MediaType] = &[MediaType::Text];
+
+struct Entry {
+    id: &'static str,
+    family: &'static str,
+    rules: Rules,
+    inputs: &'static [MediaType],
+    context: u64,
+    max_out: u64,
+    /// input, cached input, output
+    price: (f64, f64, f64),
+}
+
+const STD: Rules = Rules::Standard;
+const REASON: Rules = Rules::Reasoning { minimal: false };
+const GPT5: Rules = Rules::Reasoning { minimal: true };
+
+#[rustfmt::skip]
+const MODELS: &[Entry] = &[
+    Entry { id: "gpt-5", family: "gpt-5", rules: GPT5, inputs: TEXT_IMAGE, context: 400_000, max_out: 128_000, price: (1.25, 0.125, 10.00) },
+    Entry { id: "gpt-5-mini", family: "gpt-5", rules: GPT5, inputs: TEXT_IMAGE, context: 400_000, max_out: 128_000, price: (0.25, 0.025, 2.00) },
+    Entry { id: "gpt-5-nano", family: "gpt-5", rules: GPT5, inputs: TEXT_IMAGE, context: 400_000, max_out: 128_000, price: (0.05, 0.005, 0.40) },
+    Entry { id: "gpt-4.1", family: "gpt-4.1", rules: STD, inputs: TEXT_IMAGE, context: 1_047_576, max_out: 32_768, price: (2.00, 0.50, 8.00) },
+    Entry { id: "gpt-4.1-mini", family: "gpt-4.1-mini", rules: Rules::Gpt41Mini, inputs: TEXT_IMAGE, context: 1_047_576, max_out: 32_768, price: (0.40, 0.10, 1.60) },
+    Entry { id: "gpt-4.1-nano", family: "gpt-4.1", rules: STD, inputs: TEXT_IMAGE, context: 1_047_576, max_out: 32_768, price: (0.10, 0.025, 0.40) },
+    Entry { id: "gpt-4o", family: "gpt-4o", rules: STD, inputs: TEXT_IMAGE, context: 128_000, max_out: 16_384, price: (2.50, 1.25, 10.00) },
+    Entry { id: "gpt-4o-mini", family: "gpt-4o", rules: STD, inputs: TEXT_IMAGE, context: 128_000, max_out: 16_384, price: (0.15, 0.075, 0.60) },
+    Entry { id: "o3", family: "o-series", rules: REASON, inputs: TEXT_IMAGE, context: 200_000, max_out: 100_000, price: (2.00, 0.50, 8.00) },
+    Entry { id: "o3-mini", family: "o-series", rules: REASON, inputs: TEXT, context: 200_000, max_out: 100_000, price: (1.10, 0.55, 4.40) },
+    Entry { id: "o4-mini", family: "o-series", rules: REASON, inputs: TEXT_IMAGE, context: 200_000, max_out: 100_000, price: (1.10, 0.275, 4.40) },
+];
+
+fn profile_of(e: &Entry) -> Profile {
+    Profile {
+        meta: ModelMetadata {
+            model_name: e.id.to_string(),
+            family: e.family.to_string(),
+            provider: "azure".to_string(),
+            input_types: e.inputs.to_vec(),
+            output_types: vec![MediaType::Text],
+            context_window: e.context,
+            max_output_tokens: e.max_out,
+            pricing: Pricing {
+                input_per_m_tok: Some(e.price.0),
+                cached_input_per_m_tok: Some(e.price.1),
+                output_per_m_tok: Some(e.price.2),
+                ..Default::default()
+            },
+        },
+        rules: e.rules,
+    }
+}
+
+pub fn find(id: &str) -> Option<Profile> {
+    MODELS.iter().find(|e| e.id == id).map(profile_of)
+}
+
+pub fn all() -> Vec<Profile> {
+    MODELS.iter().map(profile_of).collect()
+}

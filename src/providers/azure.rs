@@ -1,0 +1,133 @@
+//! Azure OpenAI as a target: the deployments path with its api-version, or the v1 path
+//! with the deployment name in the body; `api-key` or an Entra ID bearer token; a gateway's
+//! path prefix and headers kept as configured.
+
+use super::chat_wire::{error_from_response, Hints};
+use super::target::{base_headers, bearer, request_id_header, Auth, OpKind, Prepared, Target};
+use super::url::{encode_segment, BaseUrl};
+use crate::config::{AzureSpec, AzureStyle};
+use crate::core::context::RequestContext;
+use crate::core::error::{LlmError, Result};
+use crate::core::maybe_send::{boxed, BoxFuture};
+use crate::models::Profile;
+use crate::prelude::*;
+use crate::transport::HttpRequest;
+
+const TOKEN_HINT: &str = "getToken must return (or resolve to) an Entra ID access token for https://cognitiveservices.azure.com.";
+
+pub const HINTS: Hints = Hints {
+    who: "Azure",
+    authentication: "Check apiKey (or getToken) for this endpoint; Azure keys are per resource.",
+    not_found: "Check deploymentName and apiVersion (or apiStyle): the deployment must exist on this resource and the version must be one Azure offers; behind a gateway, check the endpoint's path prefix.",
+};
+
+pub struct AzureTarget {
+    base: BaseUrl,
+    /// The deployment path segment, already encoded.
+    deployment: String,
+    deployment_name: String,
+    api_version: String,
+    style: AzureStyle,
+    auth: Auth,
+    /// Built once: content type, the configured headers, api-key (design doc §5).
+    headers: Vec<(String, String)>,
+    weight: f64,
+    profile: Profile,
+}
+
+impl AzureTarget {
+    pub fn new(
+        spec: AzureSpec,
+        auth: Auth,
+        custom_headers: &[(String, String)],
+        weight: f64,
+        profile: Profile,
+    ) -> Self {
+        let mut headers = base_headers(custom_headers);
+        if let Auth::Key(k) = &auth {
+            headers.push(("api-key".to_string(), k.expose().to_string()));
+        }
+        AzureTarget {
+            deployment: encode_segment(&spec.deployment),
+            deployment_name: spec.deployment,
+            api_version: spec
+                .api_version
+                .unwrap_or_else(|| profile.azure_api_version().to_string()),
+            base: spec.base,
+            style: spec.style,
+            auth,
+            headers,
+            weight,
+            profile,
+        }
+    }
+
+    fn url(&self, op: OpKind) -> String {
+        let OpKind::Chat { .. } = op;
+        match self.style {
+            AzureStyle::Deployments => self.base.join(&format!(
+                "/openai/deployments/{}/chat/completions?api-version={}",
+                self.deployment,
+                encode_segment(&self.api_version)
+            )),
+            AzureStyle::V1 => self.base.join("/openai/v1/chat/completions"),
+        }
+    }
+}
+
+impl Target for AzureTarget {
+    fn origin(&self) -> &str {
+        &self.base.origin
+    }
+    fn weight(&self) -> f64 {
+        self.weight
+    }
+    fn profile(&self) -> &Profile {
+        &self.profile
+    }
+    fn body_model(&self) -> Option<&str> {
+        match self.style {
+            AzureStyle::Deployments => None,
+            AzureStyle::V1 => Some(&self.deployment_name),
+        }
+    }
+    fn prepare<'a>(
+        &'a self,
+        op: OpKind,
+        body: String,
+        ctx: &'a RequestContext,
+    ) -> BoxFuture<'a, Result<Prepared>> {
+        boxed(async move {
+            let token = bearer(&self.auth, TOKEN_HINT).await?;
+            let mut headers = self.headers.clone();
+            if let Some(t) = &token {
+                headers.push(("authorization".into(), format!("Bearer {t}")));
+            }
+            request_id_header(ctx, "x-ms-client-request-id", &mut headers);
+            Ok(Prepared {
+                request: HttpRequest {
+                    method: "POST",
+                    url: self.url(op),
+                    headers,
+                    body: Some(body),
+                },
+                token,
+            })
+        })
+    }
+    fn error(
+        &self,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+        now_epoch_ms: Option<f64>,
+    ) -> LlmError {
+        error_from_response(status, headers, body, now_epoch_ms, &HINTS)
+    }
+    fn secrets(&self) -> Vec<&str> {
+        match &self.auth {
+            Auth::Key(k) => vec![k.expose()],
+            _ => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! What the executor needs from a provider, per configured endpoint: where it is, how to
+//! address and authorize a request for an operation, and how to read its error answers.
+//! A new provider implements `Target`; the executor does not change.
+
+use crate::core::context::RequestContext;
+use crate::core::error::{ErrorCode, LlmError, Result};
+use crate::core::maybe_send::{BoxFuture, MaybeSend, MaybeSync};
+use crate::models::Profile;
+use crate::prelude::*;
+use crate::transport::HttpRequest;
+use alloc::sync::Arc;
+
+/// The operations the executor can run. Each has its own body and response parser (in the
+/// operation's module) and its own path per provider (in the provider's target).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    Chat { stream: bool },
+}
+
+/// Tokens from the host (getToken in JS), asked for on every request so they may refresh.
+pub trait TokenProvider: MaybeSend + MaybeSync {
+    fn token(&self) -> BoxFuture<'static, core::result::Result<String, String>>;
+}
+
+/// A credential that never prints itself.
+#[derive(Clone, PartialEq)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How an endpoint proves who is calling.
+#[derive(Clone)]
+pub enum Auth {
+    None,
+    /// Sent in the provider's key header (Azure `api-key`, OpenAI `Authorization: Bearer`).
+    Key(Secret),
+    /// A token provider called per request; sent as `Authorization: Bearer`.
+    Token(Arc<dyn TokenProvider>),
+}
+
+impl core::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Auth::None => "Auth::None",
+            Auth::Key(_) => "Auth::Key(***)",
+            Auth::Token(_) => "Auth::Token",
+        })
+    }
+}
+
+/// A request ready to send, and the bearer token it carries (to scrub from errors).
+pub struct Prepared {
+    pub request: HttpRequest,
+    pub token: Option<String>,
+}
+
+pub trait Target: MaybeSend + MaybeSync {
+    /// scheme://host[:port]: the only form an endpoint takes outside its target.
+    fn origin(&self) -> &str;
+    /// Relative share for weighted load balancing.
+    fn weight(&self) -> f64;
+    /// The model this endpoint serves: metadata and parameter rules.
+    fn profile(&self) -> &Profile;
+    /// The model name a request body carries, when the URL does not name it.
+    fn body_model(&self) -> Option<&str>;
+    /// URL, headers and auth for `op` with `body`. Async: a token may have to be fetched.
+    fn prepare<'a>(
+        &'a self,
+        op: OpKind,
+        body: String,
+        ctx: &'a RequestContext,
+    ) -> BoxFuture<'a, Result<Prepared>>;
+    /// A non-2xx answer as the contract's error, with this provider's hints.
+    fn error(
+        &self,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+        now_epoch_ms: Option<f64>,
+    ) -> LlmError;
+    /// Every configured credential of this endpoint, for scrubbing.
+    fn secrets(&self) -> Vec<&str>;
+}
+
+/// Headers every request carries, then the endpoint's own `headers`, then auth: in that
+/// order, so a configured header cannot silently replace the credential.
+pub fn base_headers(custom: &[(String, String)]) -> Vec<(String, String)> {
+    let mut h = vec![
+        ("content-type".to_string(), "application/json".to_string()),
+        (
+            "accept".to_string(),
+            "application/json, text/event-stream".to_string(),
+        ),
+    ];
+    h.extend(custom.iter().cloned());
+    h
+}
+
+/// Asks the token provider of `auth`, if any, for this request's bearer token.
+pub async fn bearer(auth: &Auth, hint: &str) -> Result<Option<String>> {
+    match auth {
+        Auth::Token(p) => match p.token().await {
+            Ok(t) if crate::providers::url::valid_header_value(&t) => Ok(Some(t)),
+            Ok(_) => Err(LlmError::new(
+                ErrorCode::Authentication,
+                "getToken returned a value that cannot be sent as a header",
+            )
+            .with_hint(hint.to_string())),
+            Err(why) => Err(LlmError::new(
+                ErrorCode::Authentication,
+                format!("getToken failed: {why}"),
+            )
+            .with_hint(hint.to_string())),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// The `x-ms-client-request-id` / `x-client-request-id` header for ctx.requestId.
+pub fn request_id_header(ctx: &RequestContext, name: &str, h: &mut Vec<(String, String)>) {
+    if let Some(id) = &ctx.request_id {
+        h.push((name.to_string(), id.clone()));
+    }
+}
