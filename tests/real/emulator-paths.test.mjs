@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startEmulator } from "../emulator/emulator.mjs";
+import { createLLM } from "../../pkg/node.js";
 
 const KEY = "emu-key-0123";
 let emu, gw;
@@ -159,4 +160,53 @@ test("a gateway prefix: served under it, and only under it", async () => {
     assert.equal((await post(gw.url + p.replace("/gateway", ""), say("x", extra), headers)).status, 404, p);
   }
   assert.equal(gw.requests.at(-1).path, "/v1/chat/completions");
+});
+
+// ---------------------------------------------------------------- the package on these paths
+
+const user = (content) => [{ role: "user", content }];
+async function collect(stream) {
+  const out = [];
+  for await (const c of stream) out.push(c);
+  return out;
+}
+
+test("the package: OpenAI provider on /v1, Azure apiStyle v1, and both under a gateway prefix", async () => {
+  const cases = [
+    [emu, { provider: "openai", baseURL: `${emu.url}/v1`, model: "gpt-4o", apiKey: KEY }, "openai", "/v1/chat/completions"],
+    [emu, { provider: "azure", model: "gpt-4o", endpoint: emu.url, deploymentName: "gpt-4o", apiKey: KEY, apiStyle: "v1" }, "azure-v1", "/openai/v1/chat/completions"],
+    [gw, { provider: "azure", model: "gpt-4o", endpoint: `${gw.url}/gateway`, deploymentName: "gpt-4o", apiKey: KEY }, "deployments", "/gateway/openai/deployments/gpt-4o/chat/completions"],
+    [gw, { provider: "azure", model: "gpt-4o", endpoint: `${gw.url}/gateway`, deploymentName: "gpt-4o", apiKey: KEY, apiStyle: "v1" }, "azure-v1", "/gateway/openai/v1/chat/completions"],
+    [gw, { provider: "openai", baseURL: `${gw.url}/gateway/v1`, model: "gpt-4o", apiKey: KEY }, "openai", "/gateway/v1/chat/completions"],
+  ];
+  for (const [server, config, kind, path] of cases) {
+    const llm = createLLM(config);
+    const r = await llm.getAnswer(user("over the new paths"));
+    assert.equal(r.content, "You said: over the new paths", path);
+    assert.equal(r.endpoint, server.url);
+    assert.deepEqual([server.requests.at(-1).kind, server.requests.at(-1).path], [kind, path]);
+    const chunks = await collect(llm.streamAnswer(user("streamed too")));
+    assert.equal(chunks.map((c) => c.delta).join(""), "You said: streamed too", path);
+  }
+});
+
+test("the package: usage wherever a server puts it, or none; reasoning kept apart from the text", async () => {
+  const llm = createLLM({ provider: "openai", baseURL: `${emu.url}/v1`, model: "gpt-4o", apiKey: KEY });
+  for (const mode of ["standard", "with-choices", "on-finish", "omit"]) {
+    const chunks = await collect(llm.streamAnswer(user(`a b [[usage:${mode}]]`)));
+    assert.equal(chunks.map((c) => c.delta).join(""), "You said: a b", mode);
+    const usages = chunks.filter((c) => c.usage).map((c) => c.usage);
+    const asked = Boolean(emu.requests.at(-1).body.stream_options?.include_usage);
+    const expected = mode === "omit" || (mode === "standard" && !asked) ? 0 : 1;
+    assert.equal(usages.length, expected, `${mode}: ${JSON.stringify(usages)}`);
+    if (expected) assert.deepEqual(usages[0], { promptTokens: usages[0].promptTokens, completionTokens: 4, totalTokens: usages[0].promptTokens + 4 }, mode);
+  }
+  const r = await llm.getAnswer(user("none [[usage:omit]]"));
+  assert.equal(r.usage, null);
+  const chunks = await collect(llm.streamAnswer(user("why [[reasoning:3]]")));
+  assert.equal(chunks.map((c) => c.delta).join(""), "You said: why");
+  assert.equal(chunks.map((c) => c.reasoningDelta ?? "").join(""), "think0 think1 think2 ");
+  const whole = await llm.getAnswer(user("why [[reasoning:2]]"));
+  assert.equal(whole.content, "You said: why");
+  assert.equal(whole.reasoning, "think0 think1 ");
 });

@@ -254,6 +254,18 @@ test("openai → llama.cpp: a named toolChoice gets a tool call whose arguments 
   assert.deepEqual(chunks.filter((c) => c.finishReason).map((c) => c.finishReason), ["tool_calls"]);
 });
 
+test("openai → llama.cpp: ctx.timeoutMs ends a long generation on time with code timeout", T, async () => {
+  const s = llamaLLM().streamAnswer(user("Write a long story about a dragon."), { timeoutMs: 400 }, { maxTokens: 300, temperature: 0 });
+  let text = "";
+  const t0 = Date.now();
+  const e = await rejects((async () => { for await (const c of s) text += c.delta; })());
+  assert.ok(e instanceof LLMError, String(e));
+  assert.equal(e.code, "timeout");
+  assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+  // 300 tokens take seconds even on an idle machine; whatever arrived in time is kept.
+  if (e.partialContent !== undefined) assert.equal(e.partialContent, text);
+});
+
 test("openai: a dead primary fails over to llama.cpp (getAnswer and stream); attempts show connection then 200", T, async () => {
   const llm = createLLM({ provider: "openai", baseURL: `${DEAD_URL}/v1`, model: LLAMA_MODEL, backups: [{ baseURL: S.llama.baseURL }] });
   const r = await llm.getAnswer(user("Say hello."), {}, { maxTokens: 8, temperature: 0 });
@@ -290,6 +302,39 @@ test("azure → LiteLLM → llama.cpp: the smollm2 deployment gives a real answe
   const s = llm.streamAnswer(user("What is the capital of France? Answer in one sentence."), {}, { maxTokens: 48, temperature: 0 });
   assert.match(textOf(await collect(s)), /Paris/);
   assert.equal(s.endpoint, S.litellm.url);
+});
+
+test("azure → LiteLLM → llama.cpp: a named toolChoice gets the tool call, whole and streamed (LiteLLM relays it without nulls)", T, async () => {
+  const llm = litellmAzure("smollm2");
+  const params = { maxTokens: 64, temperature: 0, tools: [WEATHER_TOOL], toolChoice: { type: "function", function: { name: "get_weather" } } };
+  const r = await llm.getAnswer(user("What is the weather in Paris?"), {}, params);
+  assert.equal(r.finishReason, "tool_calls");
+  checkToolCalls(r.toolCalls ?? []);
+  assert.equal(r.toolCalls?.[0]?.function.name, "get_weather", JSON.stringify(r));
+  const chunks = await collect(llm.streamAnswer(user("What is the weather in Paris?"), {}, params));
+  const deltas = chunks.flatMap((c) => c.toolCallDeltas ?? []);
+  assert.equal(deltas.find((d) => d.name)?.name, "get_weather");
+  assert.equal(typeof JSON.parse(deltas.filter((d) => d.index === 0).map((d) => d.arguments ?? "").join("")).city, "string");
+});
+
+test("openai → LiteLLM /v1: the canned model with the master key as Bearer; streamed usage on LiteLLM's non-empty-choices chunk", T, async () => {
+  const f = recordingFetch();
+  const llm = createLLM({ provider: "openai", baseURL: S.litellm.baseURL, model: "gpt-4o", modelName: "gpt-4o-mock", apiKey: LITELLM_KEY, fetch: f });
+  const r = await llm.getAnswer(user("Hello?"));
+  assert.equal(r.content, LITELLM_MOCK_REPLY);
+  checkUsage(r.usage);
+  const chunks = await collect(llm.streamAnswer(user("Hello?")));
+  assert.equal(textOf(chunks), LITELLM_MOCK_REPLY);
+  const usages = chunks.filter((c) => c.usage);
+  // LiteLLM sends usage when the request asks for it (stream_options.include_usage).
+  if (f.calls[1].body.stream_options?.include_usage) {
+    assert.equal(usages.length, 1, JSON.stringify(chunks.slice(-3)));
+    checkUsage(usages[0].usage);
+  }
+  const e = await rejects(createLLM({ provider: "openai", baseURL: S.litellm.baseURL, model: "gpt-4o-mock", apiKey: WRONG_KEY }).getAnswer(user("Hello?")));
+  assert.equal(e.code, "bad_request");
+  assert.equal(e.status, 400);
+  assert.ok(!everythingAbout(e).includes(WRONG_KEY));
 });
 
 test("azure → LiteLLM: a wrong key is a typed error (LiteLLM without a DB answers 400) that shows no key", T, async () => {
