@@ -15,7 +15,10 @@ type Callback = super::maybe_send::BoxFnOnce;
 #[derive(Default)]
 struct Inner {
     reason: Option<ErrorCode>,
-    wakers: Vec<Waker>,
+    /// One slot per live `Cancelled` future, removed when it drops: a long stream polls a
+    /// fresh future (with a fresh task's waker) per read, and must not leave one behind each.
+    wakers: Vec<(u64, Waker)>,
+    next_slot: u64,
     callbacks: Vec<Callback>,
 }
 
@@ -40,7 +43,7 @@ impl CancelToken {
                 core::mem::take(&mut g.callbacks),
             )
         };
-        wakers.into_iter().for_each(Waker::wake);
+        wakers.into_iter().for_each(|(_, w)| w.wake());
         callbacks.into_iter().for_each(|cb| cb());
     }
 
@@ -65,7 +68,15 @@ impl CancelToken {
 
     /// Resolves with the reason once cancelled.
     pub fn cancelled(&self) -> Cancelled {
-        Cancelled(self.clone())
+        Cancelled {
+            token: self.clone(),
+            slot: None,
+        }
+    }
+
+    /// How many wakers wait on this token (tests: nothing is left behind by dropped reads).
+    pub fn waiting(&self) -> usize {
+        self.lock().wakers.len()
     }
 
     fn lock(&self) -> impl core::ops::DerefMut<Target = Inner> + '_ {
@@ -73,20 +84,71 @@ impl CancelToken {
     }
 }
 
-pub struct Cancelled(CancelToken);
+pub struct Cancelled {
+    token: CancelToken,
+    slot: Option<u64>,
+}
 
 impl Future for Cancelled {
     type Output = ErrorCode;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ErrorCode> {
-        let mut g = self.0.lock();
-        match g.reason {
-            Some(r) => Poll::Ready(r),
-            None => {
-                if !g.wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                    g.wakers.push(cx.waker().clone());
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ErrorCode> {
+        let this = &mut *self;
+        let mut g = this.token.lock();
+        if let Some(r) = g.reason {
+            return Poll::Ready(r);
+        }
+        let found = this
+            .slot
+            .and_then(|id| g.wakers.iter_mut().find(|(s, _)| *s == id));
+        match found {
+            Some((_, w)) => {
+                if !w.will_wake(cx.waker()) {
+                    *w = cx.waker().clone();
                 }
-                Poll::Pending
+            }
+            None => {
+                let id = g.next_slot;
+                g.next_slot += 1;
+                g.wakers.push((id, cx.waker().clone()));
+                drop(g);
+                this.slot = Some(id);
             }
         }
+        Poll::Pending
+    }
+}
+
+impl Drop for Cancelled {
+    fn drop(&mut self) {
+        if let Some(id) = self.slot {
+            self.token.lock().wakers.retain(|(s, _)| *s != id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::task::Waker;
+
+    #[test]
+    fn dropped_waits_leave_no_waker_behind() {
+        let t = CancelToken::new();
+        for _ in 0..1000 {
+            let mut f = Box::pin(t.cancelled());
+            let w = Waker::noop();
+            assert!(f.as_mut().poll(&mut Context::from_waker(w)).is_pending());
+            assert!(f.as_mut().poll(&mut Context::from_waker(w)).is_pending());
+        }
+        assert_eq!(t.waiting(), 0);
+        let mut live = Box::pin(t.cancelled());
+        let _ = live.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        assert_eq!(t.waiting(), 1);
+        t.cancel(ErrorCode::Aborted);
+        assert_eq!(t.waiting(), 0);
+        assert_eq!(
+            live.as_mut().poll(&mut Context::from_waker(Waker::noop())),
+            Poll::Ready(ErrorCode::Aborted)
+        );
     }
 }
