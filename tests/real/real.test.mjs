@@ -457,6 +457,29 @@ test("config.fetch is used for every request and attempt, across providers; the 
   assert.deepEqual(g.calls.map((c) => new URL(c.url).origin), [DEAD_URL, S.litellm.url]);
 });
 
+// ---------------------------------------------------------------- the example
+
+test("examples/node/ask.mjs --local streams the real model's answer with the failover line, and stops its server", T, async () => {
+  const { spawn } = await import("node:child_process");
+  const { fileURLToPath } = await import("node:url");
+  const script = fileURLToPath(new URL("../../examples/node/ask.mjs", import.meta.url));
+  const out = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, "--local", "What is the capital of France? Answer in one sentence."]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+  assert.equal(out.code, 0, out.stderr);
+  assert.ok(out.stdout.trim().length > 0, "an answer on stdout");
+  const line = /\[llama\.cpp\] smollm2-135m via (http:\/\/127\.0\.0\.1:\d+) in \d+ ms; attempts: http:\/\/127\.0\.0\.1:9 connection → (http:\/\/127\.0\.0\.1:\d+) 200/.exec(out.stderr);
+  assert.ok(line, out.stderr);
+  assert.equal(line[1], line[2]);
+  // Its server is gone once it has exited.
+  await assert.rejects(fetch(`${line[1]}/v1/models`, { signal: AbortSignal.timeout(2000) }));
+});
+
 // ---------------------------------------------------------------- last: nothing left the machine
 
 test("the servers hold no connection to anything beyond the loopback interface", () => {
