@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createLLM, LLMError } from "../../pkg/node.js";
-import { startServers, nonLoopbackConnections, DEAD_URL, LITELLM_KEY, LITELLM_MOCK_REPLY, LLAMA_MODEL } from "./servers.mjs";
+import { startServers, startLlama, nonLoopbackConnections, DEAD_URL, LITELLM_KEY, LITELLM_MOCK_REPLY, LLAMA_MODEL } from "./servers.mjs";
 
 let S; // { llama, litellm, katan }
 before(async () => {
@@ -264,6 +264,25 @@ test("openai → llama.cpp: ctx.timeoutMs ends a long generation on time with co
   assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
   // 300 tokens take seconds even on an idle machine; whatever arrived in time is kept.
   if (e.partialContent !== undefined) assert.equal(e.partialContent, text);
+});
+
+test("openai → llama.cpp with --api_key: the key goes as Bearer; a wrong key is authentication (401, llama.cpp's own error body)", T, async () => {
+  const key = "llama-key-0123456789";
+  const secured = await startLlama({ apiKey: key, name: "llama-keyed" });
+  try {
+    const r = await createLLM({ provider: "openai", baseURL: secured.baseURL, model: LLAMA_MODEL, apiKey: key }).getAnswer(user("Say yes."), {}, { maxTokens: 4, temperature: 0 });
+    assert.ok(r.content.length > 0);
+    for (const apiKey of [WRONG_KEY, undefined]) {
+      const e = await rejects(createLLM({ provider: "openai", baseURL: secured.baseURL, model: LLAMA_MODEL, apiKey }).getAnswer(user("Say yes."), {}, { maxTokens: 4 }));
+      assert.ok(e instanceof LLMError, String(e));
+      assert.equal(e.code, "authentication", `${apiKey ? "wrong" : "no"} key: ${e.code} ${e.message}`);
+      assert.equal(e.status, 401);
+      const all = everythingAbout(e);
+      assert.ok(!all.includes(WRONG_KEY) && !all.includes(key), "no key in the error");
+    }
+  } finally {
+    await secured.stop();
+  }
 });
 
 test("openai: a dead primary fails over to llama.cpp (getAnswer and stream); attempts show connection then 200", T, async () => {

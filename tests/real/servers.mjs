@@ -206,17 +206,19 @@ async function onFreePort(start) {
 
 // ---------------------------------------------------------------- the three servers
 
-/** llama-cpp-python's OpenAI server with SmolLM2-135M. { url, baseURL, model, port, stop() } */
-export async function startLlama({ logDir = defaultLogDir(), timeoutMs = 60_000 } = {}) {
+/** llama-cpp-python's OpenAI server with SmolLM2-135M. { url, baseURL, model, port, stop() }
+ *  With apiKey it requires Authorization: Bearer <apiKey>. */
+export async function startLlama({ logDir = defaultLogDir(), timeoutMs = 60_000, apiKey, name = "llama" } = {}) {
   if (!installed().llama) throw new Error(`llama-cpp-python is not installed: ${INSTALL_HINT}`);
   const model = llamaModelPath();
   return onFreePort(async (port) => {
     const url = `http://127.0.0.1:${port}`;
     const argv = [bin("llama", "python"), "-m", "llama_cpp.server", "--model", model, "--model_alias", LLAMA_MODEL,
       "--host", "127.0.0.1", "--port", String(port), "--n_ctx", "2048", "--n_threads", "2", "--seed", "42",
-      "--verbose", "False", "--interrupt_requests", "False"];
-    const p = await launch("llama", argv, { env: serverEnv(), cwd: logDir, logDir, timeoutMs, ready: () => ok(`${url}/v1/models`) });
-    return { name: "llama", url, baseURL: `${url}/v1`, model: LLAMA_MODEL, port, ...p };
+      "--verbose", "False", "--interrupt_requests", "False", ...(apiKey ? ["--api_key", apiKey] : [])];
+    const headers = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+    const p = await launch(name, argv, { env: serverEnv(), cwd: logDir, logDir, timeoutMs, ready: () => ok(`${url}/v1/models`, headers) });
+    return { name, url, baseURL: `${url}/v1`, model: LLAMA_MODEL, port, ...p };
   });
 }
 
