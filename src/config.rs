@@ -152,7 +152,7 @@ struct RawEndpoint {
     seen: Vec<String>,
 }
 
-const COMMON_FIELDS: &str = "provider, model, modelProfile, timeoutMs, idleTimeoutMs, fetch, retry, loadBalancing, circuitBreaker, streamFailover, allowInsecureHttp, defaults, backups";
+const COMMON_FIELDS: &str = "provider, model, modelProfile, timeoutMs, idleTimeoutMs, fetch, retry, loadBalancing, circuitBreaker, streamFailover, allowInsecureHttp, limits, defaults, backups";
 const ENDPOINT_KEYS: &[&str] = &[
     "endpoint",
     "baseURL",
@@ -434,8 +434,30 @@ impl Config {
                         }
                         Ok(())
                     })?,
+                    ("limits", Kind::Object) => p.obj(|p, k| {
+                        if p.null()? {
+                            return Ok(());
+                        }
+                        let l = &mut policy.limits;
+                        let slot = match k.as_ref() {
+                            "maxEventBytes" => &mut l.max_event_bytes,
+                            "maxBodyBytes" => &mut l.max_body_bytes,
+                            "maxStreamBytes" => &mut l.max_stream_bytes,
+                            other => {
+                                problem.get_or_insert(unknown("config.limits", other, "maxEventBytes, maxBodyBytes, maxStreamBytes"));
+                                return p.skip();
+                            }
+                        };
+                        let at = format!("config.limits.{k}");
+                        let n = count(p, &at, u32::MAX as u64, &mut problem)?;
+                        if n == 0 {
+                            problem.get_or_insert(bad(&at, "must be a positive number of bytes", "Leave it out for the default."));
+                        }
+                        *slot = n as usize;
+                        Ok(())
+                    })?,
                     ("defaults", Kind::Object) => defaults_raw = Some(p.raw()?.to_string()),
-                    ("modelProfile" | "loadBalancing" | "streamFailover" | "backups" | "allowInsecureHttp" | "fetch" | "retry" | "circuitBreaker" | "defaults", _) => {
+                    ("modelProfile" | "loadBalancing" | "streamFailover" | "backups" | "allowInsecureHttp" | "fetch" | "retry" | "circuitBreaker" | "limits" | "defaults", _) => {
                         problem = Some(bad(&format!("config.{key}"), &format!("has the wrong type ({})", kind.name()), "See the config's shape in the README."));
                         p.skip()?
                     }

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     Parse,
     Aborted,
     AllEndpointsFailed,
+    ResponseTooLarge,
+    Internal,
 }
 
 impl ErrorCode {
@@ -44,6 +46,8 @@ impl ErrorCode {
             ErrorCode::Parse => "parse",
             ErrorCode::Aborted => "aborted",
             ErrorCode::AllEndpointsFailed => "all_endpoints_failed",
+            ErrorCode::ResponseTooLarge => "response_too_large",
+            ErrorCode::Internal => "internal",
         }
     }
 
@@ -130,13 +134,21 @@ impl LlmError {
 
     pub fn parse(message: impl Into<String>) -> Self {
         LlmError::new(ErrorCode::Parse, message).with_hint(
-            "The endpoint answered with something that is not Azure OpenAI's wire format; check that the endpoint URL points at an Azure OpenAI resource.",
+            "The endpoint answered with something that is not the provider's wire format (a proxy's or captive portal's page?); check that the URL points at the API itself.",
         )
     }
 
     pub fn timeout(message: impl Into<String>) -> Self {
         LlmError::new(ErrorCode::Timeout, message)
             .with_hint("Raise timeoutMs / idleTimeoutMs, or add a backup endpoint to fail over to.")
+    }
+
+    pub fn too_large(what: &str, limit: usize) -> Self {
+        LlmError::new(
+            ErrorCode::ResponseTooLarge,
+            format!("{what} passed the limit of {limit} bytes; nothing more was read"),
+        )
+        .with_hint("Raise config.limits (maxEventBytes, maxBodyBytes, maxStreamBytes) if answers this large are expected; otherwise the endpoint is misbehaving.")
     }
 
     pub fn aborted() -> Self {

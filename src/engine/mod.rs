@@ -109,18 +109,59 @@ impl Executor {
         ctx.timeout_ms.map(|t| self.clock.now_ms() + t)
     }
 
-    /// Removes every credential the endpoints hold, and the request's token, from the
-    /// text fields of an error.
+    /// Every credential the endpoints hold plus the request's token, in each form a server
+    /// might echo it: as sent, percent-encoded, JSON-escaped and base64.
+    fn secret_forms(&self, token: Option<&str>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let plain = self.targets.iter().flat_map(|t| t.secrets()).chain(token);
+        for s in plain.filter(|s| s.len() >= 4) {
+            let mut json = String::new();
+            crate::wire::json::escape_into(&mut json, s);
+            let json = json
+                .get(1..json.len().saturating_sub(1))
+                .unwrap_or("")
+                .to_string();
+            for form in [
+                s.to_string(),
+                crate::providers::url::encode_segment(s),
+                json,
+                crate::core::llm::base64(s.as_bytes()),
+            ] {
+                // Longest first, so a form containing another is replaced whole. (An
+                // insertion, not a sort: no sort code in the wasm for a handful of items.)
+                if !out.contains(&form) {
+                    let at = out.iter().position(|o| o.len() < form.len());
+                    out.insert(at.unwrap_or(out.len()), form);
+                }
+            }
+        }
+        out
+    }
+
+    /// `text` with every form of every secret replaced. Runs on whole texts, before any
+    /// snippet is cut, so a key is never cut in half and kept.
+    pub fn scrub(&self, text: &str, token: Option<&str>) -> String {
+        let mut t = text.to_string();
+        for f in self.secret_forms(token) {
+            t = replace_all(&t, &f, "[redacted]");
+        }
+        t
+    }
+
+    /// The error with every form of every credential removed from its text fields.
     pub fn redact(&self, mut e: LlmError, token: Option<&str>) -> LlmError {
-        let mut secrets: Vec<&str> = self.targets.iter().flat_map(|t| t.secrets()).collect();
-        if let Some(t) = token {
-            secrets.push(t);
-        }
-        for s in secrets.into_iter().filter(|s| s.len() >= 4) {
-            e.message = replace_all(&e.message, s, "[redacted]");
-            e.hint = e.hint.map(|h| replace_all(&h, s, "[redacted]"));
-            e.provider_code = e.provider_code.map(|c| replace_all(&c, s, "[redacted]"));
-        }
+        let forms = self.secret_forms(token);
+        let clean = |s: &str| {
+            let mut t = s.to_string();
+            for f in &forms {
+                t = replace_all(&t, f, "[redacted]");
+            }
+            t
+        };
+        e.message = clean(&e.message);
+        e.hint = e.hint.as_deref().map(clean);
+        e.provider_code = e.provider_code.as_deref().map(clean);
+        e.partial_content = e.partial_content.as_deref().map(clean);
         e
     }
 
@@ -198,6 +239,19 @@ impl Executor {
         };
         let ttfb_ms = self.clock.now_ms() - started_ms;
         if (200..300).contains(&response.status) {
+            // A proxy's or captive portal's page is not an answer: fail over like any
+            // other unparseable one, naming what came instead.
+            if let Some(ct) = response.header("content-type").map(str::to_string) {
+                if crate::core::find(&ct.to_ascii_lowercase(), "html").is_some() {
+                    response.body.cancel();
+                    token.cancel(ErrorCode::Aborted);
+                    let e = LlmError::parse(format!(
+                        "HTTP {}: the endpoint answered with {ct}, not the API's JSON or event stream",
+                        response.status
+                    ));
+                    return Err((e, Some(response.status)));
+                }
+            }
             return Ok(Opened {
                 response,
                 endpoint: i,
@@ -226,7 +280,14 @@ impl Executor {
         let e = if (300..400).contains(&status) {
             redirect_error(status, &response)
         } else {
-            target.error(status, &response.headers, &body, self.clock.epoch_ms())
+            // Scrubbed before the target reads it: its snippets must not cut a key in half.
+            let body = self.scrub(&String::from_utf8_lossy(&body), bearer.as_deref());
+            target.error(
+                status,
+                &response.headers,
+                body.as_bytes(),
+                self.clock.epoch_ms(),
+            )
         };
         Err((self.redact(e, bearer.as_deref()), Some(status)))
     }
@@ -342,8 +403,9 @@ impl Executor {
         loop {
             let mut opened = self.open(op, ctx, &mut run, deadline).await?;
             let target = &*self.targets[opened.endpoint];
+            let limit = self.policy.limits.max_body_bytes;
             let read = race(
-                crate::transport::read_all(&mut *opened.response.body),
+                read_capped(&mut *opened.response.body, limit),
                 &*self.clock,
                 &ctx.cancel,
                 deadline,
@@ -351,7 +413,15 @@ impl Executor {
             )
             .await;
             let result = match read {
-                Ok(Ok(bytes)) => parse(target, &bytes),
+                // A parse error quotes the body: quote it scrubbed.
+                Ok(Ok(Some(bytes))) => parse(target, &bytes).map_err(|_| {
+                    let clean =
+                        self.scrub(&String::from_utf8_lossy(&bytes), opened.bearer.as_deref());
+                    parse(target, clean.as_bytes()).err().unwrap_or_else(|| {
+                        LlmError::parse("the answer is not in the provider's format")
+                    })
+                }),
+                Ok(Ok(None)) => Err(LlmError::too_large("the answer", limit)),
                 Ok(Err(TransportError::Connection(why))) => Err(LlmError::new(
                     ErrorCode::Connection,
                     format!("the answer broke off: {why}"),
@@ -409,6 +479,7 @@ impl Executor {
 fn redirect_error(status: u16, response: &HttpResponse) -> LlmError {
     let to = response
         .header("location")
+        .map(|l| l.split(['?', '#']).next().unwrap_or(""))
         .and_then(|l| crate::providers::url::parse_base(l, true).ok())
         .map(|b| b.origin);
     LlmError::new(
@@ -420,6 +491,22 @@ fn redirect_error(status: u16, response: &HttpResponse) -> LlmError {
         Some(o) => format!("The endpoint redirects to {o}; configure that URL directly if you trust it (credentials are never sent on a redirect)."),
         None => "The endpoint redirects elsewhere; configure the final URL directly (credentials are never sent on a redirect).".to_string(),
     })
+}
+
+/// Reads a whole body, or `None` (download stopped) once it passes `limit` bytes.
+async fn read_capped(
+    body: &mut dyn BodyReader,
+    limit: usize,
+) -> core::result::Result<Option<Vec<u8>>, TransportError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = body.read().await? {
+        if out.len() + chunk.len() > limit {
+            body.cancel();
+            return Ok(None);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(Some(out))
 }
 
 /// Reads up to `limit` bytes of a body (error pages can be large HTML).

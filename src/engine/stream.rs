@@ -46,6 +46,10 @@ pub struct EngineStream {
     saw_done: bool,
     saw_finish: bool,
     finished: bool,
+    /// Bytes of the current response so far, and since its last complete event: the
+    /// limits are checked as bytes arrive, so a hostile event is never buffered whole.
+    received: usize,
+    since_event: usize,
     /// Set when a response opens, so the next batch can report the endpoint and attempts.
     report: bool,
     /// An error to give after the batch decoded in the same read.
@@ -68,6 +72,8 @@ impl EngineStream {
             saw_done: false,
             saw_finish: false,
             finished: false,
+            received: 0,
+            since_event: 0,
             report: false,
             pending_error: None,
         }
@@ -100,6 +106,8 @@ impl EngineStream {
                         self.decoder = SseDecoder::new();
                         self.saw_done = false;
                         self.saw_finish = false;
+                        self.received = 0;
+                        self.since_event = 0;
                         self.report = true;
                     }
                     Err(mut e) => {
@@ -123,7 +131,10 @@ impl EngineStream {
             let mut batch = ChunkBatch::default();
             let end_of_body = matches!(read, Ok(Ok(None)));
             let failure: Option<LlmError> = match read {
-                Ok(Ok(Some(bytes))) => self.decode(&bytes, false, &mut batch).err(),
+                Ok(Ok(Some(bytes))) => match self.check_limits(bytes.len()) {
+                    Some(e) => Some(e),
+                    None => self.decode(&bytes, false, &mut batch).err(),
+                },
                 Ok(Ok(None)) => match self.decode(&[], true, &mut batch) {
                     Err(e) => Some(e),
                     Ok(()) if self.saw_done || self.saw_finish => None,
@@ -175,12 +186,38 @@ impl EngineStream {
         }
     }
 
+    /// The limits, before `len` more bytes are decoded.
+    fn check_limits(&mut self, len: usize) -> Option<LlmError> {
+        let limits = &self.exec.policy.limits;
+        self.received += len;
+        self.since_event += len;
+        if self.received > limits.max_stream_bytes {
+            return Some(LlmError::too_large(
+                "the streamed response",
+                limits.max_stream_bytes,
+            ));
+        }
+        // One read may hold the end of an event and the start of the next, so this bounds
+        // what the decoder holds to the limit plus one read.
+        if self.since_event > limits.max_event_bytes + len {
+            return Some(LlmError::too_large(
+                "one stream event",
+                limits.max_event_bytes,
+            ));
+        }
+        None
+    }
+
     fn decode(&mut self, bytes: &[u8], end: bool, batch: &mut ChunkBatch) -> Result<()> {
         let mut first_err: Option<LlmError> = None;
+        let mut events = 0usize;
         let saw_done = &mut self.saw_done;
         let saw_finish = &mut self.saw_finish;
         let op = &*self.op;
+        let exec = &*self.exec;
+        let bearer = self.current.as_ref().and_then(|c| c.bearer.as_deref());
         let mut on_event = |data: &str| {
+            events += 1;
             if *saw_done || first_err.is_some() {
                 return; // after [DONE] or an error nothing more is ours
             }
@@ -192,13 +229,21 @@ impl EngineStream {
                         *saw_finish = true;
                     }
                 }
-                Err(e) => first_err = Some(e),
+                Err(e) => {
+                    // The error may quote the event: quote it scrubbed, cut after scrubbing.
+                    let clean = exec.scrub(data, bearer);
+                    let mut scratch = ChunkBatch::default();
+                    first_err = Some(op.event(&clean, &mut scratch).err().unwrap_or(e));
+                }
             }
         };
         if end {
             self.decoder.finish(&mut on_event);
         } else {
             self.decoder.feed(bytes, &mut on_event);
+        }
+        if events > 0 {
+            self.since_event = 0;
         }
         match first_err {
             Some(e) => Err(e),

@@ -9,7 +9,7 @@ pub mod policy;
 
 pub use breaker::Pool;
 pub use deadline::{race, Interrupt};
-pub use policy::{Policy, Strategy, StreamFailover};
+pub use policy::{Limits, Policy, Strategy, StreamFailover};
 
 use crate::core::error::{ErrorCode, LlmError};
 use crate::core::response::Attempt;

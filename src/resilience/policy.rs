@@ -59,6 +59,31 @@ pub struct Policy {
     pub stream_failover: StreamFailover,
     /// Wait out a 429's retryAfterMs and retry the same endpoint (within the deadline).
     pub retry_rate_limited: bool,
+    pub limits: Limits,
+}
+
+/// How much of a response the module holds, checked as bytes arrive: past a limit the
+/// call ends with `response_too_large` and the connection is closed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// One SSE event.
+    pub max_event_bytes: usize,
+    /// A whole non-streaming body.
+    pub max_body_bytes: usize,
+    /// Everything one streamed response sends.
+    pub max_stream_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // Sized for real answers: a 128k-token answer is under 1 MB of text; an image's
+        // base64 in one event is a few MB.
+        Limits {
+            max_event_bytes: 16 << 20,
+            max_body_bytes: 32 << 20,
+            max_stream_bytes: 64 << 20,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -74,6 +99,7 @@ impl Default for Policy {
             breaker_cooldown_ms: 30_000.0,
             stream_failover: StreamFailover::Reject,
             retry_rate_limited: false,
+            limits: Limits::default(),
         }
     }
 }
