@@ -3,7 +3,7 @@
 import { createLLM } from "../pkg/node.js";
 const [mode, url, nArg] = process.argv.slice(2);
 const n = Number(nArg);
-const llm = createLLM({ provider: "azure", model: "gpt-4o", endpoint: url, deploymentName: "gpt-4o", apiKey: "bench-key", timeoutMs: 600_000, idleTimeoutMs: 600_000 });
+const llm = createLLM({ provider: "azure", model: "gpt-4o", endpoint: url, deploymentName: "gpt-4o", apiKey: "bench-key", timeoutMs: 600_000, idleTimeoutMs: 600_000, limits: { maxStreamBytes: 4_000_000_000 } });
 const mb = (b) => +(b / 1048576).toFixed(1);
 globalThis.gc?.();
 const before = process.memoryUsage().rss;
