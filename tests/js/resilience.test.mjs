@@ -14,9 +14,14 @@ beforeEach(() => {
   }
 });
 
+// The same matrix runs for each provider through the one executor (resilience-openai.test.mjs
+// runs this file with LLM_EDGE_PROVIDER=openai against the emulator's /v1 path).
+const PROVIDER = process.env.LLM_EDGE_PROVIDER ?? "azure";
+const ep = (url, over = {}) => (PROVIDER === "openai" ? { baseURL: `${url}/v1`, ...over } : { endpoint: url, ...over });
+const primary = PROVIDER === "openai" ? { provider: "openai", model: "gpt-4o" } : { provider: "azure", model: "gpt-4o", deploymentName: "gpt-4o" };
 const cfg = (over = {}) => ({
-  provider: "azure", model: "gpt-4o", endpoint: A.url, deploymentName: "gpt-4o", apiKey: KEY,
-  backups: [{ endpoint: B.url }], timeoutMs: 200, idleTimeoutMs: 200, ...over,
+  ...primary, ...ep(A.url), apiKey: KEY,
+  backups: [ep(B.url)], timeoutMs: 200, idleTimeoutMs: 200, ...over,
 });
 const PROMPT = "one two three four five six";
 const FULL = `You said: ${PROMPT}`;
@@ -120,7 +125,7 @@ test("every endpoint down: all_endpoints_failed with each attempt", async () => 
   A.setFault("503");
   B.setFault("500");
   C.setFault("refuse");
-  const llm = createLLM(cfg({ backups: [{ endpoint: B.url }, { endpoint: C.url }] }));
+  const llm = createLLM(cfg({ backups: [ep(B.url), ep(C.url)] }));
   for (const e of [await rejects(llm.getAnswer(user("x"))), await rejects(collect(llm.streamAnswer(user("x"))))]) {
     assert.equal(e.code, "all_endpoints_failed");
     assert.deepEqual(e.attempts.map((a) => [a.endpoint, a.status ?? a.errorCode]), [[A.url, 503], [B.url, 500], [C.url, "connection"]]);
@@ -207,14 +212,14 @@ test("circuit breaker: a failed probe reopens the circuit at the cost of one att
 // ---------------------------------------------------------------- load balancing
 
 test("round-robin spreads calls evenly", async () => {
-  const llm = createLLM(cfg({ loadBalancing: "round-robin", backups: [{ endpoint: B.url }, { endpoint: C.url }] }));
+  const llm = createLLM(cfg({ loadBalancing: "round-robin", backups: [ep(B.url), ep(C.url)] }));
   const seen = [];
   for (let i = 0; i < 6; i++) seen.push((await llm.getAnswer(user("x"))).endpoint);
   for (const e of [A, B, C]) assert.equal(seen.filter((u) => u === e.url).length, 2);
 });
 
 test("weighted follows the weights", async () => {
-  const llm = createLLM(cfg({ loadBalancing: "weighted", weight: 8, backups: [{ endpoint: B.url, weight: 1 }, { endpoint: C.url, weight: 1 }] }));
+  const llm = createLLM(cfg({ loadBalancing: "weighted", weight: 8, backups: [ep(B.url, { weight: 1 }), ep(C.url, { weight: 1 })] }));
   const seen = [];
   for (let i = 0; i < 100; i++) seen.push((await llm.getAnswer(user("x"))).endpoint);
   const a = seen.filter((u) => u === A.url).length;
@@ -223,7 +228,7 @@ test("weighted follows the weights", async () => {
 
 test("least-latency prefers the endpoint with the fastest first byte", async () => {
   A.setLatency(60);
-  const llm = createLLM(cfg({ loadBalancing: "least-latency", backups: [{ endpoint: B.url }, { endpoint: C.url }] }));
+  const llm = createLLM(cfg({ loadBalancing: "least-latency", backups: [ep(B.url), ep(C.url)] }));
   const seen = [];
   for (let i = 0; i < 8; i++) seen.push((await llm.getAnswer(user("x"))).endpoint);
   assert.notEqual(seen.at(-1), A.url);
@@ -231,6 +236,6 @@ test("least-latency prefers the endpoint with the fastest first byte", async () 
 });
 
 test("plain http:// to a non-loopback host needs allowInsecureHttp", () => {
-  assert.throws(() => createLLM(cfg({ endpoint: "http://10.0.0.5:8080" })), (e) => e.code === "invalid_input" && /allowInsecureHttp/.test(e.message));
-  assert.doesNotThrow(() => createLLM(cfg({ endpoint: "http://10.0.0.5:8080", allowInsecureHttp: true })));
+  assert.throws(() => createLLM(cfg(ep("http://10.0.0.5:8080"))), (e) => e.code === "invalid_input" && /allowInsecureHttp/.test(e.message));
+  assert.doesNotThrow(() => createLLM(cfg({ ...ep("http://10.0.0.5:8080"), allowInsecureHttp: true })));
 });

@@ -2,7 +2,7 @@
 // with a share of requests faulted. Every stream must either complete with exactly its
 // own text or end with a typed LLMError whose partialContent is a prefix of its own text;
 // memory must stay steady from wave to wave.
-//   node --expose-gc tests/load/load.mjs [--streams 1000] [--waves 3] [--fault-rate 0.1]
+//   node --expose-gc tests/load/load.mjs [--streams 1000] [--waves 3] [--fault-rate 0.1] [--provider azure|openai]
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -16,6 +16,7 @@ const STREAMS = arg("--streams", 1000);
 const WAVES = arg("--waves", 3);
 const FAULT_RATE = arg("--fault-rate", 0.1);
 const WORDS = arg("--words", 30);
+const PROVIDER = process.argv.includes("--provider") ? process.argv[process.argv.indexOf("--provider") + 1] : "azure";
 const CODES = new Set(["invalid_input", "unsupported_operation", "token_limit_exceeded", "authentication", "permission_denied", "not_found", "rate_limited", "bad_request", "content_filter", "service_unavailable", "timeout", "connection", "parse", "aborted", "all_endpoints_failed"]);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -32,9 +33,12 @@ function startEndpoint(seed) {
 }
 
 const endpoints = await Promise.all([11, 22, 33].map(startEndpoint));
+// The same executor serves both providers; only how an endpoint is addressed differs.
+const ep = (e) => (PROVIDER === "openai" ? { baseURL: `${e.url}/v1` } : { endpoint: e.url });
 const llm = createLLM({
-  provider: "azure", model: "gpt-4o", deploymentName: "gpt-4o", apiKey: "load-key",
-  endpoint: endpoints[0].url, backups: endpoints.slice(1).map((e) => ({ endpoint: e.url })),
+  ...(PROVIDER === "openai" ? { provider: "openai", model: "gpt-4o" } : { provider: "azure", model: "gpt-4o", deploymentName: "gpt-4o" }),
+  apiKey: "load-key",
+  ...ep(endpoints[0]), backups: endpoints.slice(1).map(ep),
   loadBalancing: "round-robin", streamFailover: "continue", timeoutMs: 1500, idleTimeoutMs: 1500,
   // Faults here are random per request, not dead endpoints: keep circuits closed.
   circuitBreaker: { failures: 1000 },
