@@ -76,12 +76,14 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        // Sized for real answers: a 128k-token answer is under 1 MB of text; an image's
-        // base64 in one event is a few MB.
+        // Sized for real answers: a 128k-token answer is under 1 MB of text, but streamed
+        // with Azure's per-chunk annotations it can pass 60 MB of SSE (none of it is kept:
+        // the stream limit stops runaway streams, the others bound what is buffered); an
+        // image's base64 in one event is a few MB.
         Limits {
             max_event_bytes: 16 << 20,
             max_body_bytes: 32 << 20,
-            max_stream_bytes: 64 << 20,
+            max_stream_bytes: 256 << 20,
         }
     }
 }
