@@ -18,7 +18,7 @@
 // LiteLLM uses its bundled cost map, telemetry is off, Hugging Face is offline), and every
 // HTTP proxy variable points at a dead local port, so a stray outbound request fails at once.
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync, readlinkSync, openSync, closeSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync, readlinkSync, openSync, closeSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -185,8 +185,20 @@ async function ok(url, headers = {}) {
   return res.ok;
 }
 
+/** tests/artifacts/real-servers/<this pid>: each process's logs and LiteLLM config apart from
+ *  any other run's; directories of processes that have gone are removed. */
 function defaultLogDir() {
-  return path.join(ROOT, "tests/artifacts/real-servers");
+  const base = path.join(ROOT, "tests/artifacts/real-servers");
+  mkdirSync(base, { recursive: true });
+  for (const d of readdirSync(base)) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      process.kill(Number(d), 0);
+    } catch (e) {
+      if (e.code === "ESRCH") rmSync(path.join(base, d), { recursive: true, force: true });
+    }
+  }
+  return path.join(base, String(process.pid));
 }
 
 /** Tries `start(port)` on a fresh free port, once more on another if the port was taken meanwhile. */
@@ -375,7 +387,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const s = await startServers({ only });
   const line = (n, extra) => s[n] && console.log(`${n.padEnd(8)} ${s[n].url}  ${extra}  (ready in ${s[n].startMs} ms; log ${s[n].log})`);
   line("llama", `OpenAI /v1, model "${LLAMA_MODEL}", no key`);
-  line("litellm", `OpenAI /v1 and Azure /openai/deployments/{gpt-4o-mock|smollm2|broken}; key: the master key in ${path.join(defaultLogDir(), "litellm-config.yaml")}`);
+  line("litellm", `OpenAI /v1 and Azure /openai/deployments/{gpt-4o-mock|smollm2|broken}; key: the master key in ${s.litellm ? path.join(path.dirname(s.litellm.log), "litellm-config.yaml") : ""}`);
   line("katan", "echo; OpenAI /v1 and Azure /openai/deployments/{any}, /openai/v1");
   console.log(`all up in ${Date.now() - t0} ms; Ctrl-C stops them`);
   setInterval(() => {}, 1 << 30); // stay up until a signal; the exit hooks stop the groups
