@@ -2,8 +2,13 @@
 //! stream chunks fast (a pull parser that borrows strings and skips what it does not ask
 //! for, without building a tree), and keeping the wasm small (serde_json and derive code
 //! were most of the module's size).
+//!
+//! The reader accepts exactly RFC 8259 JSON, in the values it skips as much as in those it
+//! reads (tests/json_differential.rs checks it against serde_json). Escaped lone surrogates
+//! become U+FFFD, as `JSON.parse` followed by `toWellFormed()` gives. Reading allocates only
+//! for strings with escapes that the caller asks for.
 
-use super::scan::{find_class, find_from, STRING_END, STRUCTURE};
+use super::scan::{find_class, find_from, STRING_END};
 use crate::prelude::*;
 use alloc::borrow::Cow;
 
@@ -53,7 +58,9 @@ pub struct Json<'a> {
     depth: u32,
 }
 
-const MAX_DEPTH: u32 = 128;
+/// Open objects and arrays allowed at once (serde_json's limit too); skip() keeps one bit
+/// per level in a u128, so this must stay below 128.
+const MAX_DEPTH: u32 = 127;
 
 impl<'a> Json<'a> {
     pub fn new(s: &'a str) -> Self {
@@ -144,52 +151,53 @@ impl<'a> Json<'a> {
     fn number_text(&mut self) -> JResult<&'a str> {
         self.ws();
         let start = self.pos;
-        if self.peek() == b'-' {
-            self.pos += 1;
-        }
-        let digits = |p: &mut Self| {
-            let s = p.pos;
-            while matches!(p.b.get(p.pos), Some(b'0'..=b'9')) {
-                p.pos += 1;
-            }
-            p.pos > s
-        };
-        if !digits(self) {
-            return self.err("expected a number");
-        }
-        if self.peek() == b'.' {
-            self.pos += 1;
-            if !digits(self) {
-                return self.err("expected digits after the decimal point");
-            }
-        }
-        if matches!(self.peek(), b'e' | b'E') {
-            self.pos += 1;
-            if matches!(self.peek(), b'+' | b'-') {
-                self.pos += 1;
-            }
-            if !digits(self) {
-                return self.err("expected an exponent");
-            }
-        }
+        self.number()?;
         Ok(self.text(start, self.pos))
     }
 
-    pub fn f64(&mut self) -> JResult<f64> {
-        let t = self.number_text()?;
-        parse_f64(t).map_or_else(|| self.err("invalid number"), Ok)
+    /// Consumes a number: RFC 8259's `-? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?`.
+    fn number(&mut self) -> JResult<()> {
+        self.pos += usize::from(self.peek() == b'-');
+        let lead = self.peek();
+        let int = self.digits();
+        let mut ok = int == 1 || (int > 1 && lead != b'0');
+        if self.peek() == b'.' {
+            self.pos += 1;
+            ok &= self.digits() > 0;
+        }
+        if matches!(self.peek(), b'e' | b'E') {
+            self.pos += 1;
+            self.pos += usize::from(matches!(self.peek(), b'+' | b'-'));
+            ok &= self.digits() > 0;
+        }
+        if ok {
+            Ok(())
+        } else {
+            self.err("invalid number")
+        }
     }
 
-    /// A non-negative integer (or a number with no fractional part).
+    /// Consumes a run of ASCII digits; how many.
+    fn digits(&mut self) -> usize {
+        let from = self.pos;
+        self.pos = find_from(self.b, from, |c| !c.is_ascii_digit()).unwrap_or(self.b.len());
+        self.pos - from
+    }
+
+    /// A number as f64; one beyond f64's range is an error, not an infinity.
+    pub fn f64(&mut self) -> JResult<f64> {
+        let t = self.number_text()?;
+        match parse_f64(t) {
+            Some(v) if v.is_finite() => Ok(v),
+            _ => self.err("number out of range"),
+        }
+    }
+
+    /// A non-negative integer written as plain digits, as JSON.stringify and serde_json
+    /// write integers; past u64::MAX it is an error, never a wrapped or rounded value.
     pub fn u64(&mut self) -> JResult<u64> {
         let t = self.number_text()?;
-        if let Some(v) = parse_u64(t) {
-            return Ok(v);
-        }
-        match parse_f64(t) {
-            Some(x) if x >= 0.0 && x < 1.8e19 && x == (x as u64) as f64 => Ok(x as u64),
-            _ => self.err("expected a non-negative integer"),
-        }
+        parse_u64(t).map_or_else(|| self.err("expected a non-negative integer"), Ok)
     }
 
     pub fn i64(&mut self) -> JResult<i64> {
@@ -234,50 +242,47 @@ impl<'a> Json<'a> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    let e = *self.b.get(self.pos).ok_or(JsonError {
-                        pos: self.pos,
-                        what: "unterminated escape",
-                    })?;
-                    self.pos += 1;
-                    match e {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let hi = self.hex4()?;
-                            let c = if (0xD800..0xDC00).contains(&hi) {
-                                // A surrogate pair, or a lone surrogate (replaced).
-                                if self.b[self.pos..].starts_with(b"\\u") {
-                                    self.pos += 2;
-                                    let lo = self.hex4()?;
-                                    if (0xDC00..0xE000).contains(&lo) {
-                                        char::from_u32(
-                                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00),
-                                        )
-                                    } else {
-                                        out.push('\u{FFFD}');
-                                        char::from_u32(lo)
-                                    }
-                                } else {
-                                    None
-                                }
-                            } else {
-                                char::from_u32(hi)
-                            };
-                            out.push(c.unwrap_or('\u{FFFD}'));
+                    let u = self.escape()?;
+                    let mut c = char::from_u32(u);
+                    // A high surrogate pairs only with a low one escaped right after it;
+                    // otherwise it alone becomes U+FFFD and the next escape is read anew
+                    // (so "\ud800\ud83d\ude00" keeps its emoji). Lone low ones: U+FFFD too.
+                    if (0xD800..0xDC00).contains(&u) && self.b.get(self.pos) == Some(&b'\\') {
+                        let at = self.pos;
+                        self.pos += 1;
+                        match self.escape() {
+                            Ok(lo @ 0xDC00..=0xDFFF) => {
+                                c = char::from_u32(0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00))
+                            }
+                            _ => self.pos = at,
                         }
-                        _ => return self.err("invalid escape"),
                     }
+                    out.push(c.unwrap_or('\u{FFFD}'));
                 }
                 Some(_) => return self.err("control character in a string"),
                 None => return self.err("unterminated string"),
             }
         }
+    }
+
+    /// The escape after a backslash (consumed): the UTF-16 code unit it stands for.
+    fn escape(&mut self) -> JResult<u32> {
+        let e = self.peek();
+        let unit = match e {
+            b'"' | b'\\' | b'/' => e,
+            b'b' => 8,
+            b'f' => 12,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                self.pos += 1;
+                return self.hex4();
+            }
+            _ => return self.err("invalid escape"),
+        };
+        self.pos += 1;
+        Ok(unit.into())
     }
 
     fn hex4(&mut self) -> JResult<u32> {
@@ -407,52 +412,108 @@ impl<'a> Json<'a> {
         Ok(())
     }
 
-    /// Skips one value of any kind, checking its structure (escapes inside skipped strings
-    /// are not decoded, so not checked either: speed on the stream path).
+    /// Skips one value of any kind, checking all of it as strictly as reading would
+    /// (numbers, literals, escapes, brackets, commas and colons), without allocating. The
+    /// stream path skips most of every chunk (content-filter results), so this is one flat
+    /// loop rather than a recursion through the walkers.
     pub fn skip(&mut self) -> JResult<()> {
-        match self.kind()? {
-            Kind::Null => self.literal(b"null"),
-            Kind::Bool => self.bool().map(|_| ()),
-            Kind::Number => self.number_text().map(|_| ()),
-            Kind::String => self.skip_str(),
-            Kind::Array | Kind::Object => self.skip_container(),
-        }
-    }
-
-    /// Skips an object or array by matching brackets outside strings: the stream path
-    /// skips most of every chunk (content-filter results), so this must be a tight loop.
-    /// Inner structure is not checked; the brackets and strings are.
-    fn skip_container(&mut self) -> JResult<()> {
-        let mut depth = 0usize;
+        // One bit per container open inside this value, innermost lowest: 1 for an object.
+        let mut open: u128 = 0;
+        let mut n: u32 = 0;
+        // The string due is an object's key (then a ':' and its value follow).
+        let mut key = false;
         loop {
-            let Some(n) = find_class(self.b, self.pos, STRUCTURE) else {
-                self.pos = self.b.len();
-                return self.err("unterminated object or array");
-            };
-            self.pos = n;
-            match self.b[self.pos] {
-                // A string with no escapes (all of them in Azure's content-filter results)
-                // is skipped here; anything else by skip_str.
-                b'"' => match find_class(self.b, n + 1, STRING_END) {
-                    Some(end) if self.b[end] == b'"' => self.pos = end + 1,
-                    _ => self.skip_str()?,
-                },
-                b'{' | b'[' => {
-                    depth += 1;
-                    self.pos += 1;
-                }
-                _ => {
-                    self.pos += 1;
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok(());
+            self.ws();
+            match self.peek() {
+                b'"' => self.skip_str()?,
+                _ if key => return self.err("expected a string"),
+                c @ (b'{' | b'[') => {
+                    n += 1;
+                    if self.depth + n > MAX_DEPTH {
+                        return self.err("nested too deeply");
                     }
+                    self.pos += 1;
+                    open = open << 1 | u128::from(c == b'{');
+                    self.ws();
+                    // '{' + 2 is '}' and '[' + 2 is ']': empty containers close at once.
+                    if self.peek() != c + 2 {
+                        key = c == b'{';
+                        continue;
+                    }
+                    self.pos += 1;
+                    n -= 1;
+                    open >>= 1;
+                }
+                c @ (b't' | b'f' | b'n') => {
+                    // Four bytes compared at once: "true", "null", or "alse" after the 'f'.
+                    let (at, word) = match c {
+                        b't' => (0, b"true"),
+                        b'n' => (0, b"null"),
+                        _ => (1, b"alse"),
+                    };
+                    let p = self.pos + at;
+                    let four = self
+                        .b
+                        .get(p..p + 4)
+                        .and_then(|w| <[u8; 4]>::try_from(w).ok());
+                    if four != Some(*word) {
+                        return self.err("invalid literal");
+                    }
+                    self.pos = p + 4;
+                }
+                b'-' | b'0'..=b'9' => self.number()?,
+                _ if self.pos >= self.b.len() => return self.err("unexpected end"),
+                _ => return self.err("unexpected character"),
+            }
+            if key {
+                key = false;
+                self.ws();
+                if self.peek() != b':' {
+                    return self.err("expected ':'");
+                }
+                self.pos += 1;
+                continue;
+            }
+            // After a value: close containers until one takes a next member or element.
+            loop {
+                if n == 0 {
+                    return Ok(());
+                }
+                self.ws();
+                let obj = open & 1 != 0;
+                match (self.peek(), obj) {
+                    (b',', _) => {
+                        self.pos += 1;
+                        key = obj;
+                        break;
+                    }
+                    (b'}', true) | (b']', false) => {
+                        self.pos += 1;
+                        n -= 1;
+                        open >>= 1;
+                    }
+                    (_, true) => return self.err("expected ',' or '}'"),
+                    _ => return self.err("expected ',' or ']'"),
                 }
             }
         }
     }
 
+    /// Skips a string (at its opening quote). Escape-free strings (nearly all of them on
+    /// the wire) end at the first class hit; the rest go through the checking loop.
+    #[inline(always)]
     fn skip_str(&mut self) -> JResult<()> {
+        if let Some(end) = find_class(self.b, self.pos + 1, STRING_END) {
+            if self.b[end] == b'"' {
+                self.pos = end + 1;
+                return Ok(());
+            }
+        }
+        self.skip_escaped_str()
+    }
+
+    #[inline(never)]
+    fn skip_escaped_str(&mut self) -> JResult<()> {
         self.pos += 1;
         loop {
             match find_class(self.b, self.pos, STRING_END) {
@@ -460,7 +521,10 @@ impl<'a> Json<'a> {
                     self.pos = n + 1;
                     return Ok(());
                 }
-                Some(n) if self.b[n] == b'\\' => self.pos = n + 2,
+                Some(n) if self.b[n] == b'\\' => {
+                    self.pos = n + 1;
+                    self.escape()?;
+                }
                 Some(n) => {
                     self.pos = n;
                     return self.err("control character in a string");
@@ -901,7 +965,7 @@ mod tests {
         .unwrap();
         p.end().unwrap();
         assert_eq!(got, vec!["1", "25", "-3", "y\né🌍", "plain"]);
-        // A full walk (obj/arr) checks structure everywhere; skip checks brackets and strings.
+        // A full walk (obj/arr) and skip both check structure everywhere.
         fn walk(p: &mut Json) -> JResult<()> {
             match p.kind()? {
                 Kind::Array => p.arr(|p, _| walk(p)),
@@ -928,6 +992,148 @@ mod tests {
         let deep = "[".repeat(1000);
         assert!(walk(&mut Json::new(&deep)).is_err());
         assert!(Json::new(&deep).skip().is_err());
+    }
+
+    /// Reads a value in full through the walkers, or only skips it: both must judge it.
+    fn judge(text: &str) -> [bool; 2] {
+        fn walk(p: &mut Json) -> JResult<()> {
+            match p.kind()? {
+                Kind::Array => p.arr(|p, _| walk(p)),
+                Kind::Object => p.obj(|p, _| walk(p)),
+                Kind::String => p.str().map(drop),
+                Kind::Number => p.f64().map(drop),
+                _ => p.skip(),
+            }
+        }
+        let mut a = Json::new(text);
+        let mut b = Json::new(text);
+        [
+            walk(&mut a).and_then(|_| a.end()).is_ok(),
+            b.skip().and_then(|_| b.end()).is_ok(),
+        ]
+    }
+
+    #[test]
+    fn rfc_8259_inside_skipped_values_too() {
+        for bad in [
+            "01",
+            "-01",
+            "00",
+            "-",
+            "1.",
+            ".5",
+            "1e",
+            "1e+",
+            "+1",
+            "1.e3",
+            "0x1",
+            "-a",
+            "[01]",
+            "[-]",
+            "[1.]",
+            "{\"a\":1e}",
+            "[}",
+            "{]",
+            "[[]}",
+            "{\"a\":[}}",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{\"a\":1,}",
+            "[1,]",
+            "[,1]",
+            "{,}",
+            "{1:2}",
+            "{\"a\"}",
+            "{\"a\":}",
+            "[tru]",
+            "[nul]",
+            "[True]",
+            "[\"\\x\"]",
+            "[\"\\u12\"]",
+            "[\"\\u12g4\"]",
+            "[\"a\u{1f}\"]",
+            "[\"a\u{0}\"]",
+            "[\"\\\"]",
+            "{\"a\u{1}\":1}",
+            "[1]]",
+            "[",
+            "",
+        ] {
+            assert_eq!(judge(bad), [false, false], "{bad:?}");
+        }
+        for good in [
+            "0",
+            "-0",
+            "0.5",
+            "-0.0e-0",
+            "1e01",
+            "1E+2",
+            "[]",
+            "{}",
+            " [ { } , [ ] ] ",
+            "{\"a\":[1,{\"b\":null}],\"c\":\"\\u00e9\\n\\/\"}",
+            "[\"\u{7f}\"]",
+            "\"\\ud800\"",
+            "[true,false,null]",
+        ] {
+            assert_eq!(judge(good), [true, true], "{good:?}");
+        }
+        // 127 levels are allowed (serde_json's limit as well), 128 are not, skipped or read.
+        let nest = |n: usize| "[".repeat(n) + &"]".repeat(n);
+        assert_eq!(judge(&nest(127)), [true, true]);
+        assert_eq!(judge(&nest(128)), [false, false]);
+        // The limit counts the levels the walkers opened before skipping.
+        let mut p = Json::new("[[[]]]");
+        p.arr(|p, _| p.skip()).unwrap();
+        let deep = nest(128);
+        let mut p = Json::new(&deep);
+        assert!(p.arr(|p, _| p.skip()).is_err());
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        for (json, want) in [
+            (r#""\ud800\ud83d\ude00""#, "\u{FFFD}😀"),
+            (r#""\ud83d\ude00""#, "😀"),
+            (r#""\udc00""#, "\u{FFFD}"),
+            (r#""\ude00\ud83d""#, "\u{FFFD}\u{FFFD}"),
+            (r#""a\ud800b""#, "a\u{FFFD}b"),
+            (r#""\ud800\n""#, "\u{FFFD}\n"),
+            (r#""\ud800\u0041""#, "\u{FFFD}A"),
+            (r#""\ud800""#, "\u{FFFD}"),
+            (r#""\uD83D\uDE00\uDBFF\uDFFF""#, "😀\u{10FFFF}"),
+        ] {
+            assert_eq!(Json::new(json).str().unwrap(), want, "{json}");
+        }
+        // A bad escape after a high surrogate is still an error.
+        assert!(Json::new(r#""\ud800\u12x4""#).str().is_err());
+        assert!(Json::new(r#""\ud800\q""#).str().is_err());
+    }
+
+    #[test]
+    fn integers_are_exact_or_errors() {
+        let u = |t: &str| Json::new(t).u64().ok();
+        assert_eq!(u("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(u("0"), Some(0));
+        for t in [
+            "18446744073709551616",
+            "99999999999999999999",
+            "1e2",
+            "1.0",
+            "-0",
+            "-1",
+        ] {
+            assert_eq!(u(t), None, "{t}");
+        }
+        let f = |t: &str| Json::new(t).f64().ok();
+        assert_eq!(f("1e400"), None);
+        assert_eq!(f("-1e400"), None);
+        assert_eq!(f("1e-400"), Some(0.0));
+        // (Within a few ulps at extreme exponents; see parse_f64.)
+        assert!(f("1.7e308").is_some_and(|v| (v / 1.7e308 - 1.0).abs() < 1e-15));
+        let i = |t: &str| Json::new(t).i64().ok();
+        assert_eq!(i("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(i("9223372036854775808"), None);
     }
 
     #[test]

@@ -42,7 +42,6 @@ pub fn find_line_end(b: &[u8], from: usize) -> Option<usize> {
 
 /// Byte classes for the JSON scans: one table load per byte instead of a chain of compares.
 pub const STRING_END: u8 = 1; // '"', '\\' or a control character: ends a plain run in a string
-pub const STRUCTURE: u8 = 2; // '"', '{', '}', '[' or ']': what skipping a container watches
 
 pub static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -51,12 +50,8 @@ pub static CLASS: [u8; 256] = {
         t[c] = STRING_END;
         c += 1;
     }
-    t[b'"' as usize] = STRING_END | STRUCTURE;
+    t[b'"' as usize] = STRING_END;
     t[b'\\' as usize] = STRING_END;
-    t[b'{' as usize] = STRUCTURE;
-    t[b'}' as usize] = STRUCTURE;
-    t[b'[' as usize] = STRUCTURE;
-    t[b']' as usize] = STRUCTURE;
     t
 };
 

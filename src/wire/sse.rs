@@ -21,6 +21,9 @@ pub struct SseDecoder {
     after_cr: bool,
     /// Whether the first bytes of the stream have been seen (to strip a UTF-8 BOM).
     started: bool,
+    /// The most bytes one line, or one event's data, may take (None: no limit).
+    max_event_size: Option<usize>,
+    overflowed: bool,
 }
 
 impl SseDecoder {
@@ -28,22 +31,44 @@ impl SseDecoder {
         Self::default()
     }
 
+    /// A decoder that gives up on a stream whose lines or event data run past `max` bytes:
+    /// it stops at the first such line or event, before buffering it, and `overflowed()`
+    /// turns true. A line is checked as its bytes arrive, so a huge event costs at most
+    /// about `max` bytes of buffer, however it is split.
+    pub fn with_max_event_size(max: usize) -> Self {
+        SseDecoder {
+            max_event_size: Some(max),
+            ..Self::default()
+        }
+    }
+
+    /// Whether the size limit was exceeded; from then on `feed` and `finish` do nothing.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
     /// Feeds bytes; calls `on_event` with each complete event's data.
     pub fn feed(&mut self, mut input: &[u8], on_event: &mut dyn FnMut(&str)) {
+        if self.overflowed {
+            return;
+        }
         if !self.started {
             // A UTF-8 BOM may open the stream, itself split across reads: hold the first
             // bytes until three are in hand.
-            self.line.extend_from_slice(input);
+            let take = input.len().min(3 - self.line.len());
+            self.line.extend_from_slice(&input[..take]);
+            input = &input[take..];
             if self.line.len() < 3 && BOM.starts_with(&self.line) {
                 return;
             }
             self.started = true;
-            let mut all = core::mem::take(&mut self.line);
-            if all.starts_with(BOM) {
-                all.drain(..3);
+            let held = core::mem::take(&mut self.line);
+            if held != BOM {
+                self.feed(&held, on_event);
             }
-            self.feed(&all, on_event);
-            return;
+            if self.overflowed {
+                return;
+            }
         }
         if self.after_cr {
             self.after_cr = false;
@@ -56,6 +81,9 @@ impl SseDecoder {
         let mut pending: Option<&[u8]> = None;
         let mut start = 0;
         while let Some(end) = find_line_end(input, start) {
+            if self.too_big(self.line.len() + end - start) {
+                return self.overflow();
+            }
             if self.line.is_empty() {
                 let line = &input[start..end];
                 if line.is_empty() {
@@ -69,21 +97,20 @@ impl SseDecoder {
                     pending = Some(value);
                 } else {
                     if let Some(data) = pending.take() {
-                        self.data.extend_from_slice(data);
-                        self.has_data = true;
+                        self.push_data(data);
                     }
                     self.process_line(line, on_event);
                 }
             } else {
-                if let Some(data) = pending.take() {
-                    self.data.extend_from_slice(data);
-                    self.has_data = true;
-                }
+                // (Only the first line of an input can continue a buffered one.)
                 let mut line = core::mem::take(&mut self.line);
                 line.extend_from_slice(&input[start..end]);
                 self.process_line(&line, on_event);
                 line.clear();
                 self.line = line; // keep the allocation
+            }
+            if self.overflowed {
+                return;
             }
             let mut next = end + 1;
             if input[end] == b'\r' {
@@ -98,16 +125,21 @@ impl SseDecoder {
             start = next;
         }
         if let Some(data) = pending {
-            self.data.extend_from_slice(data);
-            self.has_data = true;
+            self.push_data(data);
         }
         if start < input.len() {
+            if self.too_big(self.line.len() + input.len() - start) {
+                return self.overflow();
+            }
             self.line.extend_from_slice(&input[start..]);
         }
     }
 
     /// End of input: the last line and event count even without their terminators.
     pub fn finish(&mut self, on_event: &mut dyn FnMut(&str)) {
+        if self.overflowed {
+            return;
+        }
         if !self.line.is_empty() {
             let line = core::mem::take(&mut self.line);
             if self.started || !BOM.starts_with(&line) {
@@ -116,6 +148,30 @@ impl SseDecoder {
         }
         self.dispatch(on_event);
         self.after_cr = false;
+    }
+
+    fn too_big(&self, len: usize) -> bool {
+        self.max_event_size.is_some_and(|max| len > max)
+    }
+
+    /// Stops for good and lets the buffers go.
+    fn overflow(&mut self) {
+        self.overflowed = true;
+        self.line = Vec::new();
+        self.data = Vec::new();
+        self.has_data = false;
+    }
+
+    fn push_data(&mut self, value: &[u8]) {
+        let sep = usize::from(self.has_data);
+        if self.too_big(self.data.len() + sep + value.len()) {
+            return self.overflow();
+        }
+        if self.has_data {
+            self.data.push(b'\n');
+        }
+        self.data.extend_from_slice(value);
+        self.has_data = true;
     }
 
     fn process_line(&mut self, line: &[u8], on_event: &mut dyn FnMut(&str)) {
@@ -134,11 +190,7 @@ impl SseDecoder {
             None => (line, &b""[..]),
         };
         if field == b"data" {
-            if self.has_data {
-                self.data.push(b'\n');
-            }
-            self.data.extend_from_slice(value);
-            self.has_data = true;
+            self.push_data(value);
         }
         // `event`, `id` and `retry` carry nothing Azure's chat stream uses.
     }
@@ -215,6 +267,64 @@ mod tests {
                 assert_eq!(got, want);
             }
         }
+    }
+
+    #[test]
+    fn empty_data_and_trailing_spaces_pass_through() {
+        // An empty `data:` line is an event with empty data (as in browsers); the value
+        // keeps its trailing spaces. Neither may disturb the events around it.
+        let body = b"data:\n\ndata: {\"a\":1}\ndata:\n\ndata\n\ndata: [DONE]   \r\n\r\n";
+        let want = ["", "{\"a\":1}\n", "", "[DONE]   "]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(decode_all(body), want);
+        for got in split_at_each(body) {
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn an_event_over_the_limit_stops_the_decoder_before_it_is_buffered() {
+        // 60 MB of one event arriving in 64 KiB reads, against a 1 MiB limit.
+        let max = 1 << 20;
+        let mut d = SseDecoder::with_max_event_size(max);
+        let mut got = Vec::new();
+        d.feed(b"data: small\n\ndata: ", &mut |e| got.push(e.to_string()));
+        let chunk = vec![b'x'; 1 << 16];
+        let mut fed = 0;
+        while !d.overflowed() && fed < 60_000_000 {
+            d.feed(&chunk, &mut |e| got.push(e.to_string()));
+            fed += chunk.len();
+            assert!(d.line.capacity() <= 2 * max && d.data.capacity() <= 2 * max);
+        }
+        assert!(d.overflowed());
+        assert!(fed <= max + chunk.len(), "stopped after {fed} bytes");
+        assert_eq!(got, ["small"]);
+        d.feed(b"\n\ndata: later\n\n", &mut |e| got.push(e.to_string()));
+        d.finish(&mut |e| got.push(e.to_string()));
+        assert_eq!(got, ["small"], "nothing after an overflow");
+
+        // The same limit whole or split anywhere; lines count as well as joined data.
+        for (body, max, over) in [
+            (&b"data: 12345\n\n"[..], 11, false),
+            (b"data: 12345\n\n", 10, true), // the line, "data: 12345", is 11 bytes
+            (b"data:123\ndata:456\n\n", 8, false),
+            (b"data:123\ndata:456\n\n", 7, true), // "data:123" is 8 bytes
+            (b"data:1\ndata:1\ndata:1\ndata:1\n\n", 7, false),
+            (b"data:1\ndata:1\ndata:1\ndata:1\n\n", 6, true), // "1\n1\n1\n1" is 7
+            (b": a comment past the limit\n\n", 10, true),
+            (b"data: 123", 9, false),
+            (b"data: 123", 8, true),
+        ] {
+            for cut in 0..=body.len() {
+                let mut d = SseDecoder::with_max_event_size(max);
+                d.feed(&body[..cut], &mut |_| ());
+                d.feed(&body[cut..], &mut |_| ());
+                d.finish(&mut |_| ());
+                assert_eq!(d.overflowed(), over, "{body:?} max {max} cut {cut}");
+            }
+        }
+        assert!(!SseDecoder::new().overflowed());
     }
 
     #[test]
