@@ -32,7 +32,11 @@ impl Attempt {
         w.begin_obj().key("endpoint").str(&self.endpoint);
         w.opt_uint("status", self.status.map(u64::from))
             .opt_str("errorCode", self.error_code.map(ErrorCode::as_str));
-        w.key("latencyMs").num(self.latency_ms).end_obj();
+        w.key("latencyMs").num(self.latency_ms);
+        if self.skipped {
+            w.key("skipped").bool(true);
+        }
+        w.end_obj();
     }
 }
 
@@ -118,6 +122,8 @@ pub struct Attempt {
     pub status: Option<u16>,
     pub error_code: Option<ErrorCode>,
     pub latency_ms: f64,
+    /// Left out for an open circuit: no request was sent.
+    pub skipped: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -99,10 +99,18 @@ impl Executor {
 
     /// Starts one call's walk over the endpoints.
     pub fn start_run(&self) -> FailoverRun {
-        FailoverRun::new(
-            self.pool.order(&self.policy, self.clock.now_ms()),
-            self.policy.retries,
-        )
+        let (order, skipped) = self.pool.order(&self.policy, self.clock.now_ms());
+        let mut run = FailoverRun::new(order, self.policy.retries, self.targets.len());
+        for i in skipped {
+            run.attempts.push(Attempt {
+                endpoint: self.targets[i].origin().to_string(),
+                status: None,
+                error_code: None,
+                latency_ms: 0.0,
+                skipped: true,
+            });
+        }
+        run
     }
 
     pub fn deadline(&self, ctx: &RequestContext) -> Option<f64> {
@@ -329,6 +337,7 @@ impl Executor {
                     status,
                     error_code: Some(e.code),
                     latency_ms: now - attempt_start,
+                    skipped: false,
                 };
                 if e.terminal || e.code == ErrorCode::Aborted || e.code == ErrorCode::InvalidInput {
                     // The caller's abort or deadline, or the caller's own input, says
@@ -363,7 +372,7 @@ impl Executor {
                 continue 'endpoints;
             }
         }
-        let e = core::mem::replace(run, FailoverRun::new(Vec::new(), 0)).into_error();
+        let e = core::mem::replace(run, FailoverRun::new(Vec::new(), 0, 0)).into_error();
         Err(e)
     }
 
@@ -442,6 +451,7 @@ impl Executor {
                         status: Some(opened.response.status),
                         error_code: None,
                         latency_ms: now - opened.started_ms,
+                        skipped: false,
                     });
                     return Ok(Served {
                         value,
@@ -463,6 +473,7 @@ impl Executor {
                         status: Some(opened.response.status),
                         error_code: Some(e.code),
                         latency_ms: now - opened.started_ms,
+                        skipped: false,
                     };
                     let stop_now = e.terminal;
                     if !run.failed(attempt, e) || stop_now {

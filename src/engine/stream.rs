@@ -100,6 +100,7 @@ impl EngineStream {
                             status: Some(o.response.status),
                             error_code: None,
                             latency_ms: o.ttfb_ms,
+                            skipped: false,
                         });
                         self.exec.pool.success(o.endpoint, o.ttfb_ms);
                         self.current = Some(o);

@@ -70,8 +70,9 @@ impl Pool {
     /// The order to try endpoints in for one call: the strategy's order, less open
     /// circuits. One endpoint whose cooldown is over keeps its place as the half-open
     /// probe. If every circuit is open, the one closest to the end of its cooldown is tried
-    /// rather than failing without a try.
-    pub fn order(&self, policy: &Policy, now: f64) -> Vec<usize> {
+    /// rather than failing without a try. Also returns the endpoints left out for an open
+    /// circuit, for the attempts trace.
+    pub fn order(&self, policy: &Policy, now: f64) -> (Vec<usize>, Vec<usize>) {
         let n = self.len();
         let mut base: Vec<usize> = (0..n).collect();
         match policy.strategy {
@@ -122,6 +123,7 @@ impl Pool {
         };
         let mut probe_taken = false;
         let mut out = Vec::with_capacity(n);
+        let mut skipped = Vec::new();
         for &i in &base {
             match standing(&h[i]) {
                 Standing::Closed => out.push(i),
@@ -130,7 +132,7 @@ impl Pool {
                     h[i].probe_at = Some(now);
                     out.push(i);
                 }
-                _ => {}
+                _ => skipped.push(i),
             }
         }
         if out.is_empty() {
@@ -140,9 +142,10 @@ impl Pool {
                 ta.partial_cmp(&tb).unwrap_or(core::cmp::Ordering::Equal)
             }) {
                 out.push(soonest);
+                skipped.retain(|&i| i != soonest);
             }
         }
-        out
+        (out, skipped)
     }
 
     pub fn success(&self, i: usize, ttfb_ms: f64) {
@@ -190,31 +193,31 @@ mod tests {
             ..Policy::default()
         };
         let pool = Pool::new(vec![1.0, 1.0], 7);
-        assert_eq!(pool.order(&p, 0.0), vec![0, 1]);
+        assert_eq!(pool.order(&p, 0.0).0, vec![0, 1]);
         pool.failure(0, &p, 0.0);
-        assert_eq!(pool.order(&p, 1.0), vec![0, 1]);
+        assert_eq!(pool.order(&p, 1.0).0, vec![0, 1]);
         pool.failure(0, &p, 1.0);
-        assert_eq!(pool.order(&p, 2.0), vec![1], "open: skipped");
+        assert_eq!(pool.order(&p, 2.0).0, vec![1], "open: skipped");
         assert_eq!(
-            pool.order(&p, 200.0),
+            pool.order(&p, 200.0).0,
             vec![0, 1],
             "half-open: probed in its place"
         );
-        assert_eq!(pool.order(&p, 201.0), vec![1], "one probe at a time");
+        assert_eq!(pool.order(&p, 201.0).0, vec![1], "one probe at a time");
         pool.failure(0, &p, 202.0);
         assert_eq!(
-            pool.order(&p, 203.0),
+            pool.order(&p, 203.0).0,
             vec![1],
             "a failed probe reopens the circuit"
         );
         assert_eq!(
-            pool.order(&p, 400.0),
+            pool.order(&p, 400.0).0,
             vec![0, 1],
             "probed again after the cooldown"
         );
         pool.success(0, 5.0);
-        assert_eq!(pool.order(&p, 401.0), vec![0, 1], "closed again");
-        assert_eq!(pool.order(&p, 402.0), vec![0, 1]);
+        assert_eq!(pool.order(&p, 401.0).0, vec![0, 1], "closed again");
+        assert_eq!(pool.order(&p, 402.0).0, vec![0, 1]);
     }
 
     #[test]
@@ -224,16 +227,16 @@ mod tests {
             ..Policy::default()
         };
         let pool = Pool::new(vec![1.0, 1.0, 1.0], 7);
-        let firsts: Vec<usize> = (0..3).map(|_| pool.order(&p, 0.0)[0]).collect();
+        let firsts: Vec<usize> = (0..3).map(|_| pool.order(&p, 0.0).0[0]).collect();
         assert_eq!(firsts, vec![0, 1, 2]);
         p.strategy = Strategy::LeastLatency;
         pool.success(0, 50.0);
         pool.success(1, 10.0);
         pool.success(2, 30.0);
-        assert_eq!(pool.order(&p, 0.0), vec![1, 2, 0]);
+        assert_eq!(pool.order(&p, 0.0).0, vec![1, 2, 0]);
         p.strategy = Strategy::Weighted;
         let pool = Pool::new(vec![9.0, 1.0], 7);
-        let zero_first = (0..1000).filter(|_| pool.order(&p, 0.0)[0] == 0).count();
+        let zero_first = (0..1000).filter(|_| pool.order(&p, 0.0).0[0] == 0).count();
         assert!((850..=950).contains(&zero_first), "{zero_first}");
     }
 }

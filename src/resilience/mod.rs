@@ -23,10 +23,13 @@ pub struct FailoverRun {
     retries: u32,
     pub attempts: Vec<Attempt>,
     pub last_error: Option<LlmError>,
+    /// How many endpoints the model has: with backups, a run that found none answering
+    /// ends in all_endpoints_failed whatever the breaker let it try.
+    configured: usize,
 }
 
 impl FailoverRun {
-    pub fn new(order: Vec<usize>, retries: u32) -> Self {
+    pub fn new(order: Vec<usize>, retries: u32, configured: usize) -> Self {
         FailoverRun {
             order,
             pos: 0,
@@ -34,6 +37,7 @@ impl FailoverRun {
             retries,
             attempts: Vec::new(),
             last_error: None,
+            configured,
         }
     }
 
@@ -73,15 +77,17 @@ impl FailoverRun {
     /// The error the caller sees once the run stops: the last endpoint's own error when only
     /// one endpoint was involved, otherwise "all_endpoints_failed" naming each.
     pub fn into_error(self) -> LlmError {
-        // More than one endpoint tried? (A scan, not a set: no tree or sort code in the wasm.)
-        let several = self
-            .attempts
-            .iter()
-            .any(|a| a.endpoint != self.attempts[0].endpoint);
+        // Backups configured (whether or not the breaker let them be tried), or more than
+        // one endpoint tried: the same failure gives the same code whatever the breaker state.
+        let several = self.configured > 1
+            || self
+                .attempts
+                .iter()
+                .any(|a| a.endpoint != self.attempts[0].endpoint);
         let last = self.last_error.unwrap_or_else(|| {
             LlmError::new(ErrorCode::AllEndpointsFailed, "no endpoint could be tried")
         });
-        let mut e = if several && last.code.is_failover() {
+        let mut e = if several && last.code.is_failover() && !last.terminal {
             let summary: Vec<String> = self
                 .attempts
                 .iter()
@@ -89,10 +95,14 @@ impl FailoverRun {
                     format!(
                         "{} → {}",
                         a.endpoint,
-                        a.status
-                            .map(|s| s.to_string())
-                            .or(a.error_code.map(|c| c.as_str().to_string()))
-                            .unwrap_or_default()
+                        if a.skipped {
+                            "skipped (circuit open)".to_string()
+                        } else {
+                            a.status
+                                .map(|s| s.to_string())
+                                .or(a.error_code.map(|c| c.as_str().to_string()))
+                                .unwrap_or_default()
+                        }
                     )
                 })
                 .collect();

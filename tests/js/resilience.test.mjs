@@ -189,7 +189,7 @@ test("circuit breaker: a dead primary costs nothing once open, and is probed aft
   for (let i = 0; i < 2; i++) assert.equal((await llm.getAnswer(user("x"))).attempts.length, 2);
   const before = count(A);
   const r = await llm.getAnswer(user("x"));
-  assert.deepEqual(r.attempts.map((a) => a.endpoint), [B.url], "open: straight to the backup");
+  assert.deepEqual(r.attempts.map((a) => [a.endpoint, a.skipped ?? false, a.status]), [[A.url, true, undefined], [B.url, false, 200]], "open: the primary is skipped (listed, not asked), straight to the backup");
   assert.equal(count(A), before, "the primary was not asked");
   await new Promise((res) => setTimeout(res, 350));
   A.setFault(undefined);
@@ -203,10 +203,25 @@ test("circuit breaker: a failed probe reopens the circuit at the cost of one att
   A.setFault("503");
   const llm = createLLM(cfg({ circuitBreaker: { failures: 1, cooldownMs: 200 } }));
   await llm.getAnswer(user("x"));
-  assert.deepEqual((await llm.getAnswer(user("x"))).attempts.map((a) => a.endpoint), [B.url]);
+  const tried = async () => (await llm.getAnswer(user("x"))).attempts.filter((a) => !a.skipped).map((a) => a.endpoint);
+  assert.deepEqual(await tried(), [B.url]);
   await new Promise((res) => setTimeout(res, 250));
   assert.deepEqual((await llm.getAnswer(user("x"))).attempts.map((a) => [a.endpoint, a.status]), [[A.url, 503], [B.url, 200]]);
-  assert.deepEqual((await llm.getAnswer(user("x"))).attempts.map((a) => a.endpoint), [B.url]);
+  assert.deepEqual(await tried(), [B.url]);
+});
+
+test("the same failure gives the same code whatever the breaker state", async () => {
+  A.setFault("503");
+  B.setFault("503");
+  const llm = createLLM(cfg({ circuitBreaker: { failures: 1, cooldownMs: 60_000 } }));
+  const first = await rejects(llm.getAnswer(user("x")));
+  assert.equal(first.code, "all_endpoints_failed");
+  // Both circuits are open now: one endpoint is tried, the other listed as skipped, and
+  // the code does not change.
+  const second = await rejects(llm.getAnswer(user("x")));
+  assert.equal(second.code, "all_endpoints_failed");
+  assert.equal(second.attempts.filter((a) => a.skipped).length, 1);
+  assert.equal(second.attempts.filter((a) => !a.skipped).length, 1);
 });
 
 // ---------------------------------------------------------------- load balancing
