@@ -210,3 +210,24 @@ test("the package: usage wherever a server puts it, or none; reasoning kept apar
   assert.equal(whole.content, "You said: why");
   assert.equal(whole.reasoning, "think0 think1 ");
 });
+
+// Found on llama.cpp (tests/real/real.test.mjs, the abort test, now and then): text that had
+// already arrived kept coming after ctx.signal fired. Here the whole answer arrives in one
+// write, so it is deterministic: after the abort, no more chunks, and the stream rejects.
+test("the package: ctx.signal stops a stream even when the rest of the answer is already buffered", async () => {
+  const llm = createLLM({ provider: "openai", baseURL: `${emu.url}/v1`, model: "gpt-4o", apiKey: KEY });
+  const ac = new AbortController();
+  let seen = 0;
+  let afterAbort = 0;
+  let error;
+  try {
+    for await (const c of llm.streamAnswer(user("[[words:200]]"), { signal: ac.signal })) {
+      if (ac.signal.aborted) afterAbort++;
+      if (c.delta && ++seen === 3) ac.abort();
+    }
+  } catch (e) {
+    error = e;
+  }
+  assert.equal(afterAbort, 0, `${afterAbort} chunks after the abort`);
+  assert.equal(error?.code, "aborted", `the stream ended with ${error ? error.code : "no error"}`);
+});
