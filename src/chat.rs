@@ -13,7 +13,7 @@ use crate::engine::stream::{EngineStream, StreamEvent, StreamOperation};
 use crate::engine::{Executor, Operation};
 use crate::prelude::*;
 use crate::providers::chat_wire::{build_chat_payload, parse_response, parse_stream_event};
-use crate::providers::{OpKind, Target};
+use crate::providers::{OpKind, Target, Wire};
 use alloc::sync::Arc;
 
 /// What a model asks for when a stream that already showed text resumes elsewhere.
@@ -57,8 +57,15 @@ impl Operation for ChatOp {
 }
 
 impl StreamOperation for ChatOp {
-    fn event(&self, data: &str, batch: &mut ChunkBatch) -> Result<StreamEvent> {
-        parse_stream_event(data, batch)
+    fn event(
+        &self,
+        target: &dyn Target,
+        data: &str,
+        batch: &mut ChunkBatch,
+    ) -> Result<StreamEvent> {
+        match target.wire() {
+            Wire::ChatCompletions => parse_stream_event(data, batch),
+        }
     }
 
     fn finished(&self, batch: &ChunkBatch, from: usize) -> bool {

@@ -202,7 +202,7 @@ fn read_pricing(p: &mut Json) -> crate::wire::json::JResult<Pricing> {
     let mut pricing = Pricing::default();
     p.obj(|p, k| {
         match PRICES.iter().position(|n| *n == k.as_ref()) {
-            Some(i) if !p.null()? => *pricing.slots()[i] = Some(p.f64()?),
+            Some(i) if p.kind()? != Kind::Null => *pricing.slots()[i] = Some(p.f64()?),
             _ => p.skip()?,
         }
         Ok(())

@@ -7,9 +7,10 @@ use crate::core::context::RequestContext;
 use crate::core::error::{ErrorCode, LlmError, Result};
 use crate::core::response::{Attempt, ChunkBatch};
 use crate::prelude::*;
+use crate::providers::Target;
 use crate::resilience::{race, FailoverRun, StreamFailover};
 use crate::transport::TransportError;
-use crate::wire::sse::SseDecoder;
+use crate::wire::{FrameDecoder, FrameError};
 use alloc::sync::Arc;
 
 /// What one stream event meant.
@@ -23,8 +24,9 @@ pub enum StreamEvent {
 /// A streaming operation: its request, how to read one event, and how to continue on
 /// another endpoint after text was delivered.
 pub trait StreamOperation: Operation {
-    /// Reads one event's data into `batch`.
-    fn event(&self, data: &str, batch: &mut ChunkBatch) -> Result<StreamEvent>;
+    /// Reads one event of `target`'s stream into `batch`.
+    fn event(&self, target: &dyn Target, data: &str, batch: &mut ChunkBatch)
+        -> Result<StreamEvent>;
     /// Whether the batch's last chunks finished the answer (a stream may end without [DONE]).
     fn finished(&self, batch: &ChunkBatch, from: usize) -> bool;
     /// The operation that continues after `partial`, if this one can be continued.
@@ -40,16 +42,15 @@ pub struct EngineStream {
     run: FailoverRun,
     op: Arc<dyn StreamOperation>,
     current: Option<Opened>,
-    decoder: SseDecoder,
+    /// The current response's framing (SSE, or the provider's own), fresh per response.
+    decoder: Option<Box<dyn FrameDecoder>>,
     /// Every character handed to the caller so far (for partialContent and continuation).
     delivered: Delivered,
     saw_done: bool,
     saw_finish: bool,
     finished: bool,
-    /// Bytes of the current response so far, and since its last complete event: the
-    /// limits are checked as bytes arrive, so a hostile event is never buffered whole.
+    /// Bytes of the current response so far (checked as they arrive).
     received: usize,
-    since_event: usize,
     /// Set when a response opens, so the next batch can report the endpoint and attempts.
     report: bool,
     /// An error to give after the batch decoded in the same read.
@@ -67,13 +68,12 @@ impl EngineStream {
             run,
             op,
             current: None,
-            decoder: SseDecoder::new(),
+            decoder: None,
             delivered: Delivered::default(),
             saw_done: false,
             saw_finish: false,
             finished: false,
             received: 0,
-            since_event: 0,
             report: false,
             pending_error: None,
         }
@@ -103,12 +103,12 @@ impl EngineStream {
                             skipped: false,
                         });
                         self.exec.pool.success(o.endpoint, o.ttfb_ms);
+                        let max_event = self.exec.policy.limits.max_event_bytes;
+                        self.decoder = Some(self.exec.target(o.endpoint).stream_decoder(max_event));
                         self.current = Some(o);
-                        self.decoder = SseDecoder::new();
                         self.saw_done = false;
                         self.saw_finish = false;
                         self.received = 0;
-                        self.since_event = 0;
                         self.report = true;
                     }
                     Err(mut e) => {
@@ -187,43 +187,34 @@ impl EngineStream {
         }
     }
 
-    /// The limits, before `len` more bytes are decoded.
+    /// The whole-response limit, before `len` more bytes are decoded (the decoder checks
+    /// each event's size as its bytes arrive).
     fn check_limits(&mut self, len: usize) -> Option<LlmError> {
-        let limits = &self.exec.policy.limits;
+        let limit = self.exec.policy.limits.max_stream_bytes;
         self.received += len;
-        self.since_event += len;
-        if self.received > limits.max_stream_bytes {
-            return Some(LlmError::too_large(
-                "the streamed response",
-                limits.max_stream_bytes,
-            ));
-        }
-        // One read may hold the end of an event and the start of the next, so this bounds
-        // what the decoder holds to the limit plus one read.
-        if self.since_event > limits.max_event_bytes + len {
-            return Some(LlmError::too_large(
-                "one stream event",
-                limits.max_event_bytes,
-            ));
+        if self.received > limit {
+            return Some(LlmError::too_large("the streamed response", limit));
         }
         None
     }
 
     fn decode(&mut self, bytes: &[u8], end: bool, batch: &mut ChunkBatch) -> Result<()> {
         let mut first_err: Option<LlmError> = None;
-        let mut events = 0usize;
+        let Some(cur) = self.current.as_ref() else {
+            return Ok(());
+        };
+        let target = self.exec.target(cur.endpoint);
         let saw_done = &mut self.saw_done;
         let saw_finish = &mut self.saw_finish;
         let op = &*self.op;
         let exec = &*self.exec;
         let bearer = self.current.as_ref().and_then(|c| c.bearer.as_deref());
         let mut on_event = |data: &str| {
-            events += 1;
             if *saw_done || first_err.is_some() {
                 return; // after [DONE] or an error nothing more is ours
             }
             let before = batch.marks.len();
-            match op.event(data, batch) {
+            match op.event(target, data, batch) {
                 Ok(StreamEvent::Done) => *saw_done = true,
                 Ok(StreamEvent::Chunk) => {
                     if op.finished(batch, before) {
@@ -234,21 +225,30 @@ impl EngineStream {
                     // The error may quote the event: quote it scrubbed, cut after scrubbing.
                     let clean = exec.scrub(data, bearer);
                     let mut scratch = ChunkBatch::default();
-                    first_err = Some(op.event(&clean, &mut scratch).err().unwrap_or(e));
+                    first_err = Some(op.event(target, &clean, &mut scratch).err().unwrap_or(e));
                 }
             }
         };
-        if end {
-            self.decoder.finish(&mut on_event);
+        let Some(decoder) = self.decoder.as_mut() else {
+            return Ok(());
+        };
+        let framed = if end {
+            decoder.finish(&mut on_event)
         } else {
-            self.decoder.feed(bytes, &mut on_event);
+            decoder.feed(bytes, &mut on_event)
+        };
+        if let Some(e) = first_err {
+            return Err(e);
         }
-        if events > 0 {
-            self.since_event = 0;
-        }
-        match first_err {
-            Some(e) => Err(e),
-            None => Ok(()),
+        match framed {
+            Ok(()) => Ok(()),
+            Err(FrameError::TooLarge) => Err(LlmError::too_large(
+                "one stream event",
+                self.exec.policy.limits.max_event_bytes,
+            )),
+            Err(FrameError::Corrupt(why)) => Err(LlmError::parse(format!(
+                "the event stream is corrupt: {why}"
+            ))),
         }
     }
 

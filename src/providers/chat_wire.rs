@@ -231,7 +231,7 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
     let parsed = p
         .obj(|p, k| {
             match k.as_ref() {
-                "choices" if !p.null()? => p.arr(|p, _| {
+                "choices" if p.kind()? != Kind::Null => p.arr(|p, _| {
                     let mut index = 0u64;
                     let mut c: Option<Cow<str>> = None;
                     let mut r: Option<Cow<str>> = None;
@@ -241,7 +241,7 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
                         match k.as_ref() {
                             "index" => index = p.u64()?,
                             "finish_reason" => finish = opt_str(p)?,
-                            "delta" if !p.null()? => p.obj(|p, k| {
+                            "delta" if p.kind()? != Kind::Null => p.obj(|p, k| {
                                 match k.as_ref() {
                                     "content" => c = opt_str(p)?,
                                     // llama.cpp, vLLM, DeepSeek: reasoning_content; Ollama, OpenRouter: reasoning.
@@ -250,42 +250,44 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
                                     {
                                         r = opt_str(p)?
                                     }
-                                    "tool_calls" if !p.null()? => p.arr(|p, _| {
-                                        let mut d = ToolCallDelta::default();
-                                        p.obj(|p, k| {
-                                            match k.as_ref() {
-                                                "index" => {
-                                                    d.index =
-                                                        u32::try_from(p.u64()?).map_err(|_| {
-                                                            JsonError {
+                                    "tool_calls" if p.kind()? != Kind::Null => {
+                                        p.arr(|p, _| {
+                                            let mut d = ToolCallDelta::default();
+                                            p.obj(|p, k| {
+                                                match k.as_ref() {
+                                                    "index" => {
+                                                        d.index = u32::try_from(p.u64()?).map_err(
+                                                            |_| JsonError {
                                                                 pos: p.pos,
                                                                 what:
                                                                     "a tool-call index beyond 2^32",
-                                                            }
-                                                        })?
-                                                }
-                                                "id" => d.id = opt_str(p)?.map(Cow::into_owned),
-                                                "function" if !p.null()? => p.obj(|p, k| {
-                                                    match k.as_ref() {
-                                                        "name" => {
-                                                            d.name =
-                                                                opt_str(p)?.map(Cow::into_owned)
-                                                        }
-                                                        "arguments" => {
-                                                            d.arguments =
-                                                                opt_str(p)?.map(Cow::into_owned)
-                                                        }
-                                                        _ => p.skip()?,
+                                                            },
+                                                        )?
                                                     }
-                                                    Ok(())
-                                                })?,
-                                                _ => p.skip()?,
-                                            }
+                                                    "id" => d.id = opt_str(p)?.map(Cow::into_owned),
+                                                    "function" if p.kind()? != Kind::Null => p
+                                                        .obj(|p, k| {
+                                                            match k.as_ref() {
+                                                                "name" => {
+                                                                    d.name = opt_str(p)?
+                                                                        .map(Cow::into_owned)
+                                                                }
+                                                                "arguments" => {
+                                                                    d.arguments = opt_str(p)?
+                                                                        .map(Cow::into_owned)
+                                                                }
+                                                                _ => p.skip()?,
+                                                            }
+                                                            Ok(())
+                                                        })?,
+                                                    _ => p.skip()?,
+                                                }
+                                                Ok(())
+                                            })?;
+                                            calls.push(d);
                                             Ok(())
-                                        })?;
-                                        calls.push(d);
-                                        Ok(())
-                                    })?,
+                                        })?
+                                    }
                                     _ => p.skip()?,
                                 }
                                 Ok(())
@@ -303,7 +305,7 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
                     Ok(())
                 })?,
                 "usage" => mark.usage = read_usage(p)?,
-                "error" if !p.null()? => error = Some(read_error(p)?),
+                "error" if p.kind()? != Kind::Null => error = Some(read_error(p)?),
                 _ => p.skip()?,
             }
             Ok(())
@@ -391,7 +393,7 @@ pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
                                     .as_deref()
                                     .map_or(FinishReason::Unknown, map_finish_reason)
                             }
-                            "message" if !p.null()? => {
+                            "message" if p.kind()? != Kind::Null => {
                                 has_message = true;
                                 p.obj(|p, k| {
                                     match k.as_ref() {
@@ -402,7 +404,7 @@ pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
                                         {
                                             reasoning = opt_str(p)?.map(Cow::into_owned)
                                         }
-                                        "tool_calls" if !p.null()? => {
+                                        "tool_calls" if p.kind()? != Kind::Null => {
                                             let mut list = Vec::new();
                                             p.arr(|p, _| {
                                                 let mut call = ToolCall {
@@ -675,6 +677,26 @@ mod tests {
             parse_stream_event("{not json", &mut b).unwrap_err().code,
             ErrorCode::Parse
         );
+    }
+
+    #[test]
+    fn nulls_in_optional_objects_are_not_set() {
+        // llama.cpp's first chunk: every optional member null. A guard that consumed the
+        // null and then skipped "the value" used to skip the next member instead.
+        let mut b = ChunkBatch::default();
+        let ev = r#"{"id": "x", "choices": [{"index": 0, "finish_reason": null, "logprobs": null, "delta": {"role": "assistant", "content": null, "function_call": null, "tool_calls": null}}]}"#;
+        parse_stream_event(ev, &mut b).unwrap();
+        assert!(b.is_empty());
+        parse_stream_event(r#"{"choices": null, "usage": null, "error": null}"#, &mut b).unwrap();
+        parse_stream_event(
+            r#"{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "c1", "function": null}]}, "finish_reason": null}]}"#,
+            &mut b,
+        )
+        .unwrap();
+        assert_eq!(b.chunks()[0].tool_call_deltas[0].id.as_deref(), Some("c1"));
+        let a = parse_response(br#"{"model": "m", "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi", "tool_calls": null}, "finish_reason": "stop"}]}"#).unwrap();
+        assert_eq!(a.content, "hi");
+        assert!(parse_response(br#"{"choices": [{"index": 0, "message": null}, {"index": 0, "message": {"content": "x"}}]}"#).is_ok());
     }
 
     #[test]

@@ -8,4 +8,4 @@ pub mod openai;
 pub mod target;
 pub mod url;
 
-pub use target::{Auth, OpKind, Prepared, Secret, Target, TokenProvider};
+pub use target::{Auth, OpKind, Prepared, Secret, Target, TokenProvider, Wire};

@@ -64,7 +64,25 @@ pub struct Prepared {
     pub token: Option<String>,
 }
 
+/// The wire format a target's operations speak: what bodies look like and how answers and
+/// stream events read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wire {
+    /// OpenAI's chat completions (Azure OpenAI, OpenAI, every compatible server).
+    ChatCompletions,
+}
+
 pub trait Target: MaybeSend + MaybeSync {
+    /// The wire format of this endpoint's operations.
+    fn wire(&self) -> Wire {
+        Wire::ChatCompletions
+    }
+    /// The framing of this endpoint's streams; SSE unless the provider says otherwise.
+    fn stream_decoder(&self, max_event_bytes: usize) -> Box<dyn crate::wire::FrameDecoder> {
+        Box::new(crate::wire::sse::SseDecoder::with_max_event_size(
+            max_event_bytes,
+        ))
+    }
     /// scheme://host[:port]: the only form an endpoint takes outside its target.
     fn origin(&self) -> &str;
     /// Relative share for weighted load balancing.
