@@ -192,7 +192,13 @@ fn non_streaming_fixtures() {
             let r = parse_response(&body).unwrap();
             assert!(r.tool_calls.is_some());
         } else {
-            let err = error_from_response(status, &headers, &body, None);
+            let err = error_from_response(
+                status,
+                &headers,
+                &body,
+                None,
+                &llm_edge::providers::azure::HINTS,
+            );
             seen.insert(status, err.clone());
             if status == 429 {
                 assert_eq!(err.code, ErrorCode::RateLimited);
@@ -224,6 +230,7 @@ fn non_streaming_fixtures() {
         &[],
         &serde_json::to_vec(&e["ResponseBody"]).unwrap(),
         None,
+        &llm_edge::providers::azure::HINTS,
     );
     assert_eq!(err.code, ErrorCode::BadRequest);
     assert!(err.message.contains("'$.input' is invalid"));
@@ -244,7 +251,13 @@ fn garbage_never_panics() {
     ] {
         let _ = parse_stream_event(junk, &mut b);
         let _ = parse_response(junk.as_bytes());
-        let _ = error_from_response(500, &[], junk.as_bytes(), None);
+        let _ = error_from_response(
+            500,
+            &[],
+            junk.as_bytes(),
+            None,
+            &llm_edge::providers::azure::HINTS,
+        );
     }
 }
 
@@ -271,7 +284,7 @@ proptest! {
         }
         let _ = b.chunks();
         let _ = parse_response(&bytes);
-        let _ = error_from_response(503, &[], &bytes, None);
+        let _ = error_from_response(503, &[], &bytes, None, &llm_edge::providers::azure::HINTS);
     }
 
     #[test]
