@@ -5,7 +5,7 @@
 use crate::core::context::RequestContext;
 use crate::core::error::Result;
 use crate::core::llm::{BaseLlm, Llm};
-use crate::core::maybe_send::{boxed, boxed_stream, BoxFuture, BoxStream};
+use crate::core::maybe_send::{boxed, boxed_stream, BoxFuture, BoxStream, Lock};
 use crate::core::message::Message;
 use crate::core::params::GenerationParams;
 use crate::core::response::{ChunkBatch, LlmResponse};
@@ -24,6 +24,35 @@ pub struct ChatOp {
     messages: Vec<Message>,
     params: GenerationParams,
     stream: bool,
+    /// Tool-call indexes whose id and name were delivered: some servers (llama.cpp) repeat
+    /// them on every delta, which a caller concatenating deltas would double. Delivered
+    /// once, as OpenAI does.
+    tool_heads: Lock<Vec<u32>>,
+}
+
+impl ChatOp {
+    fn new(messages: Vec<Message>, params: GenerationParams, stream: bool) -> Self {
+        ChatOp {
+            messages,
+            params,
+            stream,
+            tool_heads: Lock::default(),
+        }
+    }
+
+    fn drop_repeated_tool_heads(&self, batch: &mut ChunkBatch, from: usize) {
+        let mut heads = self.tool_heads.lock();
+        for mark in batch.marks.iter_mut().skip(from) {
+            for d in &mut mark.tool_call_deltas {
+                if heads.contains(&d.index) {
+                    d.id = None;
+                    d.name = None;
+                } else if d.id.is_some() || d.name.is_some() {
+                    heads.push(d.index);
+                }
+            }
+        }
+    }
 }
 
 fn dropped_by(target: &dyn Target, params: &GenerationParams) -> Vec<&'static str> {
@@ -63,9 +92,12 @@ impl StreamOperation for ChatOp {
         data: &str,
         batch: &mut ChunkBatch,
     ) -> Result<StreamEvent> {
-        match target.wire() {
-            Wire::ChatCompletions => parse_stream_event(data, batch),
-        }
+        let from = batch.marks.len();
+        let ev = match target.wire() {
+            Wire::ChatCompletions => parse_stream_event(data, batch)?,
+        };
+        self.drop_repeated_tool_heads(batch, from);
+        Ok(ev)
     }
 
     fn finished(&self, batch: &ChunkBatch, from: usize) -> bool {
@@ -79,11 +111,11 @@ impl StreamOperation for ChatOp {
         let mut messages = self.messages.clone();
         messages.push(Message::assistant(partial));
         messages.push(Message::user(CONTINUE_PROMPT));
-        Some(Ok(Arc::new(ChatOp {
+        Some(Ok(Arc::new(ChatOp::new(
             messages,
-            params: self.params.clone(),
-            stream: true,
-        })))
+            self.params.clone(),
+            true,
+        ))))
     }
 
     fn notes(&self, exec: &Executor, i: usize) -> Vec<&'static str> {
@@ -128,11 +160,7 @@ impl Llm for ChatModel {
         let prepared = self.prepare(&messages, &params);
         let exec = self.exec.clone();
         boxed(async move {
-            let op = ChatOp {
-                messages,
-                params: prepared?,
-                stream: false,
-            };
+            let op = ChatOp::new(messages, prepared?, false);
             let served = exec
                 .complete(&op, &ctx, |_, body| parse_response(body))
                 .await?;
@@ -162,11 +190,7 @@ impl Llm for ChatModel {
             Ok(p) => p,
             Err(e) => return boxed_stream(futures::stream::once(async move { Err(e) })),
         };
-        let op = Arc::new(ChatOp {
-            messages,
-            params,
-            stream: true,
-        });
+        let op = Arc::new(ChatOp::new(messages, params, true));
         let s = EngineStream::new(self.exec.clone(), ctx, op);
         boxed_stream(futures::stream::unfold(s, |mut s| async move {
             s.next_batch().await.map(|item| (item, s))
