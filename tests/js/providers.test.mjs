@@ -253,3 +253,19 @@ test("limits: an answer over config.limits ends in response_too_large and the co
   const r = await llm.getAnswer(user("small"));
   assert.equal(r.content, "You said: small", "the module still answers");
 });
+
+test("llama.cpp-style tool deltas: null members tolerated, id and name delivered once", async () => {
+  const head = (delta, finish = null) => `data: ${JSON.stringify({ id: "x", choices: [{ index: 0, finish_reason: finish, logprobs: null, delta }] })}\n\n`;
+  const call = (args) => ({ role: null, content: null, function_call: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: args } }] });
+  const srv = await server((req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end(head({ role: "assistant", content: null, function_call: null, tool_calls: null }) + head(call('{"city": ')) + head(call('"Paris"}')) + head({}, "tool_calls") + "data: [DONE]\n\n");
+  });
+  const chunks = await collect(openai(srv, { baseURL: `${srv.url}/v1` }).streamAnswer(user("weather?")));
+  const deltas = chunks.flatMap((c) => c.toolCallDeltas ?? []);
+  assert.equal(deltas.map((d) => d.name ?? "").join(""), "get_weather");
+  assert.equal(deltas.map((d) => d.id ?? "").join(""), "call_1");
+  assert.equal(deltas.map((d) => d.arguments ?? "").join(""), '{"city": "Paris"}');
+  assert.equal(chunks.at(-1).finishReason, "tool_calls");
+  srv.close();
+});
