@@ -508,9 +508,11 @@ impl Config {
                 // A backup naming a provider stands alone.
                 Some(p) => (
                     Provider::parse(p).map_err(|mut e| {
-                        e.message = e
-                            .message
-                            .replace("config.provider", &format!("{at}.provider"));
+                        e.message = crate::core::replace_all(
+                            &e.message,
+                            "config.provider",
+                            &format!("{at}.provider"),
+                        );
                         e
                     })?,
                     None,

@@ -47,7 +47,7 @@ impl Rules {
     /// Rules by family name: the table's families, and what a family prefix implies.
     pub fn for_family(family: &str) -> Rules {
         let f = family.to_ascii_lowercase();
-        if f.starts_with("gpt-5") && !f.contains("chat") {
+        if f.starts_with("gpt-5") && crate::core::find(&f, "chat").is_none() {
             Rules::Reasoning { minimal: true }
         } else if f == "o-series"
             || ["o1", "o3", "o4"].iter().any(|p| {
@@ -104,7 +104,7 @@ fn by_family(id: &str) -> Profile {
     // Ids like "azure/gpt-4o" or "openai/gpt-5-mini" name the family after the last '/'.
     let base = lower.rsplit('/').next().unwrap_or(&lower);
     let (family, context, max_out, inputs): (&str, u64, u64, &[MediaType]) =
-        if base.starts_with("gpt-5") && !base.contains("chat") {
+        if base.starts_with("gpt-5") && crate::core::find(base, "chat").is_none() {
             ("gpt-5", 400_000, 128_000, table::TEXT_IMAGE)
         } else if matches!(Rules::for_family(base), Rules::Reasoning { .. }) {
             ("o-series", 200_000, 100_000, table::TEXT_IMAGE)
