@@ -1,6 +1,22 @@
 // The public API of llm-edge, over the wasm module's bindings. Every entry point
 // (node.js, web.js, workerd.js) initialises the module and re-exports this file.
-import * as wasm from "./llm_edge.js";
+import * as firstInstance from "./llm_edge.js";
+
+// The live wasm instance. A trap (WebAssembly.RuntimeError) can leave an instance's memory
+// inconsistent, so it is never called again: calls in flight are ended with `internal`, a
+// fresh instance is loaded (the entry file says how), and models rebuild their wasm side
+// from the config they keep. Lost with the old instance: circuit-breaker history.
+let wasm = firstInstance;
+let generation = 0;
+let reload; // (n) => Promise<fresh glue namespace>, from the entry file
+let restoring = null;
+let unrecoverable = null;
+const inFlight = new Set(); // reject functions of calls waiting on the live instance
+
+/** For the entry files (node.js, web.js, workerd.js); not re-exported. */
+export function setReload(f) {
+  reload = f;
+}
 
 /** Every failure the library reports: a stable `code`, a `hint`, and what failover did. */
 export class LLMError extends Error {
@@ -18,22 +34,88 @@ export class LLMError extends Error {
   }
 }
 
+const REPORT = "This is a bug in llm-edge; please report it with the input that caused it.";
+
 function toLLMError(e) {
   if (e instanceof LLMError) return e;
   if (e && typeof e.llmError === "string") {
     const d = JSON.parse(e.llmError);
     return new LLMError(d.code, d.message, d);
   }
-  if (typeof WebAssembly !== "undefined" && e instanceof WebAssembly.RuntimeError) {
-    return new LLMError("parse", `llm-edge's wasm module failed: ${e.message}`, {
-      hint: "This is a bug in llm-edge; please report it with the input that caused it.",
-      cause: e,
-    });
-  }
+  if (e instanceof WebAssembly.RuntimeError) return trapped(e);
   return e;
 }
 
+/** Retires the trapped instance and starts loading a fresh one. */
+function trapped(e) {
+  const err = new LLMError("internal", `llm-edge's wasm module failed (${e.message}); later calls use a fresh instance`, {
+    hint: `${REPORT} Calls in flight were ended; circuit-breaker history was reset.`,
+    cause: e,
+  });
+  if (restoring || unrecoverable) return err; // a late trap of the instance already retired
+  generation++;
+  const ended = [...inFlight];
+  inFlight.clear();
+  for (const reject of ended) reject(err);
+  const n = generation;
+  restoring = (async () => {
+    try {
+      if (!reload) throw new Error("no loader");
+      wasm = await reload(n);
+    } catch (x) {
+      unrecoverable = new LLMError("internal", "llm-edge's wasm module failed and no fresh instance could be loaded", {
+        hint: `Restart the process, page or Worker. ${REPORT}`,
+        cause: x,
+      });
+    }
+    restoring = null;
+  })();
+  return err;
+}
+
+/** The live instance, for synchronous calls. */
+function live() {
+  if (unrecoverable) throw unrecoverable;
+  if (restoring) throw new LLMError("internal", "llm-edge is loading a fresh wasm instance after a failure", { hint: "Retry in a moment." });
+  return wasm;
+}
+
+/** Settles a wasm promise for the caller; ends it with `internal` if the instance traps. */
+function track(p) {
+  return new Promise((resolve, reject) => {
+    const fail = (e) => {
+      inFlight.delete(fail);
+      reject(toLLMError(e));
+    };
+    inFlight.add(fail);
+    p.then((v) => {
+      inFlight.delete(fail);
+      resolve(v);
+    }, fail);
+  });
+}
+
 const invalid = (message, hint) => new LLMError("invalid_input", message, { hint });
+
+/** A caller's thrown value as text, without trusting its getters. */
+function what(e) {
+  try {
+    return String(e instanceof Error ? e.message : e);
+  } catch {
+    return "an unreadable value";
+  }
+}
+
+/** Runs JS that reads caller-controlled values: a throw (a getter, a proxy trap, toJSON)
+ *  becomes invalid_input here, before anything crosses into wasm. */
+function reading(f, what_, hint) {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof LLMError) throw e;
+    throw invalid(`${what_} could not be read: ${what(e)}`, hint);
+  }
+}
 
 function call(f) {
   try {
@@ -53,14 +135,58 @@ function enc(value, what) {
   }
 }
 
+const CTX_HINT = "ctx is { requestId?, signal?, timeoutMs?, metadata? }.";
+const SIGNAL_HINT = "Pass controller.signal from an AbortController, or AbortSignal.timeout(ms).";
+const noop = () => {};
+
+/** [ctx JSON, link to ctx.signal or undefined]. */
 function encCtx(ctx) {
   if (ctx === undefined || ctx === null) return ["", undefined];
-  if (typeof ctx !== "object") throw invalid("ctx must be an object", "ctx is { requestId?, signal?, timeoutMs?, metadata? }.");
-  const { signal, ...rest } = ctx;
-  if (signal !== undefined && !(typeof signal === "object" && signal !== null && "aborted" in signal && typeof signal.addEventListener === "function")) {
-    throw invalid("ctx.signal must be an AbortSignal", "Pass controller.signal from an AbortController, or AbortSignal.timeout(ms).");
-  }
-  return [enc(rest, "ctx"), signal];
+  if (typeof ctx !== "object") throw invalid("ctx must be an object", CTX_HINT);
+  const [rest, signal] = reading(() => {
+    const { signal, ...rest } = ctx;
+    return [rest, signal];
+  }, "ctx", CTX_HINT);
+  const c = enc(rest, "ctx");
+  return [c, signal === undefined ? undefined : linkSignal(signal)];
+}
+
+/** Follows the caller's signal with one this module owns, so wasm only ever sees a genuine
+ *  AbortSignal; the caller's getters and addEventListener are read here, inside a try.
+ *  `timedOut` records an AbortSignal.timeout() firing (reason: a TimeoutError). */
+function linkSignal(s) {
+  const ac = new AbortController();
+  const link = { signal: ac.signal, timedOut: false, drop: noop };
+  const fire = () => {
+    try {
+      const r = s.reason;
+      link.timedOut = typeof r === "object" && r !== null && r.name === "TimeoutError";
+    } catch {}
+    link.drop();
+    ac.abort();
+  };
+  reading(() => {
+    if (typeof s !== "object" || s === null || typeof s.addEventListener !== "function") throw invalid("ctx.signal must be an AbortSignal", SIGNAL_HINT);
+    if (s.aborted) return fire();
+    s.addEventListener("abort", fire, { once: true });
+    link.drop = () => {
+      link.drop = noop;
+      try {
+        s.removeEventListener("abort", fire);
+      } catch {}
+    };
+  }, "ctx.signal", SIGNAL_HINT);
+  return link;
+}
+
+/** The caller's AbortSignal.timeout() firing is a timeout, not an abort. */
+function retype(e, link) {
+  if (!(e instanceof LLMError) || e.code !== "aborted" || !link || !link.timedOut) return e;
+  return new LLMError("timeout", "ctx.signal timed out (AbortSignal.timeout)", {
+    hint: "Give the call a longer AbortSignal.timeout(ms), or use ctx.timeoutMs.",
+    attempts: e.attempts,
+    partialContent: e.partialContent,
+  });
 }
 
 // ---------------------------------------------------------------- streams
@@ -95,23 +221,34 @@ function decodeBatch(b, out, info) {
 
 /** A ReadableStream that is also an async iterable. One wasm call per network read fills a
  *  queue of chunks; for-await takes them from the queue directly (one resolved promise per
- *  chunk, no generator machinery), after locking the stream so it cannot be read twice. */
-function makeStream(handle) {
+ *  chunk, no generator machinery), after locking the stream so it cannot be read twice.
+ *  Concurrent next() calls queue behind each other, as reads of a Web stream do. */
+function makeStream(handle, link) {
   const info = { endpoint: undefined, attempts: [], droppedParams: [] };
+  const born = generation;
   let queue = [];
   let qi = 0;
   let finished = false;
+  let failure = null;
+  let release = noop; // unlocks the stream when iteration ends
+  let last = null; // the latest queued next(), while one waits
+  function end() {
+    finished = true;
+    if (link) link.drop();
+  }
   /** Reads one batch into the queue; false at the end. */
   async function fill() {
     let b;
     try {
-      b = await handle.next();
+      if (born !== generation) throw new LLMError("internal", "this stream's wasm instance failed and was replaced", { hint: REPORT });
+      b = await track(handle.next());
     } catch (e) {
-      finished = true;
-      throw toLLMError(e);
+      end();
+      release();
+      throw (failure = retype(toLLMError(e), link));
     }
     if (b === undefined) {
-      finished = true;
+      end();
       return false;
     }
     queue = [];
@@ -121,27 +258,37 @@ function makeStream(handle) {
   }
   function stop() {
     if (!finished) {
-      finished = true;
-      handle.cancel(); // aborts the request
+      end();
+      if (born === generation) call(() => handle.cancel()); // aborts the request
     }
     queue = [];
     qi = 0;
   }
   const DONE = Object.freeze({ value: undefined, done: true });
-  const iterator = {
-    next() {
+  function done() {
+    release();
+    return DONE;
+  }
+  async function step() {
+    while (qi >= queue.length) {
+      if (failure) throw failure;
+      if (finished || !(await fill())) return done();
+    }
+    return { value: queue[qi++], done: false };
+  }
+  function next() {
+    if (last === null) {
       if (qi < queue.length) return Promise.resolve({ value: queue[qi++], done: false });
-      if (finished) return Promise.resolve(DONE);
-      return fill().then((more) => (more ? iterator.next() : DONE));
-    },
-    return(value) {
-      stop();
-      return Promise.resolve({ value, done: true });
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+      if (finished && !failure) return Promise.resolve(done());
+    }
+    const p = last === null ? step() : last.then(step, step);
+    last = p;
+    const settled = () => {
+      if (last === p) last = null;
+    };
+    p.then(settled, settled);
+    return p;
+  }
   const stream = new ReadableStream(
     {
       async pull(controller) {
@@ -167,11 +314,16 @@ function makeStream(handle) {
     [Symbol.asyncIterator]: {
       value() {
         const reader = stream.getReader(); // locks: a second consumer gets the usual TypeError
+        release = () => {
+          release = noop;
+          reader.releaseLock();
+        };
         return {
-          next: iterator.next,
-          return(v) {
-            reader.releaseLock();
-            return iterator.return(v);
+          next,
+          return(value) {
+            stop();
+            release();
+            return Promise.resolve({ value, done: true });
           },
           [Symbol.asyncIterator]() {
             return this;
@@ -195,14 +347,20 @@ function failedStream(error) {
 
 // ---------------------------------------------------------------- images
 
+const IMAGE_HINT = "Give a URL string, a data: URL, a Uint8Array, an ArrayBuffer or a Blob/File.";
+
 async function imageUrl(img, i) {
   if (typeof img === "string") return img;
   let bytes;
-  if (img instanceof Uint8Array) bytes = img;
-  else if (img instanceof ArrayBuffer) bytes = new Uint8Array(img);
-  else if (typeof Blob !== "undefined" && img instanceof Blob) bytes = new Uint8Array(await img.arrayBuffer());
-  else throw invalid(`images[${i}] is not an image`, "Give a URL string, a data: URL, a Uint8Array, an ArrayBuffer or a Blob/File.");
-  return call(() => wasm.imageDataUrl(bytes));
+  try {
+    // Copied into a Uint8Array of our own: wasm never reads a caller's object.
+    if (img instanceof Uint8Array || img instanceof ArrayBuffer) bytes = new Uint8Array(img);
+    else if (typeof Blob !== "undefined" && img instanceof Blob) bytes = new Uint8Array(await img.arrayBuffer());
+  } catch (e) {
+    throw invalid(`images[${i}] could not be read: ${what(e)}`, IMAGE_HINT);
+  }
+  if (!bytes) throw invalid(`images[${i}] is not an image`, IMAGE_HINT);
+  return call(() => live().imageDataUrl(bytes));
 }
 
 // ---------------------------------------------------------------- the contract and helpers
@@ -219,41 +377,60 @@ export function isLLM(value) {
 
 /** The helpers (BaseLLM), running the same Rust code as the library's own models. */
 export class BaseLLM {
-  #helpers;
+  #spec;
+  #h;
+  #gen;
   constructor(metadata, defaults) {
     if (new.target === BaseLLM) throw invalid("BaseLLM is abstract", "Subclass it and implement getAnswer and streamAnswer.");
-    this.#helpers = call(() => new wasm.Helpers(enc(metadata, "metadata"), enc(defaults, "defaults")));
+    this.#spec = [enc(metadata, "metadata"), enc(defaults, "defaults")];
     Object.defineProperty(this, "metadata", { value: Object.freeze(JSON.parse(this.#helpers.metadata())), enumerable: true });
   }
+  /** The wasm side, rebuilt from the saved spec when the instance was replaced. */
+  get #helpers() {
+    if (this.#gen !== generation) {
+      this.#h = call(() => new (live().Helpers)(this.#spec[0], this.#spec[1]));
+      this.#gen = generation;
+    }
+    return this.#h;
+  }
   validateMessages(messages) {
-    call(() => this.#helpers.validateMessages(enc(messages ?? null, "messages")));
+    const m = enc(messages ?? null, "messages");
+    call(() => this.#helpers.validateMessages(m));
   }
   mergeParameters(params) {
-    return JSON.parse(call(() => this.#helpers.mergeParameters(enc(params, "params"))));
+    const p = enc(params, "params");
+    return JSON.parse(call(() => this.#helpers.mergeParameters(p)));
   }
   validateTokenLimits(messages, maxTokens) {
-    call(() => this.#helpers.validateTokenLimits(enc(messages ?? null, "messages"), maxTokens));
+    const m = enc(messages ?? null, "messages");
+    if (maxTokens !== undefined && typeof maxTokens !== "number") throw invalid("maxTokens must be a number", "Leave it out or give a positive integer.");
+    call(() => this.#helpers.validateTokenLimits(m, maxTokens));
   }
   checkTextOutputSupport() {
     call(() => this.#helpers.checkTextOutputSupport());
   }
   estimateTokens(messages) {
-    return call(() => this.#helpers.estimateTokens(enc(messages ?? null, "messages")));
+    const m = enc(messages ?? null, "messages");
+    return call(() => this.#helpers.estimateTokens(m));
   }
   /** The vision request as messages (bytes and Blobs checked and encoded as data: URLs),
    *  for streaming a vision answer with streamAnswer. */
   async visionMessages(prompt, images) {
     if (typeof prompt !== "string") throw invalid("prompt must be a string", "Ask something about the images.");
     if (!Array.isArray(images)) throw invalid("images must be an array", "Pass images: [url | bytes | Blob, ...].");
-    const urls = await Promise.all(images.map(imageUrl));
+    const urls = await Promise.all(reading(() => Array.from(images, imageUrl), "images", IMAGE_HINT));
     return JSON.parse(call(() => this.#helpers.visionMessages(prompt, JSON.stringify(urls))));
   }
   async getAnswerWithVision(request) {
-    const { prompt, images, ctx, params } = request ?? {};
+    const { prompt, images, ctx, params } = reading(() => ({ ...request }), "request", "getAnswerWithVision({ prompt, images, ctx?, params? }).");
     return this.getAnswer(await this.visionMessages(prompt, images), ctx, params);
   }
   #refuse(method) {
-    return toLLMError(this.#helpers.unsupportedMedia(method));
+    try {
+      return toLLMError(this.#helpers.unsupportedMedia(method));
+    } catch (e) {
+      return toLLMError(e);
+    }
   }
   getImage() {
     return Promise.reject(this.#refuse("getImage"));
@@ -276,35 +453,70 @@ export class BaseLLM {
   async close() {}
 }
 
-/** A model from the registry, served by the wasm implementation of its family. */
+/** A model from the registry, served by the wasm implementation of its family. It keeps
+ *  its encoded config so that after a trap it is rebuilt on the fresh instance. */
 class RegistryModel extends BaseLLM {
+  #make;
   #m;
-  constructor(m, defaults) {
+  #gen;
+  #closed = false;
+  constructor(make, defaults) {
+    const m = make();
     const h = m.helpers();
     super(JSON.parse(h.metadata()), defaults);
     h.free();
+    this.#make = make;
     this.#m = m;
+    this.#gen = generation;
+  }
+  #model() {
+    if (this.#gen !== generation) {
+      this.#m = this.#make();
+      this.#gen = generation;
+      if (this.#closed) this.#m.close();
+    }
+    return this.#m;
   }
   getAnswer(messages, ctx, params) {
+    if (restoring) return restoring.then(() => this.getAnswer(messages, ctx, params));
+    let link;
     try {
-      const [c, signal] = encCtx(ctx);
-      return this.#m.getAnswer(enc(messages ?? null, "messages"), c, enc(params, "params"), signal).then(JSON.parse, (e) => {
-        throw toLLMError(e);
-      });
+      const m = enc(messages ?? null, "messages");
+      const p = enc(params, "params");
+      const [c, l] = encCtx(ctx);
+      link = l;
+      return track(this.#model().getAnswer(m, c, p, link && link.signal)).then(
+        (r) => {
+          if (link) link.drop();
+          return JSON.parse(r);
+        },
+        (e) => {
+          if (link) link.drop();
+          throw retype(toLLMError(e), link);
+        },
+      );
     } catch (e) {
+      if (link) link.drop();
       return Promise.reject(toLLMError(e));
     }
   }
   streamAnswer(messages, ctx, params) {
+    let link;
     try {
-      const [c, signal] = encCtx(ctx);
-      return makeStream(this.#m.streamAnswer(enc(messages ?? null, "messages"), c, enc(params, "params"), signal));
+      const m = enc(messages ?? null, "messages");
+      const p = enc(params, "params");
+      const [c, l] = encCtx(ctx);
+      link = l;
+      live();
+      return makeStream(this.#model().streamAnswer(m, c, p, link && link.signal), link);
     } catch (e) {
+      if (link) link.drop();
       return failedStream(toLLMError(e));
     }
   }
   async close() {
-    this.#m.close();
+    this.#closed = true;
+    if (!restoring && !unrecoverable) call(() => this.#model().close());
   }
 }
 
@@ -322,39 +534,75 @@ function findUnsendable(value, path, seen = new Set()) {
   return null;
 }
 
+const CONFIG_HINT = "createLLM({ provider: \"azure\", model, endpoint, deploymentName, apiKey }).";
+
+/** getToken as wasm sees it: a native promise of a non-empty string, never a synchronous
+ *  throw or a caller's thenable. A failure rejects with a plain Error describing it. */
+function safeToken(f) {
+  return async () => {
+    let t;
+    try {
+      t = await f();
+    } catch (e) {
+      throw new Error(e instanceof LLMError ? `${e.code}: ${e.message}` : what(e));
+    }
+    if (typeof t !== "string" || t === "") throw new Error(`it returned ${t === "" ? "an empty string" : typeof t}, not a token string`);
+    return t;
+  };
+}
+
+/** config.fetch as wasm sees it: a native promise of a genuine Response built from what the
+ *  caller's fetch returned (its getters read here, not from wasm). */
+function safeFetch(f) {
+  return async (url, init) => {
+    const r = await f(url, init);
+    if (r.type === "opaqueredirect") return new Response(null, { status: 302 });
+    return new Response(r.body, { status: r.status, statusText: r.statusText, headers: r.headers });
+  };
+}
+
 /** The factory: picks the provider and the model's rules for config.model. Throws LLMError
  *  "invalid_input" synchronously for bad config. */
 export function createLLM(config) {
-  if (config === null || typeof config !== "object") throw invalid("config must be an object", "createLLM({ provider: \"azure\", model, endpoint, deploymentName, apiKey }).");
+  if (config === null || typeof config !== "object") throw invalid("config must be an object", CONFIG_HINT);
+  const [c, tokenFns, fetchFn, defaults] = reading(() => encConfig(config), "config", CONFIG_HINT);
+  return call(() => new RegistryModel(() => live().createModel(c, tokenFns, fetchFn), defaults));
+}
+
+function encConfig(config) {
   const tokenFns = [];
   const take = (o, where) => {
     if (o === null || typeof o !== "object" || Array.isArray(o)) throw invalid(`${where} must be an object`, "Each backup is { endpoint, ... } or a whole endpoint { provider, ... }.");
     const copy = { ...o };
     if (copy.getToken !== undefined && copy.getToken !== null) {
       if (typeof copy.getToken !== "function") throw invalid(`${where}.getToken must be a function`, "getToken: () => token, or an async function.");
-      tokenFns.push(copy.getToken);
+      tokenFns.push(safeToken(copy.getToken));
       copy.getToken = tokenFns.length - 1;
     }
     return copy;
   };
   const plain = take(config, "config");
   let fetchFn;
-  if (config.fetch !== undefined && config.fetch !== null) {
-    if (typeof config.fetch !== "function") throw invalid("config.fetch must be a function", "Pass a fetch-compatible function, e.g. fetch: (url, init) => fetch(url, init).");
-    fetchFn = config.fetch;
+  if (plain.fetch !== undefined && plain.fetch !== null) {
+    if (typeof plain.fetch !== "function") throw invalid("config.fetch must be a function", "Pass a fetch-compatible function, e.g. fetch: (url, init) => fetch(url, init).");
+    fetchFn = safeFetch(plain.fetch);
     plain.fetch = true;
   }
-  if (config.backups !== undefined && config.backups !== null) {
-    if (!Array.isArray(config.backups)) throw invalid("config.backups must be an array", "backups: [{ endpoint: \"https://...\" }].");
-    plain.backups = config.backups.map((b, i) => take(b, `config.backups[${i}]`));
+  if (plain.backups !== undefined && plain.backups !== null) {
+    if (!Array.isArray(plain.backups)) throw invalid("config.backups must be an array", "backups: [{ endpoint: \"https://...\" }].");
+    plain.backups = Array.from(plain.backups, (b, i) => take(b, `config.backups[${i}]`));
   }
   const unsendable = findUnsendable(plain, "config");
   if (unsendable) throw invalid(`${unsendable} is a function or other value a config cannot hold`, "Only getToken (on an endpoint) and fetch (at the top) may be functions; everything else is plain data.");
-  const m = call(() => wasm.createModel(enc(plain, "config"), tokenFns, fetchFn));
-  return new RegistryModel(m, config.defaults);
+  return [enc(plain, "config"), tokenFns, fetchFn, plain.defaults];
 }
 
 /** The registry's models and their metadata. */
 export function listModels() {
-  return JSON.parse(wasm.listModels());
+  return JSON.parse(call(() => live().listModels()));
+}
+
+/** Test hook: traps the live instance (the package must report `internal` and recover). */
+export function __forceTrapForTests() {
+  call(() => live().__forceTrapForTests());
 }

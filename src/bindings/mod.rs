@@ -49,6 +49,13 @@ pub fn list_models() -> JsResult<String> {
     Ok(write_models(&registry::list_models()))
 }
 
+/// Traps on purpose: the package's tests prove that a trap is reported as `internal` and
+/// that later calls run on a fresh instance.
+#[wasm_bindgen(js_name = __forceTrapForTests)]
+pub fn force_trap() {
+    core::arch::wasm32::unreachable()
+}
+
 /// Image bytes (sniffed PNG/JPEG/GIF/WebP) as a data: URL for the vision helper.
 #[wasm_bindgen(js_name = imageDataUrl)]
 pub fn image_data_url_js(bytes: &[u8]) -> JsResult<String> {
