@@ -126,7 +126,7 @@ const md = [];
     md.push(`| Azure provider vs openai-node's \`AzureOpenAI\` | ${pair("azure", "openai-node")} | ≤ 0.25${within("azure", "openai-node", 0.25) ? "" : " (missed)"} |`);
     md.push(`| Azure provider vs the AI SDK | ${pair("azure", "ai-sdk")} | ≤ 0.1${within("azure", "ai-sdk", 0.1) ? "" : " (missed)"} |`);
     md.push(`| Azure provider vs the hand-written baseline | ${pair("azure", "hand-written")} | ≤ 0.7${within("azure", "hand-written", 0.7) ? "" : " (missed)"} |`);
-    md.push(`| over the floor, Azure / OpenAI (× the time to read the body) | ${pair("azure", "floor")} / ${pair("openai", "floor")} | reported |`, "");
+    md.push(`| over the floor (× the time to merely read the body), Azure; OpenAI | ${pair("azure", "floor")}; ${pair("openai", "floor")} | reported |`, "");
   }
 }
 
