@@ -70,7 +70,8 @@ impl SseDecoder {
                 return;
             }
         }
-        if self.after_cr {
+        // (An empty read must not end the wait for that LF.)
+        if self.after_cr && !input.is_empty() {
             self.after_cr = false;
             if let Some(rest) = input.strip_prefix(b"\n") {
                 input = rest;
@@ -325,6 +326,16 @@ mod tests {
             }
         }
         assert!(!SseDecoder::new().overflowed());
+    }
+
+    #[test]
+    fn an_empty_read_between_cr_and_lf() {
+        let mut got = Vec::new();
+        let mut d = SseDecoder::new();
+        for part in [&b"data: a\r"[..], b"", b"\ndata: b\r\n", b"", b"\r\n"] {
+            d.feed(part, &mut |e| got.push(e.to_string()));
+        }
+        assert_eq!(got, ["a\nb"]);
     }
 
     #[test]
