@@ -3,6 +3,7 @@
 //! Azure and OpenAI targets share.
 
 pub mod azure;
+pub mod bedrock;
 pub mod chat_wire;
 pub mod openai;
 pub mod target;

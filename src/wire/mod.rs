@@ -4,6 +4,7 @@
 use crate::core::maybe_send::MaybeSend;
 use crate::prelude::*;
 
+pub mod eventstream;
 pub mod json;
 pub mod scan;
 pub mod sse;

@@ -1,0 +1,2 @@
+pub mod sha256;
+pub mod sigv4;
