@@ -12,6 +12,10 @@ use crate::core::response::{ChunkBatch, LlmResponse};
 use crate::engine::stream::{EngineStream, StreamEvent, StreamOperation};
 use crate::engine::{Executor, Operation};
 use crate::prelude::*;
+use crate::providers::bedrock::converse::{
+    build_converse_payload, parse_converse_event, parse_converse_response,
+    StreamState as ConverseState,
+};
 use crate::providers::chat_wire::{build_chat_payload, parse_response, parse_stream_event};
 use crate::providers::{OpKind, Target, Wire};
 use alloc::sync::Arc;
@@ -28,6 +32,8 @@ pub struct ChatOp {
     /// them on every delta, which a caller concatenating deltas would double. Delivered
     /// once, as OpenAI does.
     tool_heads: Lock<Vec<u32>>,
+    /// Bedrock's stream: which content blocks are tool calls.
+    converse: Lock<ConverseState>,
 }
 
 impl ChatOp {
@@ -37,6 +43,7 @@ impl ChatOp {
             params,
             stream,
             tool_heads: Lock::default(),
+            converse: Lock::default(),
         }
     }
 
@@ -75,6 +82,9 @@ impl Operation for ChatOp {
         let t = profile
             .rules
             .transform(&self.params, &profile.meta.model_name)?;
+        if target.wire() == Wire::Converse {
+            return build_converse_payload(&self.messages, &t.wire, self.params.extra.as_deref());
+        }
         build_chat_payload(
             &self.messages,
             &t.wire,
@@ -95,6 +105,7 @@ impl StreamOperation for ChatOp {
         let from = batch.marks.len();
         let ev = match target.wire() {
             Wire::ChatCompletions => parse_stream_event(data, batch)?,
+            Wire::Converse => parse_converse_event(data, &mut self.converse.lock(), batch)?,
         };
         self.drop_repeated_tool_heads(batch, from);
         Ok(ev)
@@ -162,7 +173,10 @@ impl Llm for ChatModel {
         boxed(async move {
             let op = ChatOp::new(messages, prepared?, false);
             let served = exec
-                .complete(&op, &ctx, |_, body| parse_response(body))
+                .complete(&op, &ctx, |t, body| match t.wire() {
+                    Wire::ChatCompletions => parse_response(body),
+                    Wire::Converse => parse_converse_response(body, &t.profile().meta.model_name),
+                })
                 .await?;
             let p = served.value;
             Ok(LlmResponse {

@@ -15,6 +15,7 @@ use crate::wire::json::{JResult, Json, Kind};
 pub enum Provider {
     Azure,
     OpenAi,
+    Bedrock,
 }
 
 impl Provider {
@@ -22,13 +23,10 @@ impl Provider {
         match s {
             "azure" => Ok(Provider::Azure),
             "openai" => Ok(Provider::OpenAi),
-            "bedrock" => Err(LlmError::unsupported(
-                "provider \"bedrock\" is not available in this version",
-                "Use provider \"azure\" or \"openai\" (any OpenAI-compatible server); Bedrock support is planned.",
-            )),
+            "bedrock" => Ok(Provider::Bedrock),
             other => Err(LlmError::invalid_input(
                 format!("config.provider \"{other}\" is not a provider"),
-                "Use provider \"azure\" or \"openai\".",
+                "Use provider \"azure\", \"openai\" or \"bedrock\".",
             )),
         }
     }
@@ -36,6 +34,7 @@ impl Provider {
         match self {
             Provider::Azure => "azure",
             Provider::OpenAi => "openai",
+            Provider::Bedrock => "bedrock",
         }
     }
     fn fields(self) -> &'static [&'static str] {
@@ -60,12 +59,22 @@ impl Provider {
                 "headers",
                 "weight",
             ],
+            Provider::Bedrock => &[
+                "region",
+                "credentials",
+                "apiKey",
+                "endpoint",
+                "modelId",
+                "headers",
+                "weight",
+            ],
         }
     }
     fn shape(self) -> &'static str {
         match self {
             Provider::Azure => "An Azure endpoint is { endpoint, deploymentName, apiKey or getToken, apiVersion?, apiStyle?, headers? }.",
             Provider::OpenAi => "An OpenAI endpoint is { baseURL (e.g. https://api.openai.com/v1), apiKey or getToken (optional for local servers), organization?, project?, modelName?, headers? }.",
+            Provider::Bedrock => "A Bedrock endpoint is { region, credentials ({ accessKeyId, secretAccessKey, sessionToken? } or a function returning them) or apiKey (a Bedrock API key), endpoint?, modelId?, headers? }.",
         }
     }
 }
@@ -102,10 +111,30 @@ pub struct OpenAiSpec {
     pub model_name: Option<String>,
 }
 
+/// Bedrock's SigV4 credentials: given, or asked of a host function per request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AwsCredSpec {
+    Static(crate::providers::bedrock::sigv4::Credentials),
+    /// Index into the host's functions (like getToken); each call returns credentials JSON.
+    Provider(usize),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BedrockSpec {
+    pub region: String,
+    /// A configured endpoint (VPC endpoint, emulator, gateway with a path prefix).
+    pub base: Option<BaseUrl>,
+    /// Bedrock's model id or inference profile; None: the config's model id.
+    pub model_id: Option<String>,
+    /// None when the endpoint uses apiKey (its AuthSpec).
+    pub credentials: Option<AwsCredSpec>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum EndpointKind {
     Azure(AzureSpec),
     OpenAi(OpenAiSpec),
+    Bedrock(BedrockSpec),
 }
 
 /// One endpoint, resolved: inheritance applied, every field checked.
@@ -148,6 +177,9 @@ struct RawEndpoint {
     model_name: Option<String>,
     headers: Option<Vec<(String, String)>>,
     weight: Option<f64>,
+    region: Option<String>,
+    model_id: Option<String>,
+    credentials: Option<AwsCredSpec>,
     /// Keys seen, to refuse the ones this endpoint's provider does not take.
     seen: Vec<String>,
 }
@@ -166,9 +198,10 @@ const ENDPOINT_KEYS: &[&str] = &[
     "modelName",
     "headers",
     "weight",
+    "region",
+    "credentials",
+    "modelId",
 ];
-/// Bedrock's endpoint fields: known names, refused with a clear reason for now.
-const BEDROCK_KEYS: &[&str] = &["region", "credentials", "modelId"];
 
 /// The longest timer a runtime keeps: setTimeout fires at once beyond 2^31 - 1 ms.
 pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
@@ -205,6 +238,69 @@ fn endpoint_member(
         "organization" => &mut e.organization,
         "project" => &mut e.project,
         "modelName" => &mut e.model_name,
+        "region" => &mut e.region,
+        "modelId" => &mut e.model_id,
+        "credentials" => {
+            match kind {
+                // The bindings replace a credentials function with its index.
+                Kind::Number => e.credentials = Some(AwsCredSpec::Provider(p.u64()? as usize)),
+                Kind::Object => {
+                    let (mut id, mut secret, mut token) = (None, None, None);
+                    p.obj(|p, k| {
+                        let slot = match k.as_ref() {
+                            "accessKeyId" => &mut id,
+                            "secretAccessKey" => &mut secret,
+                            "sessionToken" => &mut token,
+                            other => {
+                                problem.get_or_insert(unknown(
+                                    &format!("{at}.credentials"),
+                                    other,
+                                    "accessKeyId, secretAccessKey, sessionToken",
+                                ));
+                                return p.skip();
+                            }
+                        };
+                        if p.null()? {
+                            return Ok(());
+                        }
+                        if p.kind()? == Kind::String {
+                            *slot = Some(p.str()?.into_owned());
+                        } else {
+                            problem.get_or_insert(bad(
+                                &format!("{at}.credentials.{k}"),
+                                "must be a string",
+                                "AWS credentials are strings.",
+                            ));
+                            p.skip()?;
+                        }
+                        Ok(())
+                    })?;
+                    let ok = |v: &Option<String>| {
+                        v.as_deref()
+                            .is_some_and(|s| !s.trim().is_empty() && valid_header_value(s))
+                    };
+                    if !ok(&id)
+                        || !ok(&secret)
+                        || token.as_deref().is_some_and(|t| !valid_header_value(t))
+                    {
+                        // The values are never echoed: they are credentials.
+                        problem.get_or_insert(bad(&format!("{at}.credentials"), "needs accessKeyId and secretAccessKey as non-empty header-safe strings", "credentials: { accessKeyId, secretAccessKey, sessionToken? }, or a function returning them."));
+                    }
+                    e.credentials = Some(AwsCredSpec::Static(
+                        crate::providers::bedrock::sigv4::Credentials {
+                            access_key_id: id.unwrap_or_default(),
+                            secret_access_key: secret.unwrap_or_default(),
+                            session_token: token.filter(|t| !t.is_empty()),
+                        },
+                    ));
+                }
+                _ => {
+                    problem.get_or_insert(bad(&format!("{at}.credentials"), "must be an object or a function", "credentials: { accessKeyId, secretAccessKey, sessionToken? }, or a function returning them."));
+                    p.skip()?
+                }
+            }
+            return Ok(true);
+        }
         "getToken" => {
             e.get_token = Some(p.u64()? as usize);
             return Ok(true);
@@ -387,11 +483,7 @@ impl Config {
                         }
                         p.obj(|p, k| {
                             if !endpoint_member(p, &k, &mut b, &at, &mut problem)? {
-                                if !BEDROCK_KEYS.contains(&k.as_ref()) {
-                                    problem.get_or_insert(unknown(&at, &k, &ENDPOINT_KEYS.join(", ")));
-                                } else {
-                                    b.seen.push(k.to_string());
-                                }
+                                problem.get_or_insert(unknown(&at, &k, &ENDPOINT_KEYS.join(", ")));
                                 p.skip()?;
                             }
                             Ok(())
@@ -459,10 +551,6 @@ impl Config {
                     ("defaults", Kind::Object) => defaults_raw = Some(p.raw()?.to_string()),
                     ("modelProfile" | "loadBalancing" | "streamFailover" | "backups" | "allowInsecureHttp" | "fetch" | "retry" | "circuitBreaker" | "limits" | "defaults", _) => {
                         problem = Some(bad(&format!("config.{key}"), &format!("has the wrong type ({})", kind.name()), "See the config's shape in the README."));
-                        p.skip()?
-                    }
-                    (other, _) if BEDROCK_KEYS.contains(&other) => {
-                        primary.seen.push(other.to_string());
                         p.skip()?
                     }
                     (other, _) => {
@@ -574,12 +662,15 @@ fn inherit_from(b: &RawEndpoint, parent: &RawEndpoint) -> RawEndpoint {
         organization,
         project,
         model_name,
-        headers
+        headers,
+        region,
+        model_id
     );
-    // Credentials come as a pair: a backup with its own key does not also inherit a token.
-    if m.api_key.is_none() && m.get_token.is_none() {
+    // Credentials come as a whole: a backup with its own key does not also inherit a token.
+    if m.api_key.is_none() && m.get_token.is_none() && m.credentials.is_none() {
         m.api_key = parent.api_key.clone();
         m.get_token = parent.get_token;
+        m.credentials = parent.credentials.clone();
     }
     m
 }
@@ -595,13 +686,6 @@ fn resolve(
     for key in &e.seen {
         if key == "provider" || key == "model" {
             continue;
-        }
-        if BEDROCK_KEYS.contains(&key.as_str()) {
-            return Err(bad(
-                &format!("{at}.{key}"),
-                "is a Bedrock field",
-                "Bedrock is not available in this version; use provider \"azure\" or \"openai\".",
-            ));
         }
         if !provider.fields().contains(&key.as_str()) {
             return Err(LlmError::invalid_input(
@@ -732,7 +816,51 @@ fn resolve(
                 model_name: text(&e.model_name, "modelName")?,
             })
         }
+        Provider::Bedrock => {
+            let region = e.region.clone().ok_or_else(|| {
+                bad(
+                    &format!("{at}.region"),
+                    "is missing",
+                    "Set region to the AWS region, e.g. \"us-east-1\".",
+                )
+            })?;
+            // It becomes part of the host name and of every signature.
+            if region.is_empty()
+                || !region
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Err(bad(
+                    &format!("{at}.region"),
+                    "is not an AWS region name",
+                    "Use a region such as \"us-east-1\" or \"eu-central-1\".",
+                ));
+            }
+            let base = match &e.endpoint {
+                Some(raw) => Some(parse_base(raw, allow_http).map_err(|why| bad(&format!("{at}.endpoint"), &why, "Use the runtime URL, e.g. https://bedrock-runtime.us-east-1.amazonaws.com, a VPC endpoint, or a gateway URL with its path prefix."))?),
+                None => None,
+            };
+            let model_id = text(&e.model_id, "modelId")?;
+            match (&e.credentials, &auth) {
+                (Some(_), AuthSpec::Key(_)) => return Err(bad(at, "has both credentials and apiKey", "Give one: credentials for SigV4, or apiKey (a Bedrock API key).")),
+                (None, AuthSpec::None) => return Err(bad(at, "has no credentials", "Set credentials ({ accessKeyId, secretAccessKey, sessionToken? } or a function returning them) or apiKey (a Bedrock API key).")),
+                _ => {}
+            }
+            EndpointKind::Bedrock(BedrockSpec {
+                region,
+                base,
+                model_id,
+                credentials: e.credentials.clone(),
+            })
+        }
     };
+    if provider == Provider::Bedrock && matches!(auth, AuthSpec::Token(_)) {
+        return Err(bad(
+            &format!("{at}.getToken"),
+            "is not a Bedrock field",
+            provider.shape(),
+        ));
+    }
     if provider == Provider::Azure && matches!(auth, AuthSpec::None) {
         return Err(bad(
             at,
@@ -827,7 +955,19 @@ mod tests {
             ),
             (
                 r#"{"provider":"bedrock","model":"m","region":"us-east-1"}"#.to_string(),
-                "bedrock",
+                "no credentials",
+            ),
+            (
+                r#"{"provider":"bedrock","model":"m","region":"us-east-1","credentials":{"accessKeyId":"AK","secretAccessKey":""}}"#.to_string(),
+                "credentials",
+            ),
+            (
+                r#"{"provider":"bedrock","model":"m","region":"us east","apiKey":"sekrit"}"#.to_string(),
+                "region",
+            ),
+            (
+                r#"{"provider":"azure","model":"m","endpoint":"https://x.example","deploymentName":"d","apiKey":"k","region":"us-east-1"}"#.to_string(),
+                "region",
             ),
         ] {
             let e = Config::from_json(&json).unwrap_err();

@@ -2,7 +2,7 @@
 //! provider and model profile), an executor over them, and the chat model on top.
 
 use crate::chat::ChatModel;
-use crate::config::{AuthSpec, Config, EndpointKind};
+use crate::config::{AuthSpec, AwsCredSpec, Config, EndpointKind};
 use crate::core::error::{LlmError, Result};
 use crate::core::llm::{BaseLlm, Llm};
 use crate::core::metadata::ModelMetadata;
@@ -10,17 +10,50 @@ use crate::engine::Executor;
 use crate::models;
 use crate::prelude::*;
 use crate::providers::azure::AzureTarget;
+use crate::providers::bedrock::{self, BedrockAuth, BedrockTarget};
 use crate::providers::openai::OpenAiTarget;
 use crate::providers::{Auth, Target, TokenProvider};
 use crate::transport::{Clock, Transport};
 use alloc::sync::Arc;
 
 pub fn list_models() -> Vec<ModelMetadata> {
-    models::list()
+    let mut all = models::list();
+    all.extend(bedrock::models::all().into_iter().map(|p| p.meta));
+    all
 }
 
 pub fn find_model(id: &str) -> Option<ModelMetadata> {
-    models::table::find(id).map(|p| p.meta)
+    models::table::find(id)
+        .or_else(|| bedrock::models::find(id))
+        .map(|p| p.meta)
+}
+
+/// A model's profile on `provider`: Bedrock's own table first (by the config's model id,
+/// then the endpoint's modelId), else the shared table and family rules. With a
+/// modelProfile the shared path applies it (over family rules, not Bedrock's table).
+fn profile_for(
+    id: &str,
+    provider: &str,
+    model_id: Option<&str>,
+    profile_json: Option<&str>,
+) -> Result<models::Profile> {
+    if provider == "bedrock" && profile_json.is_none() {
+        if let Some(p) =
+            bedrock::models::find(id).or_else(|| model_id.and_then(bedrock::models::find))
+        {
+            let mut p = p;
+            p.meta.model_name = id.to_string();
+            return Ok(p);
+        }
+    }
+    models::resolve(id, provider, profile_json)
+}
+
+fn bedrock_model_id(kind: &EndpointKind) -> Option<&str> {
+    match kind {
+        EndpointKind::Bedrock(b) => b.model_id.as_deref(),
+        _ => None,
+    }
 }
 
 /// A model made by the factory: the contract, its helpers and its executor.
@@ -45,9 +78,12 @@ pub fn create(
     clock: Arc<dyn Clock>,
 ) -> Result<Model> {
     let cfg = Config::from_json(config_json)?;
-    let primary = models::resolve(
+    let primary = profile_for(
         &cfg.model,
         cfg.provider.as_str(),
+        cfg.endpoints
+            .first()
+            .and_then(|e| bedrock_model_id(&e.kind)),
         cfg.model_profile.as_deref(),
     )?;
     let mut targets: Vec<Arc<dyn Target>> = Vec::new();
@@ -65,13 +101,14 @@ pub fn create(
         let provider = match ep.kind {
             EndpointKind::Azure(_) => "azure",
             EndpointKind::OpenAi(_) => "openai",
+            EndpointKind::Bedrock(_) => "bedrock",
         };
         // The primary's profile (modelProfile included) serves every endpoint of the same
         // model and provider; a backup with another model or provider gets its own.
         let profile = if i == 0 || (ep.model == cfg.model && provider == cfg.provider.as_str()) {
             primary.clone()
         } else {
-            models::resolve(&ep.model, provider, None)?
+            profile_for(&ep.model, provider, bedrock_model_id(&ep.kind), None)?
         };
         let target: Arc<dyn Target> = match ep.kind {
             EndpointKind::Azure(spec) => Arc::new(AzureTarget::new(
@@ -88,6 +125,37 @@ pub fn create(
                 ep.weight,
                 profile,
             )),
+            EndpointKind::Bedrock(spec) => {
+                let bauth = match (spec.credentials, auth) {
+                    (Some(AwsCredSpec::Static(c)), _) => BedrockAuth::Static(c),
+                    (Some(AwsCredSpec::Provider(i)), _) => {
+                        BedrockAuth::Provider(tokens.get(i).cloned().ok_or_else(|| {
+                            LlmError::invalid_input(
+                                "credentials refers to a missing credentials function",
+                                "Pass credentials as an object or a function.",
+                            )
+                        })?)
+                    }
+                    (None, Auth::Key(k)) => BedrockAuth::ApiKey(k),
+                    (None, _) => {
+                        return Err(LlmError::invalid_input(
+                            "a Bedrock endpoint has no credentials",
+                            "Set credentials or apiKey.",
+                        ))
+                    }
+                };
+                let model_id = spec.model_id.unwrap_or_else(|| ep.model.clone());
+                Arc::new(BedrockTarget::new(
+                    &spec.region,
+                    spec.base,
+                    &model_id,
+                    bauth,
+                    &ep.headers,
+                    ep.weight,
+                    profile,
+                    clock.clone(),
+                ))
+            }
         };
         targets.push(target);
     }

@@ -29,7 +29,13 @@ fn crc32_matches_crc32fast() {
 
 #[test]
 fn every_vector_decodes_or_fails_as_expected() {
-    let want: Value = serde_json::from_str(&fs::read_to_string(format!("{DATA}/eventstream-test-data/DECODED_EXPECTATIONS.json")).unwrap()).unwrap();
+    let want: Value = serde_json::from_str(
+        &fs::read_to_string(format!(
+            "{DATA}/eventstream-test-data/DECODED_EXPECTATIONS.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
     let want = want.as_object().unwrap();
     assert_eq!(want.len(), 13);
     for (name, exp) in want {
@@ -53,7 +59,11 @@ fn every_vector_decodes_or_fails_as_expected() {
             let m = decoded.unwrap_or_else(|e| panic!("{name}: {e:?}"));
             assert_eq!(r, Ok(()), "{name}");
             assert_eq!(frames, vec![m.clone()], "{name}");
-            assert_eq!(String::from_utf8(m.payload.clone()).unwrap(), exp["payload_utf8"].as_str().unwrap(), "{name}");
+            assert_eq!(
+                String::from_utf8(m.payload.clone()).unwrap(),
+                exp["payload_utf8"].as_str().unwrap(),
+                "{name}"
+            );
             let hs = exp["headers"].as_array().unwrap();
             assert_eq!(m.headers.len(), hs.len(), "{name}");
             for ((n, v), h) in m.headers.iter().zip(hs) {
@@ -66,18 +76,30 @@ fn every_vector_decodes_or_fails_as_expected() {
                     (3, HeaderValue::Int16(x)) => hv.as_i64() == Some(*x as i64),
                     (4, HeaderValue::Int32(x)) => hv.as_i64() == Some(*x as i64),
                     (5, HeaderValue::Int64(x)) => hv.as_i64() == Some(*x),
-                    (6, HeaderValue::Bytes(x)) => hv.as_str() == Some(&x.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+                    (6, HeaderValue::Bytes(x)) => {
+                        hv.as_str()
+                            == Some(&x.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                    }
                     (7, HeaderValue::String(x)) => hv.as_str() == Some(x),
                     (8, HeaderValue::Timestamp(x)) => hv["epoch_ms"].as_i64() == Some(*x),
-                    (9, HeaderValue::Uuid(x)) => hv.as_str().map(|s| s.replace('-', "")) == Some(x.iter().map(|b| format!("{b:02x}")).collect()),
+                    (9, HeaderValue::Uuid(x)) => {
+                        hv.as_str().map(|s| s.replace('-', ""))
+                            == Some(x.iter().map(|b| format!("{b:02x}")).collect())
+                    }
                     _ => false,
                 };
                 assert!(ok, "{name}: header {n} = {v:?}, want {h}");
             }
         } else {
-            assert!(matches!(decoded, Err(FrameError::Corrupt(_))), "{name}: {decoded:?}");
+            assert!(
+                matches!(decoded, Err(FrameError::Corrupt(_))),
+                "{name}: {decoded:?}"
+            );
             let finished = d.finish(&mut |_| {});
-            assert!(r.is_err() || finished.is_err(), "{name}: the incremental decoder accepted it");
+            assert!(
+                r.is_err() || finished.is_err(),
+                "{name}: the incremental decoder accepted it"
+            );
             assert!(frames.is_empty(), "{name}");
         }
     }
@@ -85,7 +107,10 @@ fn every_vector_decodes_or_fails_as_expected() {
 
 #[test]
 fn all_header_types_have_the_documented_values() {
-    let m = decode_message(&bytes("eventstream-test-data/valid_with_all_headers_and_payload")).unwrap();
+    let m = decode_message(&bytes(
+        "eventstream-test-data/valid_with_all_headers_and_payload",
+    ))
+    .unwrap();
     let get = |n: &str| m.headers.iter().find(|(k, _)| k == n).unwrap().1.clone();
     assert_eq!(get("byte"), HeaderValue::Byte(50));
     assert_eq!(get("short"), HeaderValue::Int16(20_000));
@@ -94,17 +119,32 @@ fn all_header_types_have_the_documented_values() {
     assert_eq!(get("bytes"), HeaderValue::Bytes(b"some bytes".to_vec()));
     assert_eq!(get("str"), HeaderValue::String("some str".into()));
     assert_eq!(get("time"), HeaderValue::Timestamp(5_000_000_000));
-    let HeaderValue::Uuid(u) = get("uuid") else { panic!() };
-    assert_eq!(u.iter().map(|b| format!("{b:02x}")).collect::<String>(), "b79bc914de214e13b8b2bc47e85b7f0b");
+    let HeaderValue::Uuid(u) = get("uuid") else {
+        panic!()
+    };
+    assert_eq!(
+        u.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        "b79bc914de214e13b8b2bc47e85b7f0b"
+    );
 }
 
 /// The synthetic ConverseStream bodies, cut at every point: the same events each time, as
 /// the JSON the Converse parser reads.
 #[test]
 fn converse_streams_decode_at_every_split_point() {
-    for name in ["text.bin", "tool-call.bin", "text-then-throttling-exception.bin"] {
+    for name in [
+        "text.bin",
+        "tool-call.bin",
+        "text-then-throttling-exception.bin",
+    ] {
         let body = bytes(&format!("synthetic-converse-stream/{name}"));
-        let want: Value = serde_json::from_str(&fs::read_to_string(format!("{DATA}/synthetic-converse-stream/{name}.expected.json")).unwrap()).unwrap();
+        let want: Value = serde_json::from_str(
+            &fs::read_to_string(format!(
+                "{DATA}/synthetic-converse-stream/{name}.expected.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
         let want: Vec<Value> = want
             .as_array()
             .unwrap()
@@ -155,5 +195,8 @@ fn too_large_frames_fail_from_their_prelude_and_truncation_is_corrupt() {
     let mut bad = body.clone();
     bad[first - 10] ^= 1;
     let mut d = EventStreamDecoder::with_max_event_size(1 << 20);
-    assert!(matches!(d.feed(&bad, &mut |_| {}), Err(FrameError::Corrupt(_))));
+    assert!(matches!(
+        d.feed(&bad, &mut |_| {}),
+        Err(FrameError::Corrupt(_))
+    ));
 }

@@ -7,7 +7,10 @@ use llm_edge::providers::bedrock::sigv4::{self, Credentials, PathMode, SignInput
 use std::fs;
 use std::path::Path;
 
-const SUITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/bedrock/sigv4-test-suite/v4");
+const SUITE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/bedrock/sigv4-test-suite/v4"
+);
 
 struct Case {
     method: String,
@@ -53,13 +56,17 @@ fn read(dir: &Path, name: &str) -> Option<String> {
 #[test]
 fn every_case_of_the_aws_sigv4_suite() {
     let mut checked = 0;
-    let mut names: Vec<_> = fs::read_dir(SUITE).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut names: Vec<_> = fs::read_dir(SUITE)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     names.sort();
     assert_eq!(names.len(), 40);
     for dir in names {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let case = parse_request(&read(&dir, "request.txt").unwrap());
-        let ctx: Option<serde_json::Value> = read(&dir, "context.json").map(|t| serde_json::from_str(&t).unwrap());
+        let ctx: Option<serde_json::Value> =
+            read(&dir, "context.json").map(|t| serde_json::from_str(&t).unwrap());
         // The two cases migrated from the old suite have no context: smithy-rs signs them
         // for lambda in us-east-2 at 2021-05-11T15:40:45Z with the non-S3 defaults.
         let (creds, region, service, amz_date, mode, sign_body, omit_token) = match &ctx {
@@ -77,7 +84,10 @@ fn every_case_of_the_aws_sigv4_suite() {
                     ts,
                     // The suite's paths are the request as sent: each character encoded
                     // once (a space in request.txt stands for the %20 a client sends).
-                    PathMode { double_encode: false, normalize: c["normalize"].as_bool().unwrap() },
+                    PathMode {
+                        double_encode: false,
+                        normalize: c["normalize"].as_bool().unwrap(),
+                    },
                     c["sign_body"].as_bool().unwrap(),
                     c["omit_session_token"].as_bool().unwrap_or(false),
                 )
@@ -116,10 +126,18 @@ fn every_case_of_the_aws_sigv4_suite() {
             },
         );
         let want_cr = read(&dir, "header-canonical-request.txt").unwrap();
-        assert_eq!(signed.canonical_request, want_cr.trim_end_matches('\n'), "{name}: canonical request");
+        assert_eq!(
+            signed.canonical_request,
+            want_cr.trim_end_matches('\n'),
+            "{name}: canonical request"
+        );
         checked += 1;
         if let Some(sts) = read(&dir, "header-string-to-sign.txt") {
-            assert_eq!(signed.string_to_sign, sts.trim_end_matches('\n'), "{name}: string to sign");
+            assert_eq!(
+                signed.string_to_sign,
+                sts.trim_end_matches('\n'),
+                "{name}: string to sign"
+            );
             checked += 1;
         }
         if let Some(sig) = read(&dir, "header-signature.txt") {
@@ -128,11 +146,25 @@ fn every_case_of_the_aws_sigv4_suite() {
         }
         if ctx.is_some() {
             let req = read(&dir, "header-signed-request.txt").unwrap();
-            let want_auth = req.lines().find_map(|l| l.strip_prefix("Authorization:")).unwrap();
-            let auth = &signed.headers.iter().find(|(n, _)| n == "authorization").unwrap().1;
+            let want_auth = req
+                .lines()
+                .find_map(|l| l.strip_prefix("Authorization:"))
+                .unwrap();
+            let auth = &signed
+                .headers
+                .iter()
+                .find(|(n, _)| n == "authorization")
+                .unwrap()
+                .1;
             assert_eq!(auth, want_auth, "{name}: Authorization");
             if let Some(t) = &creds.session_token {
-                assert!(signed.headers.iter().any(|(n, v)| n == "x-amz-security-token" && v == t), "{name}");
+                assert!(
+                    signed
+                        .headers
+                        .iter()
+                        .any(|(n, v)| n == "x-amz-security-token" && v == t),
+                    "{name}"
+                );
                 assert!(req.contains(&format!("X-Amz-Security-Token:{t}")), "{name}");
             }
             checked += 1;
@@ -144,11 +176,27 @@ fn every_case_of_the_aws_sigv4_suite() {
 
 #[test]
 fn signing_key_is_cached_per_day_and_secret() {
-    let creds = |s: &str| Credentials { access_key_id: "AK".into(), secret_access_key: s.into(), session_token: None };
+    let creds = |s: &str| Credentials {
+        access_key_id: "AK".into(),
+        secret_access_key: s.into(),
+        session_token: None,
+    };
     let signer = Signer::new("us-east-1", "bedrock");
     let sign = |c: &Credentials, date: &str| {
         signer
-            .sign(c, SignInput { method: "POST", path: "/", query: "", headers: vec![("host".into(), "h".into())], payload_hash: sigv4::payload_hash(b""), amz_date: date, mode: sigv4::NON_S3, token_unsigned: false })
+            .sign(
+                c,
+                SignInput {
+                    method: "POST",
+                    path: "/",
+                    query: "",
+                    headers: vec![("host".into(), "h".into())],
+                    payload_hash: sigv4::payload_hash(b""),
+                    amz_date: date,
+                    mode: sigv4::NON_S3,
+                    token_unsigned: false,
+                },
+            )
             .signature
     };
     let a = sign(&creds("s1"), "20250101T000000Z");
@@ -170,8 +218,14 @@ fn amz_dates() {
 
 #[test]
 fn bedrock_model_ids_are_encoded_twice_in_the_canonical_uri() {
-    let uri = sigv4::canonical_uri("/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse", sigv4::NON_S3);
-    assert_eq!(uri, "/model/anthropic.claude-3-haiku-20240307-v1%253A0/converse");
+    let uri = sigv4::canonical_uri(
+        "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse",
+        sigv4::NON_S3,
+    );
+    assert_eq!(
+        uri,
+        "/model/anthropic.claude-3-haiku-20240307-v1%253A0/converse"
+    );
 }
 
 #[test]
@@ -188,13 +242,24 @@ fn sha256_and_hmac_match_the_reference_crates() {
     };
     for len in (0..300).chain([511, 512, 513, 1000, 4096, 10_007]) {
         let data: Vec<u8> = (0..len).map(|_| next()).collect();
-        assert_eq!(sha256(&data)[..], sha2::Sha256::digest(&data)[..], "sha256 len {len}");
+        assert_eq!(
+            sha256(&data)[..],
+            sha2::Sha256::digest(&data)[..],
+            "sha256 len {len}"
+        );
         for klen in [0, 1, 32, 63, 64, 65, 200] {
             let key: Vec<u8> = (0..klen).map(|_| next()).collect();
             let mut m = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
             m.update(&data);
-            assert_eq!(hmac_sha256(&key, &data)[..], m.finalize().into_bytes()[..], "hmac len {len} key {klen}");
+            assert_eq!(
+                hmac_sha256(&key, &data)[..],
+                m.finalize().into_bytes()[..],
+                "hmac len {len} key {klen}"
+            );
         }
     }
-    assert_eq!(hex(&sha256(b"abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_eq!(
+        hex(&sha256(b"abc")),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
 }

@@ -70,6 +70,8 @@ pub struct Prepared {
 pub enum Wire {
     /// OpenAI's chat completions (Azure OpenAI, OpenAI, every compatible server).
     ChatCompletions,
+    /// AWS Bedrock's Converse and ConverseStream.
+    Converse,
 }
 
 pub trait Target: MaybeSend + MaybeSync {

@@ -20,7 +20,11 @@ const NIBBLE: [u32; 16] = {
         let mut c = i as u32;
         let mut k = 0;
         while k < 4 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         t[i] = c;
@@ -105,7 +109,7 @@ pub fn decode_message(frame: &[u8]) -> Result<Message, FrameError> {
     }
     let mut h = &frame[12..12 + hlen];
     let cut = || corrupt("a header is cut off");
-    let mut take = |h: &mut &[u8], n: usize| -> Result<Vec<u8>, FrameError> {
+    let take = |h: &mut &[u8], n: usize| -> Result<Vec<u8>, FrameError> {
         let (a, b) = h.split_at_checked(n).ok_or_else(cut)?;
         *h = b;
         Ok(a.to_vec())
@@ -116,7 +120,8 @@ pub fn decode_message(frame: &[u8]) -> Result<Message, FrameError> {
         if nlen == 0 {
             return Err(corrupt("an empty header name"));
         }
-        let name = String::from_utf8(take(&mut h, nlen)?).map_err(|_| corrupt("a header name is not UTF-8"))?;
+        let name = String::from_utf8(take(&mut h, nlen)?)
+            .map_err(|_| corrupt("a header name is not UTF-8"))?;
         let ty = take(&mut h, 1)?[0];
         let fixed = |h: &mut &[u8], n: usize| -> Result<i64, FrameError> {
             let (a, b) = h.split_at_checked(n).ok_or_else(cut)?;
@@ -140,7 +145,10 @@ pub fn decode_message(frame: &[u8]) -> Result<Message, FrameError> {
                 if ty == 6 {
                     HeaderValue::Bytes(bytes)
                 } else {
-                    HeaderValue::String(String::from_utf8(bytes).map_err(|_| corrupt("a string header is not UTF-8"))?)
+                    HeaderValue::String(
+                        String::from_utf8(bytes)
+                            .map_err(|_| corrupt("a string header is not UTF-8"))?,
+                    )
                 }
             }
             8 => HeaderValue::Timestamp(fixed(&mut h, 8)?),
@@ -163,13 +171,21 @@ pub fn decode_message(frame: &[u8]) -> Result<Message, FrameError> {
 /// event, `{"<exception-type>": payload, "__exception": true}` for an exception, and for an
 /// `error` frame `{"<error-code>": {"message": ...}, "__exception": true}`.
 pub fn message_json(m: &Message) -> Result<String, FrameError> {
-    let payload = core::str::from_utf8(&m.payload).map_err(|_| corrupt("a payload is not UTF-8"))?;
-    let payload = if payload.trim().is_empty() { "{}" } else { payload };
+    let payload =
+        core::str::from_utf8(&m.payload).map_err(|_| corrupt("a payload is not UTF-8"))?;
+    let payload = if payload.trim().is_empty() {
+        "{}"
+    } else {
+        payload
+    };
     let mut out = String::with_capacity(payload.len() + 48);
     out.push('{');
     match m.header_str(":message-type").unwrap_or("event") {
         "exception" => {
-            escape_into(&mut out, m.header_str(":exception-type").unwrap_or("exception"));
+            escape_into(
+                &mut out,
+                m.header_str(":exception-type").unwrap_or("exception"),
+            );
             out.push(':');
             out.push_str(payload);
             out.push_str(",\"__exception\":true");

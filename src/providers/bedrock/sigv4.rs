@@ -39,7 +39,10 @@ const HEX_UP: &[u8; 16] = b"0123456789ABCDEF";
 /// RFC 3986 encoding: everything but unreserved characters (and `/` when `keep_slash`).
 fn encode_into(out: &mut String, bytes: &[u8], keep_slash: bool) {
     for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/') {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/')
+        {
             out.push(b as char);
         } else {
             out.push('%');
@@ -119,7 +122,9 @@ pub fn canonical_query(query: &str) -> String {
         let (mut ek, mut ev) = (String::new(), String::new());
         encode_into(&mut ek, &decode(k), false);
         encode_into(&mut ev, &decode(v), false);
-        let at = pairs.iter().position(|p| (p.0.as_str(), p.1.as_str()) > (ek.as_str(), ev.as_str()));
+        let at = pairs
+            .iter()
+            .position(|p| (p.0.as_str(), p.1.as_str()) > (ek.as_str(), ev.as_str()));
         pairs.insert(at.unwrap_or(pairs.len()), (ek, ev));
     }
     let mut out = String::new();
@@ -286,7 +291,9 @@ impl Signer {
     pub fn sign(&self, creds: &Credentials, mut input: SignInput) -> Signed {
         let date = input.amz_date.get(..8).unwrap_or("");
         let mut out_headers = vec![("x-amz-date".to_string(), input.amz_date.to_string())];
-        input.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("x-amz-date"));
+        input
+            .headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("x-amz-date"));
         input.headers.push(out_headers[0].clone());
         if let Some(t) = &creds.session_token {
             let h = ("x-amz-security-token".to_string(), t.clone());
