@@ -8,15 +8,16 @@
 //! SSE: random event streams, split at random points, through `SseDecoder` against a plain
 //! reading of the WHATWG event-stream rules, with and without a maximum event size.
 //!
-//! Defaults: 2,000 cases per property, about 3 s for the file in a debug `cargo test` on
-//! the 2-core dev machine. The long run:
+//! Defaults: 5,000 cases per property (three properties), about 4 s for the file in a
+//! debug `cargo test` on the 2-core dev machine. The long runs there:
 //!
-//!     PROPTEST_CASES=200000 cargo test --release --test json_differential
+//!     PROPTEST_CASES=200000 cargo test --release --test json_differential    # 12 s
+//!     PROPTEST_CASES=1000000 cargo test --release --test json_differential   # 66 s
 //!
-//! took 5 min 10 s there (200,000 cases of each of the three properties, 0 mismatches after
-//! the fixes below). What the first runs found, all fixed in src/wire: `skip` took `[}`,
-//! `[1 2]`, `01` and bad escapes inside skipped containers; `01` was read as a number;
-//! `"\ud800\ud83d\ude00"` lost its emoji; `1e400` read as infinity.
+//! both with 0 mismatches (plus about 15 s to build). Against the reader as it was before
+//! (commit 916f6d6) the first cases fail: `skip` took `{{]]`, bad numbers and bad escapes
+//! inside skipped values. The SSE property found that an empty read between a CR and its
+//! LF turned the LF into a blank line (an early dispatch); fixed in src/wire/sse.rs.
 
 use llm_edge::wire::json::{JResult, Json, JsonWriter, Kind};
 use llm_edge::wire::sse::SseDecoder;
@@ -60,11 +61,12 @@ enum G {
 
 fn piece() -> impl Strategy<Value = Piece> {
     prop_oneof![
+        // (Mapped rather than filtered: filters run out of tries in long runs.)
         4 => any::<char>()
-            .prop_filter("written raw", |c| *c >= ' ' && *c != '"' && *c != '\\')
+            .prop_map(|c| if c < ' ' || c == '"' || c == '\\' { 'é' } else { c })
             .prop_map(Piece::Raw),
         3 => proptest::char::range(' ', '~')
-            .prop_filter("written raw", |c| *c != '"' && *c != '\\')
+            .prop_map(|c| if c == '"' || c == '\\' { '~' } else { c })
             .prop_map(Piece::Raw),
         2 => proptest::sample::select(&b"\"\\/bfnrt"[..]).prop_map(Piece::Short),
         2 => (any::<u16>(), any::<bool>()).prop_map(|(u, up)| Piece::Unit(u, up)),
@@ -111,9 +113,12 @@ fn number() -> impl Strategy<Value = String> {
         4 => general,
         2 => any::<i64>().prop_map(|v| v.to_string()),
         2 => any::<u64>().prop_map(|v| v.to_string()),
-        2 => any::<f64>()
-            .prop_filter("finite", |f| f.is_finite())
-            .prop_map(|f| if f.to_bits() & 1 == 0 { format!("{f:e}") } else { format!("{f:?}") }),
+        2 => {
+            use proptest::num::f64::{NEGATIVE, NORMAL, POSITIVE, SUBNORMAL, ZERO};
+            (POSITIVE | NEGATIVE | NORMAL | SUBNORMAL | ZERO).prop_map(|f| {
+                if f.to_bits() & 1 == 0 { format!("{f:e}") } else { format!("{f:?}") }
+            })
+        },
         2 => proptest::sample::select(&[
             "0", "-0", "-0.0", "0e0", "-0E-0", "1E+2", "0.000001", "1e-7",
             "18446744073709551615", "18446744073709551616", "99999999999999999999",
@@ -643,6 +648,16 @@ fn same(ours: &V, theirs: &Value, path: &str) -> Result<(), String> {
     }
 }
 
+/// Whether every number read is finite when correctly rounded.
+fn all_finite(v: &V) -> bool {
+    match v {
+        V::Num { text, .. } => text.parse::<f64>().is_ok_and(f64::is_finite),
+        V::Arr(items) => items.iter().all(all_finite),
+        V::Obj(members) => members.iter().all(|(_, v)| all_finite(v)),
+        _ => true,
+    }
+}
+
 /// Every check on one text; Err says which reading disagreed.
 fn differential(text: &str) -> Result<(), String> {
     let serde = serde_json::from_str::<Value>(&lone_surrogates_to_fffd(text));
@@ -660,6 +675,10 @@ fn differential(text: &str) -> Result<(), String> {
     match (&tree, &serde) {
         (Ok(ours), Ok(theirs)) => same(ours, theirs, "$")?,
         (Err(_), Err(_)) => {}
+        // serde_json's default float parser is not correctly rounded: it refuses some
+        // numbers just under f64::MAX (1.797693134862315701e308) that round to it.
+        (Ok(ours), Err(e))
+            if e.to_string().starts_with("number out of range") && all_finite(ours) => {}
         (Ok(_), Err(e)) => return Err(format!("read, but serde_json: {e}")),
         (Err(e), Ok(_)) => return Err(format!("refused ({e}), serde_json read it")),
     }
@@ -725,6 +744,7 @@ fn known_cases() {
         "[\"\\ud800\",\"\\udc00\"]",
         "1e400",
         "[1e400]",
+        "[1.797693134862315701e308]",
         "-0",
         "18446744073709551616",
         "{\"a\":1,\"a\":2}",

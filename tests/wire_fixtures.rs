@@ -66,6 +66,37 @@ fn every_byte_boundary_of_a_real_body() {
     }
 }
 
+#[test]
+fn the_event_size_limit_on_real_bodies() {
+    // A limit of exactly the longest line (or event) passes every recorded body unchanged;
+    // one byte less stops the decoder, whole or split at any of a few points.
+    for (name, body) in common::sse_bodies() {
+        let events = decode_all(&body);
+        let longest = body
+            .split(|&c| c == b'\n' || c == b'\r')
+            .map(<[u8]>::len)
+            .chain(events.iter().map(String::len))
+            .max()
+            .unwrap();
+        for cut in [0, body.len() / 3, body.len() / 2, body.len()] {
+            let run = |max: usize| {
+                let mut d = SseDecoder::with_max_event_size(max);
+                let mut out = Vec::new();
+                d.feed(&body[..cut], &mut |e| out.push(e.to_string()));
+                d.feed(&body[cut..], &mut |e| out.push(e.to_string()));
+                d.finish(&mut |e| out.push(e.to_string()));
+                (out, d.overflowed())
+            };
+            assert_eq!(run(longest), (events.clone(), false), "{name}");
+            let (some, over) = run(longest - 1);
+            assert!(
+                over && some.len() < events.len() && events.starts_with(&some),
+                "{name}"
+            );
+        }
+    }
+}
+
 /// What the chat parser delivers from a body: text, tool-call arguments per index, finish.
 fn parse_all(body: &[u8]) -> (String, Vec<(u32, String)>, Option<FinishReason>) {
     let mut batch = ChunkBatch::default();
