@@ -773,7 +773,8 @@ pub fn parse_i64(t: &str) -> Option<i64> {
 
 /// A decimal number (`-12.5e3`; no `inf`/`NaN`). Exact, like `str::parse`, whenever the
 /// digits fit in 2^53 and the exponent in ±22 (every parameter value people write);
-/// otherwise within an ulp or two. Replaces core's parser, 4 KB of wasm, for values that are
+/// otherwise within a few ulps (6 at most in 2 million random numbers with exponents from
+/// -330 to 310; tests/json_differential.rs allows 8). Replaces core's parser, 4 KB of wasm, for values that are
 /// only range-checked and echoed with six decimals.
 pub fn parse_f64(t: &str) -> Option<f64> {
     let b = t.as_bytes();
