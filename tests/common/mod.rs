@@ -30,7 +30,7 @@ pub fn sse_bodies() -> Vec<(String, Vec<u8>)> {
     }
     for entry in std::fs::read_dir(dir.join("fixtures")).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().map_or(false, |e| e == "txt") {
+        if path.extension().is_some_and(|e| e == "txt") {
             out.push((
                 path.file_name().unwrap().to_string_lossy().into_owned(),
                 std::fs::read(&path).unwrap(),
