@@ -579,6 +579,15 @@ function encConfig(config) {
       tokenFns.push(safeToken(copy.getToken));
       copy.getToken = tokenFns.length - 1;
     }
+    // Bedrock: a credentials function is called per request like getToken; Rust reads JSON.
+    if (typeof copy.credentials === "function") {
+      const f = copy.credentials;
+      tokenFns.push(safeToken(async () => {
+        const c = await f();
+        return c && typeof c === "object" ? JSON.stringify({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken }) : "";
+      }));
+      copy.credentials = tokenFns.length - 1;
+    }
     return copy;
   };
   const plain = take(config, "config");
