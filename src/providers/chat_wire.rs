@@ -284,7 +284,16 @@ pub fn parse_stream_event(data: &str, batch: &mut ChunkBatch) -> Result<StreamEv
                                                 }
                                                 Ok(())
                                             })?;
-                                            calls.push(d);
+                                            // A delta that carries nothing costs nothing:
+                                            // `{}` by the million must not grow memory.
+                                            if d.id.is_some()
+                                                || d.name.is_some()
+                                                || d.arguments
+                                                    .as_deref()
+                                                    .is_some_and(|a| !a.is_empty())
+                                            {
+                                                calls.push(d);
+                                            }
                                             Ok(())
                                         })?
                                     }
@@ -450,7 +459,12 @@ pub fn parse_response(body: &[u8]) -> Result<ParsedAnswer> {
                                                     }
                                                     Ok(())
                                                 })?;
-                                                list.push(call);
+                                                if !(call.id.is_empty()
+                                                    && call.function.name.is_empty()
+                                                    && call.function.arguments.is_empty())
+                                                {
+                                                    list.push(call);
+                                                }
                                                 Ok(())
                                             })?;
                                             calls = Some(list).filter(|l| !l.is_empty());
