@@ -12,6 +12,7 @@ use crate::core::response::{ChunkBatch, LlmResponse};
 use crate::engine::stream::{EngineStream, StreamEvent, StreamOperation};
 use crate::engine::{Executor, Operation};
 use crate::prelude::*;
+#[cfg(feature = "bedrock")]
 use crate::providers::bedrock::converse::{
     build_converse_payload, parse_converse_event, parse_converse_response,
     StreamState as ConverseState,
@@ -33,6 +34,7 @@ pub struct ChatOp {
     /// once, as OpenAI does.
     tool_heads: Lock<Vec<u32>>,
     /// Bedrock's stream: which content blocks are tool calls.
+    #[cfg(feature = "bedrock")]
     converse: Lock<ConverseState>,
 }
 
@@ -43,6 +45,7 @@ impl ChatOp {
             params,
             stream,
             tool_heads: Lock::default(),
+            #[cfg(feature = "bedrock")]
             converse: Lock::default(),
         }
     }
@@ -82,6 +85,7 @@ impl Operation for ChatOp {
         let t = profile
             .rules
             .transform(&self.params, &profile.meta.model_name)?;
+        #[cfg(feature = "bedrock")]
         if target.wire() == Wire::Converse {
             return build_converse_payload(&self.messages, &t.wire, self.params.extra.as_deref());
         }
@@ -105,6 +109,9 @@ impl StreamOperation for ChatOp {
         let from = batch.marks.len();
         let ev = match target.wire() {
             Wire::ChatCompletions => parse_stream_event(data, batch)?,
+            #[cfg(not(feature = "bedrock"))]
+            Wire::Converse => return Err(crate::config::bedrock_not_built()),
+            #[cfg(feature = "bedrock")]
             Wire::Converse => parse_converse_event(data, &mut self.converse.lock(), batch)?,
         };
         self.drop_repeated_tool_heads(batch, from);
@@ -175,6 +182,9 @@ impl Llm for ChatModel {
             let served = exec
                 .complete(&op, &ctx, |t, body| match t.wire() {
                     Wire::ChatCompletions => parse_response(body),
+                    #[cfg(not(feature = "bedrock"))]
+                    Wire::Converse => Err(crate::config::bedrock_not_built()),
+                    #[cfg(feature = "bedrock")]
                     Wire::Converse => parse_converse_response(body, &t.profile().meta.model_name),
                 })
                 .await?;

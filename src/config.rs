@@ -23,7 +23,8 @@ impl Provider {
         match s {
             "azure" => Ok(Provider::Azure),
             "openai" => Ok(Provider::OpenAi),
-            "bedrock" => Ok(Provider::Bedrock),
+            "bedrock" if cfg!(feature = "bedrock") => Ok(Provider::Bedrock),
+            "bedrock" => Err(bedrock_not_built()),
             other => Err(LlmError::invalid_input(
                 format!("config.provider \"{other}\" is not a provider"),
                 "Use provider \"azure\", \"openai\" or \"bedrock\".",
@@ -77,6 +78,15 @@ impl Provider {
             Provider::Bedrock => "A Bedrock endpoint is { region, credentials ({ accessKeyId, secretAccessKey, sessionToken? } or a function returning them) or apiKey (a Bedrock API key), endpoint?, modelId?, headers? }.",
         }
     }
+}
+
+/// The refusal when the package was built without the Bedrock provider (its size is
+/// measured against the package's budget: see README).
+pub fn bedrock_not_built() -> LlmError {
+    LlmError::unsupported(
+        "provider \"bedrock\" is not in this build of llm-edge",
+        "The npm package ships Azure and OpenAI-compatible providers; Bedrock is built with the cargo feature `bedrock` (see the README's Bedrock section).",
+    )
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -2,7 +2,9 @@
 //! provider and model profile), an executor over them, and the chat model on top.
 
 use crate::chat::ChatModel;
-use crate::config::{AuthSpec, AwsCredSpec, Config, EndpointKind};
+#[cfg(feature = "bedrock")]
+use crate::config::AwsCredSpec;
+use crate::config::{AuthSpec, Config, EndpointKind};
 use crate::core::error::{LlmError, Result};
 use crate::core::llm::{BaseLlm, Llm};
 use crate::core::metadata::ModelMetadata;
@@ -10,7 +12,10 @@ use crate::engine::Executor;
 use crate::models;
 use crate::prelude::*;
 use crate::providers::azure::AzureTarget;
-use crate::providers::bedrock::{self, BedrockAuth, BedrockTarget};
+#[cfg(feature = "bedrock")]
+use crate::providers::bedrock;
+#[cfg(feature = "bedrock")]
+use crate::providers::bedrock::{BedrockAuth, BedrockTarget};
 use crate::providers::openai::OpenAiTarget;
 use crate::providers::{Auth, Target, TokenProvider};
 use crate::transport::{Clock, Transport};
@@ -23,9 +28,10 @@ pub fn list_models() -> Vec<ModelMetadata> {
 }
 
 pub fn find_model(id: &str) -> Option<ModelMetadata> {
-    models::table::find(id)
-        .or_else(|| bedrock::models::find(id))
-        .map(|p| p.meta)
+    let found = models::table::find(id);
+    #[cfg(feature = "bedrock")]
+    let found = found.or_else(|| bedrock::models::find(id));
+    found.map(|p| p.meta)
 }
 
 /// A model's profile on `provider`: Bedrock's own table first (by the config's model id,
@@ -34,9 +40,10 @@ pub fn find_model(id: &str) -> Option<ModelMetadata> {
 fn profile_for(
     id: &str,
     provider: &str,
-    model_id: Option<&str>,
+    #[cfg_attr(not(feature = "bedrock"), allow(unused_variables))] model_id: Option<&str>,
     profile_json: Option<&str>,
 ) -> Result<models::Profile> {
+    #[cfg(feature = "bedrock")]
     if provider == "bedrock" && profile_json.is_none() {
         if let Some(p) =
             bedrock::models::find(id).or_else(|| model_id.and_then(bedrock::models::find))
@@ -125,6 +132,9 @@ pub fn create(
                 ep.weight,
                 profile,
             )),
+            #[cfg(not(feature = "bedrock"))]
+            EndpointKind::Bedrock(_) => return Err(crate::config::bedrock_not_built()),
+            #[cfg(feature = "bedrock")]
             EndpointKind::Bedrock(spec) => {
                 let bauth = match (spec.credentials, auth) {
                     (Some(AwsCredSpec::Static(c)), _) => BedrockAuth::Static(c),

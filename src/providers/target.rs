@@ -70,7 +70,7 @@ pub struct Prepared {
 pub enum Wire {
     /// OpenAI's chat completions (Azure OpenAI, OpenAI, every compatible server).
     ChatCompletions,
-    /// AWS Bedrock's Converse and ConverseStream.
+    /// AWS Bedrock's Converse and ConverseStream (parsed only with the `bedrock` feature).
     Converse,
 }
 
