@@ -17,6 +17,9 @@ import type {
   Message,
   Model as ContractModel,
   RequestContext,
+  ToolCall,
+  Usage,
+  LLM,
 } from "./contract.js";
 
 export type {
@@ -83,7 +86,37 @@ export interface Answer extends LLMResponse {
   droppedParams: string[];
 }
 
+/** What `new LLMError(code, message, details)` copies onto the error. */
+export interface LLMErrorDetails {
+  hint?: string;
+  status?: number;
+  retryAfterMs?: number;
+  attempts?: Attempt[];
+  partialContent?: string;
+  providerCode?: string;
+  /** Kept as the error's `cause` (not serialized by toJSON). */
+  cause?: unknown;
+}
+
+/** LLMError as JSON: what JSON.stringify(err) writes (fields left undefined are omitted). */
+export interface LLMErrorJSON {
+  name: string;
+  code: ErrorCode;
+  message: string;
+  hint?: string | undefined;
+  status?: number | undefined;
+  retryAfterMs?: number | undefined;
+  attempts?: Attempt[] | undefined;
+  partialContent?: string | undefined;
+  providerCode?: string | undefined;
+}
+
 export declare class LLMError extends Error {
+  /** For JavaScript models and helpers that report failures the way the library does. */
+  constructor(code: ErrorCode, message: string, details?: LLMErrorDetails);
+  /** @deprecated Declared only so the class stays assignable to the contract's LLMError,
+   *  which inherits Error's constructor. At runtime the first argument is always the code. */
+  constructor(code?: string, message?: string | ErrorOptions, details?: LLMErrorDetails);
   readonly code: ErrorCode;
   readonly hint?: string;
   readonly status?: number;
@@ -93,13 +126,76 @@ export declare class LLMError extends Error {
   readonly partialContent?: string;
   /** The provider's own error code (Azure's "content_filter", "429", ...), when it sent one. */
   readonly providerCode?: string;
+  /** getStructured: the model's text that did not parse or validate (code "parse"). */
+  readonly raw?: string;
+  /** A plain object for logs and HTTP bodies; never holds a key or token. */
+  toJSON(): LLMErrorJSON;
+}
+
+// ---------------------------------------------------------------- inputs
+// What the methods accept is wider than the contract's Message: readonly arrays (`as const`),
+// an assistant message with tool_calls and no content, and OpenAI's own parameter types
+// (`ChatCompletionMessageParam[]`, `ChatCompletionTool[]` from the openai package) as they are.
+
+export type TextPart = { type: "text"; text: string };
+export type ImagePart = { type: "image_url"; image_url: { url: string; detail?: "auto" | "low" | "high" } };
+export type AudioPart = { type: "input_audio"; input_audio: { data: string; format: "wav" | "mp3" } };
+/** Typed so OpenAI's unions pass; the library answers "invalid_input" (nothing is sent) for
+ *  "file" and "refusal" parts, which it does not forward. */
+export type FilePart = { type: "file"; file: { file_data?: string; file_id?: string; filename?: string } };
+export type RefusalPart = { type: "refusal"; refusal: string };
+
+/** A tool call as messages carry it. "custom" calls type-check (OpenAI's union) but the
+ *  library rejects them with "invalid_input". */
+export type ToolCallParam = ToolCall | { id: string; type: "custom"; custom: { name: string; input: string } };
+
+/** A message as the methods take it. The contract's Message always fits. */
+export type MessageParam =
+  | Message
+  | { role: "system" | "developer"; content: string | readonly TextPart[]; name?: string }
+  | { role: "user"; content: string | readonly (TextPart | ImagePart | AudioPart | FilePart)[]; name?: string }
+  | {
+      role: "assistant";
+      /** May be absent or null when tool_calls is set. */
+      content?: string | readonly (TextPart | RefusalPart)[] | null;
+      name?: string;
+      tool_calls?: readonly ToolCallParam[];
+      refusal?: string | null;
+    }
+  | { role: "tool"; content: string | readonly TextPart[]; tool_call_id: string }
+  /** OpenAI's deprecated function role: type-checks, rejected at runtime ("invalid_input"). */
+  | { role: "function"; content: string | null; name: string };
+
+/** A function tool in the wire format. `strict: true` asks the model to follow the schema
+ *  exactly (structured outputs: every property required, additionalProperties false). */
+export interface FunctionTool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: object; strict?: boolean | null };
+}
+/** OpenAI's "custom" (free-text) tools type-check so ChatCompletionTool[] passes; the
+ *  library accepts only function tools and answers "invalid_input" otherwise. */
+export type ToolParam = FunctionTool | { type: "custom"; custom: { name: string; description?: string; format?: object } };
+
+/** Generation parameters as the methods take them: the contract's GenerationParams with
+ *  readonly arrays and OpenAI's tool type accepted.
+ *
+ *  Parallel tool calls: the library has no `parallelToolCalls` parameter yet (it answers
+ *  "invalid_input" for unknown names); send `extra: { parallel_tool_calls: false }`. */
+export interface CallParams extends Omit<GenerationParams, "tools" | "stop" | "reasoningEffort"> {
+  stop?: string | readonly string[];
+  tools?: readonly ToolParam[];
+  /** Reasoning models only (others drop it). "minimal" is taken by the gpt-5 family
+   *  (gpt-5, gpt-5-mini, gpt-5-nano; not gpt-5-chat); the o-series (o1, o3, o4-mini)
+   *  rejects it with "invalid_input" and takes "low", "medium" or "high". */
+  reasoningEffort?: "minimal" | "low" | "medium" | "high";
 }
 
 /** What the library's own models offer: the contract's Model, plus the vision request as
  *  messages (to stream a vision answer) and streams that report who served them. */
 export interface Model extends ContractModel {
-  getAnswer(messages: Message[], ctx?: RequestContext, params?: GenerationParams): Promise<Answer>;
-  streamAnswer(messages: Message[], ctx?: RequestContext, params?: GenerationParams): LLMStream<StreamChunk>;
+  getAnswer(messages: readonly MessageParam[], ctx?: RequestContext, params?: CallParams): Promise<Answer>;
+  streamAnswer(messages: readonly MessageParam[], ctx?: RequestContext, params?: CallParams): LLMStream<StreamChunk>;
+  estimateTokens(messages: readonly MessageParam[]): number;
   /** The vision request as messages (bytes and Blobs checked and encoded as data: URLs),
    *  e.g. `llm.streamAnswer(await llm.visionMessages(prompt, images))`. */
   visionMessages(prompt: string, images: ImageInput[]): Promise<Message[]>;
@@ -139,7 +235,7 @@ export interface ResilienceConfig {
   /** Allow plain http:// to non-loopback hosts (keys travel in clear text). */
   allowInsecureHttp?: boolean;
   /** Parameters applied to every call unless the call overrides them. */
-  defaults?: GenerationParams;
+  defaults?: CallParams;
 }
 
 export interface AzureConfig extends ContractAzureConfig, ResilienceConfig, Weighted {
@@ -155,3 +251,123 @@ export type ModelConfig = AzureConfig | OpenAIConfig | ContractBedrockConfig;
 /** The factory: picks the provider and the model's rules for config.model. Throws LLMError
  *  "invalid_input" synchronously for bad config. */
 export declare function createLLM(config: ModelConfig): Model;
+
+// ---------------------------------------------------------------- helpers (./tools.js)
+
+/** Anything with the contract's two methods: a createLLM model, a BaseLLM subclass, a fake. */
+export type AnyLLM = Pick<LLM, "getAnswer" | "streamAnswer">;
+
+/** One tool for runTools: its JSON Schema and the function that runs it. */
+export interface ToolSpec<Args = any> {
+  /** JSON Schema of the arguments (the wire's function.parameters). */
+  schema: object;
+  description?: string;
+  strict?: boolean;
+  /** Gets the parsed arguments; returns a string (sent as is) or a value (sent as JSON). A
+   *  throw becomes the tool result `{"error": message}` and the loop goes on. */
+  execute(args: Args, call: { id: string; name: string; signal?: AbortSignal }): unknown;
+}
+
+/** What one tool call produced in a step. */
+export interface ToolResult {
+  id: string;
+  name: string;
+  /** The tool message's content, as sent to the model. */
+  content: string;
+  /** Set when the tool threw, was unknown or got arguments that are not JSON. */
+  error?: string;
+}
+
+/** One model call of the loop: its answer (or the streamed equivalent) and the tools it ran. */
+export interface ToolStep {
+  content: string;
+  finishReason: LLMResponse["finishReason"];
+  toolCalls?: ToolCall[];
+  usage: Usage | null;
+  /** The whole response, when the step used getAnswer. */
+  response?: LLMResponse;
+  endpoint?: string;
+  attempts?: Attempt[];
+  toolResults: ToolResult[];
+}
+
+export interface RunToolsOptions {
+  tools: Record<string, ToolSpec>;
+  /** Most model calls (default 8). When reached, the last step's tool calls are not run. */
+  maxSteps?: number;
+  /** signal aborts the model calls and is handed to each tool; timeoutMs is a deadline for
+   *  the whole loop (each call gets what is left of it). */
+  ctx?: RequestContext;
+  /** Passed on every call; `tools` is filled in from `tools` above. */
+  params?: CallParams;
+  /** Streams each step (streamAnswer) and reports its text as it arrives. */
+  onText?: (delta: string) => void;
+}
+
+export interface RunToolsResult {
+  /** The last step's text. */
+  content: string;
+  /** The conversation: the input, then each assistant message and tool result. */
+  messages: Message[];
+  steps: ToolStep[];
+  /** Summed over the steps that reported usage (zeros when none did). */
+  usage: Usage;
+  /** True when maxSteps stopped the loop while the model still asked for tools. */
+  maxStepsReached: boolean;
+}
+
+/** Runs a conversation with tools: calls the model, runs the tool calls it asks for
+ *  (concurrently), sends the results back, until it answers without tools or maxSteps. */
+export declare function runTools(llm: AnyLLM, messages: readonly MessageParam[], options: RunToolsOptions): Promise<RunToolsResult>;
+
+export interface StructuredOptions {
+  /** JSON Schema of the answer (the structured-outputs subset). */
+  schema: object;
+  /** The schema's name on the wire (default "response"). */
+  name?: string;
+  /** Ask the model to follow the schema exactly (default true). */
+  strict?: boolean;
+  ctx?: RequestContext;
+  params?: CallParams;
+}
+
+/** Asks for JSON that follows `schema` and parses it. Throws LLMError "parse" (with `raw`,
+ *  the model's text) when the answer is not JSON or lacks a required top-level key. The
+ *  check is minimal: the type parameter is the caller's claim, not a proof. */
+export declare function getStructured<T = unknown>(
+  llm: AnyLLM,
+  messages: readonly MessageParam[],
+  options: StructuredOptions,
+): Promise<{ value: T; response: LLMResponse }>;
+
+/** The Response type of the runtime (DOM, Node, workerd), or a minimal one without them. */
+export type WebResponse = typeof globalThis extends { Response: { prototype: infer R } } ? R : { readonly body: unknown; readonly status: number };
+
+export interface ToResponseOptions {
+  /** "sse" (default): text/event-stream of `data: <chunk JSON>` then `data: [DONE]`;
+   *  "text": the answer's text only, as text/plain. */
+  format?: "sse" | "text";
+  status?: number;
+  /** Extra response headers (CORS, caching). */
+  headers?: Record<string, string>;
+}
+
+/** A stream as a Web Response for a Worker, Deno or Node handler. The client going away
+ *  (the body cancelled) cancels the stream, which aborts the provider request. */
+export declare function toResponse(stream: AsyncIterable<LLMStreamChunk> | ReadableStream<LLMStreamChunk>, options?: ToResponseOptions): WebResponse;
+
+// ---------------------------------------------------------------- without the DOM lib
+// The contract names Blob, AbortSignal, ReadableStream and fetch. A project with neither the
+// DOM lib nor @types/node (lib: ES2022 only) has none of them: these empty declarations merge
+// into the real ones when present and change nothing there.
+declare global {
+  interface Blob {}
+  interface AbortSignal {}
+  interface ReadableStream<R = any> {}
+  // A value named fetch for `typeof fetch`: a namespace with no exported member adds nothing
+  // to the global fetch function when one exists (a var would clash with it).
+  namespace fetch {
+    const llmEdgeNoMembers: unique symbol;
+    export {};
+  }
+}

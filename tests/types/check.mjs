@@ -51,3 +51,25 @@ try {
   process.exit(1);
 }
 console.log("type check: index.d.ts is assignable to the contract");
+
+// Users' projects, under --strict --exactOptionalPropertyTypes: with the DOM lib, with Node's
+// types only, with neither (ES2022 alone), and one proving openai's types are accepted.
+const projects = ["dom", "node", "nodom", "openai"];
+let passed = 1;
+let failed = 0;
+for (const p of projects) {
+  if (p === "node" && !existsSync(path.join(root, "node_modules/@types/node/package.json"))) {
+    console.log("types/node: skipped (@types/node is not installed)");
+    continue;
+  }
+  try {
+    execFileSync(path.join(root, "node_modules/.bin/tsc"), ["-p", path.join(here, p)], { stdio: "inherit" });
+    console.log(`types/${p}: compiles`);
+    passed++;
+  } catch {
+    console.error(`types/${p}: fails to compile`);
+    failed++;
+  }
+}
+console.log(`${passed} passed, ${failed} failed`);
+if (failed) process.exit(1);
