@@ -211,6 +211,13 @@ test("a redirect is never followed, and the credentials never reach its target",
   assert.match(e.hint, new RegExp(target.url.replace(/[.:/]/g, "\\$&")));
   assert.ok(!e.hint.includes("steal"), "origin only");
   assert.equal(target.seen.length, 0, "nothing reached the redirect's target");
+  // The same with a token from getToken (Bearer) on Azure's path.
+  const az = createLLM({ provider: "azure", model: "gpt-4o", endpoint: redirector.url, deploymentName: "d", getToken: async () => "tok-SECRET-abcdef" });
+  const e2 = await rejects(az.getAnswer(user("x")));
+  assert.equal(e2.status, 307);
+  assert.equal(target.seen.length, 0);
+  assert.equal(redirector.seen.at(-1).headers.authorization, "Bearer tok-SECRET-abcdef", "sent only to its own endpoint");
+  assert.ok(!everythingAbout(e2).includes("tok-SECRET"));
   redirector.close();
   target.close();
 });
