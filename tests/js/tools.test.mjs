@@ -1,0 +1,200 @@
+// The helpers in tools.js: the tool loop, structured output and stream → Response, against
+// the emulator (which calls the first tool until it sees a tool result, then answers
+// "You said: <last user text>") and against small fake LLMs where the emulator cannot
+// produce the case (parallel tool calls, valid JSON answers).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { emulator, azure, user, rejects, eventually, sleep, createLLM, LLMError } from "./helpers.mjs";
+import { runTools, getStructured, toResponse } from "../../pkg/tools.js";
+
+let emu;
+before(async () => (emu = await emulator()));
+after(() => emu.close());
+
+const echoSchema = { type: "object", properties: { input: { type: "string" } }, required: ["input"] };
+
+test("runTools: runs the tool the model asks for, sends the result back and returns every step", async () => {
+  const seen = [];
+  const r = await runTools(azure(emu), user("look this up"), {
+    tools: { lookup: { schema: echoSchema, description: "Looks things up", execute: async (args) => (seen.push(args), { found: args.input.toUpperCase() }) } },
+  });
+  assert.deepEqual(seen, [{ input: "look this up" }]);
+  assert.equal(r.steps.length, 2);
+  assert.equal(r.steps[0].finishReason, "tool_calls");
+  assert.equal(r.steps[0].toolResults[0].content, JSON.stringify({ found: "LOOK THIS UP" }));
+  assert.equal(r.content, "You said: look this up");
+  assert.equal(r.maxStepsReached, false);
+  // The conversation is ready to continue: call, result, answer.
+  assert.deepEqual(r.messages.map((m) => m.role), ["user", "assistant", "tool", "assistant"]);
+  assert.equal(r.messages[2].tool_call_id, r.messages[1].tool_calls[0].id);
+  // What was sent: the tool on the wire, and the tool result in the second request.
+  const second = emu.requests.at(-1).body;
+  assert.equal(second.tools[0].function.name, "lookup");
+  assert.equal(second.tools[0].function.description, "Looks things up");
+  assert.equal(second.messages.at(-1).role, "tool");
+  const sum = (k) => r.steps.reduce((n, s) => n + s.usage[k], 0);
+  assert.ok(r.usage.totalTokens > 0);
+  assert.deepEqual(r.usage, { promptTokens: sum("promptTokens"), completionTokens: sum("completionTokens"), totalTokens: sum("totalTokens") });
+});
+
+test("runTools with onText streams each step and assembles the streamed tool call", async () => {
+  let streamed = "";
+  const seen = [];
+  const r = await runTools(azure(emu), user("stream me please"), {
+    tools: { lookup: { schema: echoSchema, execute: (args) => (seen.push(args), "ok") } },
+    onText: (d) => (streamed += d),
+  });
+  assert.deepEqual(seen, [{ input: "stream me please" }], "arguments arrive in pieces and are joined");
+  assert.equal(streamed, "You said: stream me please");
+  assert.equal(r.content, streamed);
+  assert.equal(r.steps.length, 2);
+  assert.ok(r.steps[1].endpoint.startsWith("http://127.0.0.1"));
+});
+
+test("runTools: a tool that throws becomes a tool result and the loop goes on", async () => {
+  const r = await runTools(azure(emu), user("break it"), {
+    tools: { lookup: { schema: echoSchema, execute: () => { throw new Error("database is down"); } } },
+  });
+  assert.equal(r.steps[0].toolResults[0].error, "database is down");
+  assert.deepEqual(JSON.parse(r.messages[2].content), { error: "database is down" });
+  assert.equal(r.content, "You said: break it");
+});
+
+test("runTools: maxSteps stops the loop without running the last step's tools", async () => {
+  let runs = 0;
+  const r = await runTools(azure(emu), user("loop"), { tools: { lookup: { schema: echoSchema, execute: () => void runs++ } }, maxSteps: 1 });
+  assert.equal(runs, 0);
+  assert.equal(r.maxStepsReached, true);
+  assert.equal(r.steps.length, 1);
+  assert.ok(r.steps[0].toolCalls.length === 1);
+});
+
+/** A fake LLM: first asks for two tools at once, then answers; records the ctx of each call. */
+function twoCallLLM(ctxs) {
+  return {
+    async getAnswer(messages, ctx) {
+      ctxs.push(ctx);
+      const usage = { promptTokens: 10, completionTokens: 2, totalTokens: 12 };
+      if (messages.at(-1).role === "tool") return { content: "done", finishReason: "stop", usage, model: "fake", latencyMs: 1, endpoint: "x", attempts: [] };
+      const call = (id, name) => ({ id, type: "function", function: { name, arguments: "{}" } });
+      return { content: "", finishReason: "tool_calls", toolCalls: [call("a", "slow"), call("b", "slow")], usage, model: "fake", latencyMs: 1, endpoint: "x", attempts: [] };
+    },
+    streamAnswer() {
+      throw new Error("not used");
+    },
+  };
+}
+
+test("runTools runs parallel tool calls concurrently and hands ctx through", async () => {
+  const ctxs = [];
+  let running = 0;
+  let peak = 0;
+  const signals = [];
+  const ac = new AbortController();
+  const r = await runTools(twoCallLLM(ctxs), user("x"), {
+    ctx: { signal: ac.signal, timeoutMs: 5000, requestId: "r1" },
+    tools: {
+      slow: {
+        schema: { type: "object" },
+        execute: async (_args, call) => {
+          signals.push(call.signal);
+          peak = Math.max(peak, ++running);
+          await sleep(100);
+          running--;
+          return call.id;
+        },
+      },
+    },
+  });
+  assert.equal(peak, 2, "both calls ran at the same time");
+  assert.deepEqual(r.messages.filter((m) => m.role === "tool").map((m) => m.content), ["a", "b"]);
+  assert.deepEqual(signals, [ac.signal, ac.signal]);
+  assert.equal(ctxs[0].requestId, "r1");
+  assert.equal(ctxs[0].signal, ac.signal);
+  // One deadline for the whole loop: the second call gets what the first and the tools left.
+  assert.ok(ctxs[0].timeoutMs <= 5000 && ctxs[1].timeoutMs <= 5000 - 100, `${ctxs[0].timeoutMs} then ${ctxs[1].timeoutMs}`);
+  assert.deepEqual(r.usage, { promptTokens: 20, completionTokens: 4, totalTokens: 24 });
+});
+
+test("runTools: an abort while tools run stops the loop with code aborted", async () => {
+  const ac = new AbortController();
+  const ctxs = [];
+  const e = await rejects(runTools(twoCallLLM(ctxs), user("x"), {
+    ctx: { signal: ac.signal },
+    tools: { slow: { schema: {}, execute: async () => (ac.abort(), "late") } },
+  }));
+  assert.ok(e instanceof LLMError);
+  assert.equal(e.code, "aborted");
+  assert.equal(ctxs.length, 1, "no model call after the abort");
+});
+
+test("getStructured sends the schema as responseFormat and throws parse with the raw text", async () => {
+  const schema = { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
+  const e = await rejects(getStructured(azure(emu), user("a city"), { schema, name: "city" }));
+  assert.ok(e instanceof LLMError);
+  assert.equal(e.code, "parse");
+  assert.equal(e.raw, "You said: a city");
+  assert.deepEqual(emu.requests.at(-1).body.response_format, { type: "json_schema", json_schema: { name: "city", schema, strict: true } });
+});
+
+/** An OpenAI-compatible server in a fetch: answers every request with `content`. */
+function answering(content) {
+  return createLLM({
+    provider: "openai",
+    model: "gpt-4o-mini",
+    baseURL: "http://127.0.0.1:1/v1",
+    fetch: async () =>
+      new Response(JSON.stringify({ id: "c", object: "chat.completion", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, finish_reason: "stop", message: { role: "assistant", content } }], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } }), { headers: { "content-type": "application/json" } }),
+  });
+}
+
+test("getStructured parses the answer and checks required keys", async () => {
+  const schema = { type: "object", properties: { city: { type: "string" }, country: { type: "string" } }, required: ["city", "country"] };
+  const { value, response } = await getStructured(answering('{"city":"Paris","country":"FR"}'), user("?"), { schema });
+  assert.deepEqual(value, { city: "Paris", country: "FR" });
+  assert.equal(response.usage.totalTokens, 8);
+  const missing = await rejects(getStructured(answering('{"city":"Paris"}'), user("?"), { schema }));
+  assert.equal(missing.code, "parse");
+  assert.match(missing.message, /country/);
+  assert.equal(missing.raw, '{"city":"Paris"}');
+  const notObject = await rejects(getStructured(answering("[1,2]"), user("?"), { schema }));
+  assert.equal(notObject.code, "parse");
+});
+
+test("toResponse (sse): data: chunks, then data: [DONE]", async () => {
+  const res = toResponse(azure(emu).streamAnswer(user("[[words:5]]")));
+  assert.equal(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
+  const text = await res.text();
+  const events = text.split("\n\n").filter(Boolean);
+  assert.equal(events.at(-1), "data: [DONE]");
+  const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, "")));
+  assert.equal(chunks.map((c) => c.delta).join(""), "w0 w1 w2 w3 w4 ");
+  assert.ok(chunks.some((c) => c.finishReason === "stop"));
+});
+
+test("toResponse (text): the answer's text only, with the caller's headers", async () => {
+  const res = toResponse(azure(emu).streamAnswer(user("hello there")), { format: "text", headers: { "access-control-allow-origin": "*" } });
+  assert.equal(res.headers.get("content-type"), "text/plain; charset=utf-8");
+  assert.equal(res.headers.get("access-control-allow-origin"), "*");
+  assert.equal(await res.text(), "You said: hello there");
+});
+
+test("toResponse (sse): a failure mid-stream arrives as an error event", async () => {
+  const res = toResponse(azure(emu).streamAnswer(user("[[words:20]] [[fault:reset-mid@3]]")));
+  const text = await res.text();
+  const ev = text.split("\n\n").find((e) => e.startsWith("event: error"));
+  assert.ok(ev, text);
+  const err = JSON.parse(ev.split("\ndata: ")[1]);
+  assert.equal(typeof err.code, "string");
+  assert.ok(!text.includes("[DONE]"));
+});
+
+test("toResponse: the client cancelling the body aborts the provider request", async () => {
+  const res = toResponse(azure(emu).streamAnswer(user("[[delay:30]] [[words:200]]")));
+  const reader = res.body.getReader();
+  await reader.read();
+  await reader.read();
+  const entry = emu.requests.at(-1);
+  await reader.cancel();
+  assert.ok(await eventually(() => entry.closedEarly === true), "the server saw the client go");
+});
