@@ -46,8 +46,12 @@ pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
+/// The wasm allocator: talc's, which takes memory with `memory.grow` and extends its heap
+/// in place (bench/OPTIMIZATIONS.md, "The allocator", compares it with dlmalloc and the
+/// former own size-class allocator). Single-threaded: wasm32-unknown-unknown without atomics.
 #[cfg(target_arch = "wasm32")]
-mod wasm_alloc;
+#[global_allocator]
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 pub use crate::core::error::{ErrorCode, LlmError};
 pub use crate::core::llm::{BaseLlm, Llm};
