@@ -310,7 +310,7 @@ impl EngineStream {
 /// The text given to the caller so far, kept for partialContent and for continuing on a
 /// backup. Fixed 64 KiB pieces rather than one growing String: a long answer's doubling
 /// buffer left every earlier size stranded in the allocator (38 MB of wasm memory for 8 MB
-/// of text at a million chunks), and a piece per read wasted its size-class rounding.
+/// of text at a million chunks), and a piece per read wasted allocator rounding.
 #[derive(Default)]
 struct Delivered(Vec<String>);
 
