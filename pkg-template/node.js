@@ -11,3 +11,4 @@ setReload(async (n) => {
   return glue;
 });
 export { LLMError, createLLM, listModels, isLLM, BaseLLM, __forceTrapForTests } from "./api.js";
+export * from "./tools.js";

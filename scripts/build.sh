@@ -29,6 +29,6 @@ node_modules/.bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-t
 say "esbuild --minify (wasm-bindgen glue)"
 node_modules/.bin/esbuild pkg/llm_edge.js --minify --format=esm --log-level=warning --outfile=pkg/llm_edge.js --allow-overwrite
 cp pkg-template/* pkg/
-[ -f README.md ] && cp README.md pkg/README.md
+cp LICENSE CHANGELOG.md pkg/ # the package README is pkg-template/README.md (for users), copied above
 echo "$sum" > pkg/.build-sum
 say "pkg/: wasm $(wc -c < pkg/llm_edge_bg.wasm) B raw, $(gzip -9 -c pkg/llm_edge_bg.wasm | wc -c) B gzip"
