@@ -129,10 +129,18 @@ function call(f) {
 function enc(value, what) {
   if (value === undefined) return "";
   try {
-    return JSON.stringify(value);
+    return JSON.stringify(value, finiteOnly);
   } catch (e) {
+    if (e instanceof LLMError) throw e;
     throw invalid(`${what} cannot be encoded as JSON: ${e.message}`, `${what} must be plain data (no BigInt, no cycles).`);
   }
+}
+
+/** JSON.stringify writes NaN and ±Infinity as null, which would read as "not set" and send
+ *  the request anyway: refuse them instead. */
+function finiteOnly(key, v) {
+  if (typeof v === "number" && !Number.isFinite(v)) throw invalid(`${key || "a value"} is ${v}, not a finite number`, "Numbers must be finite; leave a field out for its default.");
+  return v;
 }
 
 const CTX_HINT = "ctx is { requestId?, signal?, timeoutMs?, metadata? }.";
@@ -264,6 +272,30 @@ function makeStream(handle, link) {
     queue = [];
     qi = 0;
   }
+  let ctrl = null;
+  // The caller's signal ends the stream at once, as a fetch body's reads end: chunks already
+  // read from the network but not yet taken are dropped, not delivered after the abort.
+  if (link) {
+    link.signal.addEventListener(
+      "abort",
+      () => {
+        if (failure || (finished && qi >= queue.length)) return;
+        failure = retype(new LLMError("aborted", "The request was aborted by the caller's signal", { hint: "ctx.signal fired; nothing further was delivered." }), link);
+        queue = [];
+        qi = 0;
+        if (!finished) {
+          end();
+          if (born === generation) call(() => handle.cancel());
+        }
+        if (ctrl) {
+          try {
+            ctrl.error(failure);
+          } catch {}
+        }
+      },
+      { once: true },
+    );
+  }
   const DONE = Object.freeze({ value: undefined, done: true });
   function done() {
     release();
@@ -291,6 +323,9 @@ function makeStream(handle, link) {
   }
   const stream = new ReadableStream(
     {
+      start(controller) {
+        ctrl = controller;
+      },
       async pull(controller) {
         try {
           while (qi >= queue.length) {

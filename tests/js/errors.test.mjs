@@ -213,3 +213,18 @@ test("the module keeps serving after every kind of bad input", async () => {
   const r = await llm.getAnswer(user("still alive"));
   assert.equal(r.content, "You said: still alive");
 });
+
+test("NaN and ±Infinity in params, ctx and config are invalid_input, and nothing is sent", async () => {
+  const llm = azure(emu);
+  const before = emu.requests.length;
+  for (const [params, ctx] of [[{ temperature: NaN }, {}], [{ topP: Infinity }, {}], [{ maxTokens: -Infinity }, {}], [{ extra: { top_k: NaN } }, {}], [{}, { timeoutMs: NaN }]]) {
+    const e = await rejects(llm.getAnswer(user("x"), ctx, params));
+    assert.equal(e.code, "invalid_input", JSON.stringify(params));
+    assert.match(e.message, /finite/);
+    const s = await rejects(collect(llm.streamAnswer(user("x"), ctx, params)));
+    assert.equal(s.code, "invalid_input");
+  }
+  assert.equal(emu.requests.length, before, "nothing was sent");
+  assert.throws(() => azure(emu, { timeoutMs: NaN }), (e) => e.code === "invalid_input");
+  assert.throws(() => azure(emu, { retry: { retries: Infinity } }), (e) => e.code === "invalid_input");
+});
