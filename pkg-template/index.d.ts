@@ -177,11 +177,10 @@ export interface FunctionTool {
 export type ToolParam = FunctionTool | { type: "custom"; custom: { name: string; description?: string; format?: object } };
 
 /** Generation parameters as the methods take them: the contract's GenerationParams with
- *  readonly arrays and OpenAI's tool type accepted.
- *
- *  Parallel tool calls: the library has no `parallelToolCalls` parameter yet (it answers
- *  "invalid_input" for unknown names); send `extra: { parallel_tool_calls: false }`. */
+ *  readonly arrays and OpenAI's tool type accepted, plus `parallelToolCalls`. */
 export interface CallParams extends Omit<GenerationParams, "tools" | "stop" | "reasoningEffort"> {
+  /** Whether the model may call several tools in one turn (sent as parallel_tool_calls). */
+  parallelToolCalls?: boolean;
   stop?: string | readonly string[];
   tools?: readonly ToolParam[];
   /** Reasoning models only (others drop it). "minimal" is taken by the gpt-5 family

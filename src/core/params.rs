@@ -23,14 +23,17 @@ pub struct GenerationParams {
     pub response_format: Option<RawJson>,
     pub reasoning_effort: Option<String>,
     pub user: Option<String>,
+    /// Whether the model may call several tools in one turn (parallel_tool_calls).
+    pub parallel_tool_calls: Option<bool>,
     /// Sent as-is after the model's transforms, in order.
     pub extra: Option<Vec<(String, RawJson)>>,
 }
 
-const KNOWN: &str = "maxTokens, temperature, topP, stop, seed, presencePenalty, frequencyPenalty, tools, toolChoice, responseFormat, reasoningEffort, user, extra";
+const KNOWN: &str = "maxTokens, temperature, topP, stop, seed, presencePenalty, frequencyPenalty, tools, toolChoice, responseFormat, parallelToolCalls, reasoningEffort, user, extra";
 
 /// Wire names people paste from Azure's docs, and ours.
-const WIRE_NAMES: [(&str, &str); 8] = [
+const WIRE_NAMES: [(&str, &str); 9] = [
+    ("parallel_tool_calls", "parallelToolCalls"),
     ("max_tokens", "maxTokens"),
     ("max_completion_tokens", "maxTokens"),
     ("top_p", "topP"),
@@ -99,6 +102,11 @@ impl GenerationParams {
                     }
                     "reasoningEffort" | "user" => {
                         problem = Some(wrong_type("a string"));
+                        p.skip()?
+                    }
+                    "parallelToolCalls" if kind == Kind::Bool => out.parallel_tool_calls = Some(p.bool()?),
+                    "parallelToolCalls" => {
+                        problem = Some(wrong_type("a boolean"));
                         p.skip()?
                     }
                     "extra" if kind == Kind::Object => {
@@ -258,6 +266,7 @@ impl GenerationParams {
             response_format: pick!(response_format),
             reasoning_effort: pick!(reasoning_effort),
             user: pick!(user),
+            parallel_tool_calls: pick!(parallel_tool_calls),
             extra,
         }
     }
@@ -280,6 +289,9 @@ impl GenerationParams {
         raw_member(&mut w, "responseFormat", &self.response_format);
         w.opt_str("reasoningEffort", self.reasoning_effort.as_deref())
             .opt_str("user", self.user.as_deref());
+        if let Some(b) = self.parallel_tool_calls {
+            w.key("parallelToolCalls").bool(b);
+        }
         if let Some(extra) = &self.extra {
             w.key("extra").begin_obj();
             for (k, v) in extra {

@@ -81,6 +81,11 @@ pub fn standard_wire_params(p: &GenerationParams) -> WireParams {
         p.response_format.as_ref().map(|r| r.0.clone()),
     );
     put("user", p.user.as_deref().map(text));
+    put(
+        "parallel_tool_calls",
+        p.parallel_tool_calls
+            .map(|b| if b { "true" } else { "false" }.to_string()),
+    );
     m
 }
 

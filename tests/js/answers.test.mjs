@@ -180,3 +180,10 @@ test("listModels: the registry's metadata", () => {
   assert.equal(azure(emu).metadata.modelName, "gpt-4.1-mini");
   assert.equal(KEY.length > 0, true);
 });
+
+test("parallelToolCalls goes out as parallel_tool_calls", async () => {
+  const llm = azure(emu, { model: "gpt-4o", deploymentName: "gpt-4o" });
+  await llm.getAnswer(user("x"), {}, { parallelToolCalls: false });
+  assert.equal(last().body.parallel_tool_calls, false);
+  await assert.rejects(llm.getAnswer(user("x"), {}, { parallelToolCalls: "no" }), (e) => e.code === "invalid_input");
+});
