@@ -27,6 +27,8 @@ pub const CONTINUE_PROMPT: &str = "Your previous answer was cut off. Continue it
 /// One chat request: the messages and the merged parameters, before any model's rules.
 pub struct ChatOp {
     messages: Vec<Message>,
+    /// How many of `messages` are the caller's conversation (the rest: a continuation's).
+    conversation: usize,
     params: GenerationParams,
     stream: bool,
     /// Tool-call indexes whose id and name were delivered: some servers (llama.cpp) repeat
@@ -41,6 +43,7 @@ pub struct ChatOp {
 impl ChatOp {
     fn new(messages: Vec<Message>, params: GenerationParams, stream: bool) -> Self {
         ChatOp {
+            conversation: messages.len(),
             messages,
             params,
             stream,
@@ -126,14 +129,19 @@ impl StreamOperation for ChatOp {
     }
 
     fn continuation(&self, partial: &str) -> Option<Result<Arc<dyn StreamOperation>>> {
-        let mut messages = self.messages.clone();
+        // Always from the caller's conversation plus everything delivered so far: a second
+        // failover must not continue a continuation (the model would see the first partial
+        // and the whole partial as two turns and repeat text).
+        let mut messages: Vec<Message> = self
+            .messages
+            .get(..self.conversation)
+            .unwrap_or(&self.messages)
+            .to_vec();
         messages.push(Message::assistant(partial));
         messages.push(Message::user(CONTINUE_PROMPT));
-        Some(Ok(Arc::new(ChatOp::new(
-            messages,
-            self.params.clone(),
-            true,
-        ))))
+        let mut op = ChatOp::new(messages, self.params.clone(), true);
+        op.conversation = self.conversation;
+        Some(Ok(Arc::new(op)))
     }
 
     fn notes(&self, exec: &Executor, i: usize) -> Vec<&'static str> {

@@ -105,6 +105,21 @@ for (const [fault, expected] of Object.entries(FAILOVER)) {
   }
 }
 
+test('two mid-stream failures in one stream, streamFailover "continue": each resumes from all text delivered so far', async () => {
+  // The load test found this: a second failover continued the first continuation, and the
+  // emulator (like a model) repeated text.
+  A.setFault("reset-mid", Infinity, 2);
+  B.setFault("reset-mid", Infinity, 2);
+  const s = createLLM(cfg({ streamFailover: "continue", backups: [ep(B.url), ep(C.url)] })).streamAnswer(user(PROMPT));
+  const text = (await collect(s)).map((c) => c.delta).join("");
+  assert.equal(text, FULL, "no text dropped or repeated across two seams");
+  assert.deepEqual(s.attempts.map((a) => a.endpoint), [A.url, B.url, C.url]);
+  const last = C.requests.at(-1).body.messages;
+  assert.equal(last.length, 3, "the caller's message, everything delivered, the continue prompt");
+  // A gave "You said: ", B gave two more words: C is asked to continue after all of it.
+  assert.equal(last[1].content, "You said: one two ");
+});
+
 for (const [fault, expected] of Object.entries(NO_FAILOVER)) {
   test(`fault ${fault} on the primary: no failover, code ${expected[0]}`, async () => {
     A.setFault(fault, Infinity, 0);
