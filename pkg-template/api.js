@@ -60,8 +60,9 @@ function trapped(e) {
   const n = generation;
   restoring = (async () => {
     try {
-      if (!reload) throw new Error("no loader");
-      wasm = await reload(n);
+      const fresh = reload && (await reload(n));
+      if (!fresh) throw new Error("this runtime cannot load another instance");
+      wasm = fresh;
     } catch (x) {
       unrecoverable = new LLMError("internal", "llm-edge's wasm module failed and no fresh instance could be loaded", {
         hint: `Restart the process, page or Worker. ${REPORT}`,

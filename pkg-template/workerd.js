@@ -4,10 +4,13 @@ import wasmModule from "./llm_edge_bg.wasm";
 import { initSync } from "./llm_edge.js";
 import { setReload } from "./api.js";
 initSync({ module: wasmModule });
-// After a trap: a fresh copy of the glue where the bundle allows a second import of it;
-// where it does not, later calls report `internal` until the Worker restarts.
+// After a trap: a fresh instance on the second copy of the glue the package ships (a
+// Worker bundle has no way to load the same module twice; the import is a literal so
+// bundlers and Miniflare include it). One recovery per isolate: after a second trap, calls
+// report `internal` until the Worker restarts.
 setReload(async (n) => {
-  const glue = await import(`./llm_edge.js?instance=${n}`);
+  if (n !== 1) return null;
+  const glue = await import("./llm_edge_reload.js");
   glue.initSync({ module: wasmModule });
   return glue;
 });

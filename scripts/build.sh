@@ -28,6 +28,9 @@ node_modules/.bin/wasm-opt -Os --enable-bulk-memory --enable-nontrapping-float-t
 # the package unbundled). The hand-written api.js ships as written.
 say "esbuild --minify (wasm-bindgen glue)"
 node_modules/.bin/esbuild pkg/llm_edge.js --minify --format=esm --log-level=warning --outfile=pkg/llm_edge.js --allow-overwrite
+# A second copy of the glue for workerd's trap recovery (workerd.js): a Worker cannot load
+# one module twice.
+cp pkg/llm_edge.js pkg/llm_edge_reload.js
 cp pkg-template/* pkg/
 cp LICENSE CHANGELOG.md pkg/ # the package README is pkg-template/README.md (for users), copied above
 echo "$sum" > pkg/.build-sum

@@ -13,5 +13,5 @@ after(() => emu.close());
 test(`runtime scenarios in Node ${process.version}`, async () => {
   const results = await runScenarios(pkg, { emulatorUrl: emu.url });
   for (const r of results) assert.ok(r.ok, `${r.name}: ${r.error}`);
-  assert.equal(results.length, 6);
+  assert.equal(results.length, 7);
 });

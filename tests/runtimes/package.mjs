@@ -52,7 +52,7 @@ try {
   }
   const deno = bin("deno");
   const d = await runAsync(deno, ["run", "--allow-net=127.0.0.1", "--allow-read", "--allow-env", "deno-scenarios.mjs"], { cwd: consumer, env });
-  record(`Deno imports "llm-edge" from node_modules (exports "deno" → web.js) and passes the scenarios`, d.ok && /6 passed, 0 failed/.test(d.out), d.out);
+  record(`Deno imports "llm-edge" from node_modules (exports "deno" → web.js) and passes the scenarios`, d.ok && /7 passed, 0 failed/.test(d.out), d.out);
   const dc = await runAsync(deno, ["run", "--allow-net=127.0.0.1", "--allow-read", "--allow-env", "chat.ts"], { cwd: consumer, env, input: "hi from deno\n\n" });
   record("Deno: examples/deno/chat.ts streams a chat", dc.ok && dc.out.includes("assistant> You said: hi from deno"), dc.out);
 } finally {

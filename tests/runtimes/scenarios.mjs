@@ -104,6 +104,22 @@ export async function runScenarios(pkg, { emulatorUrl, deadUrl = "http://127.0.0
         : "I see 1 image: image 1: png 4x3, 73 bytes. You asked: what is it?";
       check(r.content === want, `vision: ${r.content}`);
     },
+    // Last: a forced trap (the package's test-only export) is reported as `internal`, and a
+    // model made before it answers on the fresh instance.
+    async trapRecovery() {
+      const llm = createLLM(base);
+      let err;
+      try {
+        pkg.__forceTrapForTests();
+      } catch (e) {
+        err = e;
+      }
+      check(err instanceof LLMError && err.code === "internal", `trap: ${err && (err.code || err)}`);
+      const r = await llm.getAnswer(user("after the trap"));
+      check(r.content === "You said: after the trap", `after the trap: ${r.content}`);
+      const fresh = await createLLM(base).getAnswer(user("a new model"));
+      check(fresh.content === "You said: a new model", `new model: ${fresh.content}`);
+    },
   };
   const results = [];
   for (const [name, run] of Object.entries(scenarios)) {
