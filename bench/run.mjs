@@ -179,7 +179,8 @@ const md = [];
       const t0 = performance.now();
       const r = await llm.getAnswer([{ role: "user", content: prompt === "x" ? "x" : "x" }]);
       lat[name].push(performance.now() - t0);
-      attempts[name] = r.attempts.length;
+      // Endpoints skipped for an open circuit are listed (skipped: true) but cost nothing.
+      attempts[name] = r.attempts.filter((a) => !a.skipped).length;
     }
     if (name === "primary answers 503") await fetch(`${emu.url}/__emulator/config`, { method: "POST", body: JSON.stringify({}) });
   }
