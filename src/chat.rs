@@ -8,7 +8,7 @@ use crate::core::llm::{BaseLlm, Llm};
 use crate::core::maybe_send::{boxed, boxed_stream, BoxFuture, BoxStream, Lock};
 use crate::core::message::Message;
 use crate::core::params::GenerationParams;
-use crate::core::response::{ChunkBatch, LlmResponse};
+use crate::core::response::{ChunkBatch, LlmResponse, Usage};
 use crate::engine::stream::{EngineStream, StreamEvent, StreamOperation};
 use crate::engine::{Executor, Operation};
 use crate::prelude::*;
@@ -20,6 +20,79 @@ use crate::providers::bedrock::converse::{
 use crate::providers::chat_wire::{build_chat_payload, parse_response, parse_stream_event};
 use crate::providers::{OpKind, Target, Wire};
 use alloc::sync::Arc;
+
+/// Running usage of one model on one endpoint, over the calls that reported usage.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UsageTotal {
+    pub model: String,
+    pub endpoint: String,
+    pub requests: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cached_input_tokens: u64,
+    pub reasoning_tokens: u64,
+    /// Summed over the calls whose model has prices.
+    pub cost_usd: f64,
+}
+
+/// A model's running totals, shared by its calls.
+pub type Totals = Arc<Lock<Vec<UsageTotal>>>;
+
+/// Prices `usage` at the serving model's prices and adds it to the totals.
+fn account(totals: &Totals, target: &dyn Target, usage: &mut Usage) {
+    let meta = &target.profile().meta;
+    usage.cost_usd = usage.cost(&meta.pricing);
+    let mut all = totals.lock();
+    let at = match all
+        .iter()
+        .position(|t| t.model == meta.model_name && t.endpoint == target.origin())
+    {
+        Some(i) => i,
+        None => {
+            all.push(UsageTotal {
+                model: meta.model_name.clone(),
+                endpoint: target.origin().to_string(),
+                ..Default::default()
+            });
+            all.len() - 1
+        }
+    };
+    let t = &mut all[at];
+    t.requests += 1;
+    t.prompt_tokens += usage.prompt_tokens;
+    t.completion_tokens += usage.completion_tokens;
+    t.cached_input_tokens += usage.cached_input_tokens.unwrap_or(0);
+    t.reasoning_tokens += usage.reasoning_tokens.unwrap_or(0);
+    t.cost_usd += usage.cost_usd.unwrap_or(0.0);
+}
+
+/// The totals as JSON for the bindings: [{ model, endpoint, requests, promptTokens, ... }].
+pub fn write_totals(totals: &Totals) -> String {
+    let mut w = crate::wire::json::JsonWriter::new();
+    w.begin_arr();
+    for t in totals.lock().iter() {
+        w.begin_obj()
+            .key("model")
+            .str(&t.model)
+            .key("endpoint")
+            .str(&t.endpoint)
+            .key("requests")
+            .uint(t.requests)
+            .key("promptTokens")
+            .uint(t.prompt_tokens)
+            .key("completionTokens")
+            .uint(t.completion_tokens)
+            .key("cachedInputTokens")
+            .uint(t.cached_input_tokens)
+            .key("reasoningTokens")
+            .uint(t.reasoning_tokens)
+            .key("costUsd")
+            .num(t.cost_usd)
+            .end_obj();
+    }
+    w.end_arr();
+    w.finish()
+}
 
 /// What a model asks for when a stream that already showed text resumes elsewhere.
 pub const CONTINUE_PROMPT: &str = "Your previous answer was cut off. Continue it exactly where it stopped, without repeating anything.";
@@ -35,14 +108,17 @@ pub struct ChatOp {
     /// them on every delta, which a caller concatenating deltas would double. Delivered
     /// once, as OpenAI does.
     tool_heads: Lock<Vec<u32>>,
+    /// The model's running usage (streams add theirs when the usage chunk arrives).
+    totals: Totals,
     /// Bedrock's stream: which content blocks are tool calls.
     #[cfg(feature = "bedrock")]
     converse: Lock<ConverseState>,
 }
 
 impl ChatOp {
-    fn new(messages: Vec<Message>, params: GenerationParams, stream: bool) -> Self {
+    fn new(messages: Vec<Message>, params: GenerationParams, stream: bool, totals: Totals) -> Self {
         ChatOp {
+            totals,
             conversation: messages.len(),
             messages,
             params,
@@ -118,6 +194,11 @@ impl StreamOperation for ChatOp {
             Wire::Converse => parse_converse_event(data, &mut self.converse.lock(), batch)?,
         };
         self.drop_repeated_tool_heads(batch, from);
+        for mark in batch.marks.iter_mut().skip(from) {
+            if let Some(u) = mark.usage.as_mut() {
+                account(&self.totals, target, u);
+            }
+        }
         Ok(ev)
     }
 
@@ -139,7 +220,7 @@ impl StreamOperation for ChatOp {
             .to_vec();
         messages.push(Message::assistant(partial));
         messages.push(Message::user(CONTINUE_PROMPT));
-        let mut op = ChatOp::new(messages, self.params.clone(), true);
+        let mut op = ChatOp::new(messages, self.params.clone(), true, self.totals.clone());
         op.conversation = self.conversation;
         Some(Ok(Arc::new(op)))
     }
@@ -154,6 +235,7 @@ impl StreamOperation for ChatOp {
 pub struct ChatModel {
     pub helpers: BaseLlm,
     pub exec: Arc<Executor>,
+    pub totals: Totals,
 }
 
 impl ChatModel {
@@ -185,8 +267,9 @@ impl Llm for ChatModel {
     ) -> BoxFuture<'static, Result<LlmResponse>> {
         let prepared = self.prepare(&messages, &params);
         let exec = self.exec.clone();
+        let totals = self.totals.clone();
         boxed(async move {
-            let op = ChatOp::new(messages, prepared?, false);
+            let op = ChatOp::new(messages, prepared?, false, totals.clone());
             let served = exec
                 .complete(&op, &ctx, |t, body| match t.wire() {
                     Wire::ChatCompletions => parse_response(body),
@@ -196,7 +279,10 @@ impl Llm for ChatModel {
                     Wire::Converse => parse_converse_response(body, &t.profile().meta.model_name),
                 })
                 .await?;
-            let p = served.value;
+            let mut p = served.value;
+            if let Some(u) = p.usage.as_mut() {
+                account(&totals, exec.target(served.endpoint), u);
+            }
             Ok(LlmResponse {
                 content: p.content,
                 finish_reason: p.finish_reason,
@@ -222,7 +308,7 @@ impl Llm for ChatModel {
             Ok(p) => p,
             Err(e) => return boxed_stream(futures::stream::once(async move { Err(e) })),
         };
-        let op = Arc::new(ChatOp::new(messages, params, true));
+        let op = Arc::new(ChatOp::new(messages, params, true, self.totals.clone()));
         let s = EngineStream::new(self.exec.clone(), ctx, op);
         boxed_stream(futures::stream::unfold(s, |mut s| async move {
             s.next_batch().await.map(|item| (item, s))

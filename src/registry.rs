@@ -68,6 +68,8 @@ pub struct Model {
     pub llm: Box<dyn Llm>,
     pub helpers: BaseLlm,
     pub executor: Arc<Executor>,
+    /// Running usage and cost by model and endpoint.
+    pub totals: crate::chat::Totals,
     /// Whether the config asked for its own fetch (the bindings supply it).
     pub custom_fetch: bool,
 }
@@ -171,14 +173,17 @@ pub fn create(
     }
     let executor = Arc::new(Executor::new(targets, transport, clock, cfg.policy));
     let helpers = BaseLlm::new(primary.meta, cfg.defaults);
+    let totals = crate::chat::Totals::default();
     let llm = ChatModel {
         helpers: helpers.clone(),
         exec: executor.clone(),
+        totals: totals.clone(),
     };
     Ok(Model {
         llm: Box::new(llm),
         helpers,
         executor,
+        totals,
         custom_fetch: cfg.custom_fetch,
     })
 }

@@ -23,7 +23,25 @@ impl Usage {
             .uint(self.completion_tokens)
             .key("totalTokens")
             .uint(self.total_tokens)
-            .end_obj();
+            .opt_uint("cachedInputTokens", self.cached_input_tokens)
+            .opt_uint("reasoningTokens", self.reasoning_tokens)
+            .opt_num("costUsd", self.cost_usd);
+        w.end_obj();
+    }
+
+    /// USD for this usage at `pricing` (per million tokens): cached input at its own price
+    /// (the input price when none is listed), the rest of the input at the input price,
+    /// output (reasoning included, as providers bill it) at the output price. None when
+    /// the model has no listed prices.
+    pub fn cost(&self, pricing: &super::metadata::Pricing) -> Option<f64> {
+        let input = pricing.input_per_m_tok?;
+        let output = pricing.output_per_m_tok?;
+        let cached = self.cached_input_tokens.unwrap_or(0).min(self.prompt_tokens);
+        let cached_price = pricing.cached_input_per_m_tok.unwrap_or(input);
+        let usd = (self.prompt_tokens - cached) as f64 * input
+            + cached as f64 * cached_price
+            + self.completion_tokens as f64 * output;
+        Some(usd / 1_000_000.0)
     }
 }
 
@@ -108,11 +126,17 @@ impl FinishReason {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Usage {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub total_tokens: u64,
+    /// Input tokens served from the provider's prompt cache (prompt_tokens_details).
+    pub cached_input_tokens: Option<u64>,
+    /// Output tokens spent reasoning (completion_tokens_details), part of completion_tokens.
+    pub reasoning_tokens: Option<u64>,
+    /// What the call cost at the model table's prices, when the model has them.
+    pub cost_usd: Option<f64>,
 }
 
 /// One try against one endpoint. `endpoint` is an origin only: never a path, key or token.

@@ -156,17 +156,39 @@ fn read_usage(p: &mut Json) -> JResult<Option<Usage>> {
         return Ok(None);
     }
     let mut u = Usage::default();
-    p.obj(|p, k| {
-        let slot = match k.as_ref() {
-            "prompt_tokens" => &mut u.prompt_tokens,
-            "completion_tokens" => &mut u.completion_tokens,
-            "total_tokens" => &mut u.total_tokens,
-            _ => return p.skip(),
-        };
+    let count = |p: &mut Json| -> JResult<Option<u64>> {
         if p.kind()? == Kind::Number {
-            *slot = crate::wire::json::parse_u64(p.raw()?.trim()).unwrap_or(0);
+            Ok(crate::wire::json::parse_u64(p.raw()?.trim()))
         } else {
+            p.skip().map(|_| None)
+        }
+    };
+    // {"cached_tokens": n} in prompt_tokens_details, {"reasoning_tokens": n} in
+    // completion_tokens_details (OpenAI, Azure; LiteLLM and vLLM pass them through).
+    let detail = |p: &mut Json, name: &str| -> JResult<Option<u64>> {
+        let mut found = None;
+        if p.kind()? != Kind::Object {
             p.skip()?;
+            return Ok(None);
+        }
+        p.obj(|p, k| {
+            if k == name {
+                found = count(p)?;
+                Ok(())
+            } else {
+                p.skip()
+            }
+        })?;
+        Ok(found)
+    };
+    p.obj(|p, k| {
+        match k.as_ref() {
+            "prompt_tokens" => u.prompt_tokens = count(p)?.unwrap_or(0),
+            "completion_tokens" => u.completion_tokens = count(p)?.unwrap_or(0),
+            "total_tokens" => u.total_tokens = count(p)?.unwrap_or(0),
+            "prompt_tokens_details" => u.cached_input_tokens = detail(p, "cached_tokens")?,
+            "completion_tokens_details" => u.reasoning_tokens = detail(p, "reasoning_tokens")?,
+            _ => p.skip()?,
         }
         Ok(())
     })?;

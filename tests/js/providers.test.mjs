@@ -276,3 +276,21 @@ test("llama.cpp-style tool deltas: null members tolerated, id and name delivered
   assert.equal(chunks.at(-1).finishReason, "tool_calls");
   srv.close();
 });
+
+test("usage carries costUsd at the model table's prices, on answers and on the stream's usage chunk", async () => {
+  const llm = openai(emu, { model: "gpt-4o" });
+  const r = await llm.getAnswer(user("price me"));
+  const { promptTokens: p, completionTokens: c } = r.usage;
+  const want = (p * 2.5 + c * 10) / 1e6; // gpt-4o: $2.50 in, $10.00 out per million
+  assert.ok(Math.abs(r.usage.costUsd - want) < 1e-12, `${r.usage.costUsd} vs ${want}`);
+  const chunks = await collect(llm.streamAnswer(user("[[words:7]]")));
+  const u = chunks.find((x) => x.usage).usage;
+  assert.ok(Math.abs(u.costUsd - (u.promptTokens * 2.5 + u.completionTokens * 10) / 1e6) < 1e-12);
+  // o4-mini reports reasoning tokens, billed as output.
+  const o = await openai(emu, { model: "o4-mini" }).getAnswer(user("[[reasoning:4]] think"));
+  assert.equal(o.usage.reasoningTokens, 4);
+  assert.ok(Math.abs(o.usage.costUsd - (o.usage.promptTokens * 1.1 + o.usage.completionTokens * 4.4) / 1e6) < 1e-12);
+  // A model without prices has no cost.
+  const free = await openai(emu, { model: "house-model", modelName: "gpt-4o" }).getAnswer(user("x"));
+  assert.equal(free.usage.costUsd, undefined);
+});
