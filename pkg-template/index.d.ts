@@ -370,3 +370,15 @@ declare global {
     export {};
   }
 }
+
+// ---------------------------------------------------------------- loading the wasm ("llm-edge/manual")
+
+type WebURL = typeof globalThis extends { URL: { prototype: infer U } } ? U : never;
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
+/** Where init finds llm_edge_bg.wasm: its URL (a string or URL, fetched), a Response (or a
+ *  promise of one), its bytes, or a compiled WebAssembly.Module. */
+export type WasmSource = string | WebURL | WebResponse | ArrayBuffer | ArrayBufferView | WasmModule;
+/** The argument of init() from "llm-edge/manual". */
+export interface InitOptions {
+  wasm: WasmSource | PromiseLike<WasmSource>;
+}
