@@ -34,6 +34,51 @@ const tarball = readdirSync(tmp).find((f) => f.endsWith(".tgz"));
 writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "bundler-app", private: true, type: "module", dependencies: { "llm-edge": `file:../${tarball}` } }));
 execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", "--loglevel=error"], { cwd: app, stdio: "inherit" });
 
+// ---- init's sources, in this Node process from the installed copy: each case imports a
+// fresh copy of init.js (its own state; the glue is shared, so this checks init's handling
+// of each form, and the browser apps below check the instances).
+{
+  const { pathToFileURL } = await import("node:url");
+  const dir = path.join(app, "node_modules/llm-edge");
+  const bytes = readFileSync(path.join(dir, "llm_edge_bg.wasm"));
+  let n = 0;
+  const fresh = () => import(`${pathToFileURL(path.join(dir, "init.js"))}?case=${++n}`);
+  const wasmResponse = () => new Response(bytes, { headers: { "content-type": "application/wasm" } });
+  const cases = {
+    "a Response (streaming compile)": wasmResponse,
+    "a promise of a Response": () => Promise.resolve(wasmResponse()),
+    "a Response without the wasm content type": () => new Response(bytes),
+    "an ArrayBuffer": () => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+    "a Uint8Array": () => new Uint8Array(bytes),
+    "a compiled WebAssembly.Module": () => new WebAssembly.Module(bytes),
+  };
+  for (const [what, make] of Object.entries(cases)) {
+    const m = await fresh();
+    let detail;
+    try {
+      const p = m.init({ wasm: make() });
+      const same = m.init({ wasm: "http://127.0.0.1:9/never-fetched.wasm" }) === p;
+      await p;
+      detail = { same, models: m.listModels().length };
+    } catch (e) {
+      detail = { error: String(e && e.stack) };
+    }
+    record(`init({ wasm }) accepts ${what}; a second call returns the same promise`, detail.same === true && detail.models > 0, JSON.stringify(detail));
+  }
+  const m = await fresh();
+  const codeOf = async (p) => p.then(() => "resolved", (e) => `${e instanceof m.LLMError ? "LLMError " : ""}${e.code}: ${e.message}`);
+  const missing = await codeOf(m.init({ wasm: new Response("no", { status: 404 }) }));
+  const junk = await codeOf(m.init({ wasm: new Uint8Array([1, 2, 3]) }));
+  const shape = await codeOf(m.init(new Uint8Array(bytes)));
+  const before = await codeOf(Promise.resolve().then(() => m.listModels()));
+  const retry = await codeOf(m.init({ wasm: new Uint8Array(bytes) }));
+  record(
+    "init reports a 404, bytes that are not the module and a missing { wasm } as LLMErrors; the API still says to call init() first; a later init succeeds",
+    missing.startsWith("LLMError not_found: ") && junk.startsWith("LLMError invalid_input: ") && shape.startsWith("LLMError invalid_input: init expects { wasm }") && /^LLMError invalid_input: .*init\(\) first/.test(before) && retry === "resolved" && m.listModels().length > 0,
+    JSON.stringify({ missing, junk, shape, before, retry }),
+  );
+}
+
 // ---- the app: one source, with the import lines each bundler's recipe uses
 const body = `
 const out = document.getElementById("out");
