@@ -200,39 +200,88 @@ function retype(e, link) {
 
 // ---------------------------------------------------------------- streams
 
-/** Cuts one batch (all text of a network read, plus chunk boundaries) into chunk objects. */
-function decodeBatch(b, out, info) {
-  const text = b[0];
-  const ends = b[1];
-  const meta = b[2] === null ? null : JSON.parse(b[2]);
+/** Records who serves a stream, from a batch's served-by part. */
+function served(b, info) {
   if (b[3] !== null) {
     const s = JSON.parse(b[3]);
     if (s.endpoint) info.endpoint = s.endpoint;
     info.attempts = s.attempts;
     info.droppedParams = s.droppedParams ?? [];
   }
+}
+
+/** Cuts one batch (all text of a network read, plus chunk boundaries) into chunk objects:
+ *  `make(text, meta or undefined)` builds each (text chunks by default). */
+function decodeBatch(b, out, info, make = textChunk) {
+  const text = b[0];
+  const ends = b[1];
+  const meta = b[2] === null ? null : JSON.parse(b[2]);
+  served(b, info);
   let start = 0;
   let mi = 0;
   for (let i = 0; i < ends.length; i++) {
     const end = ends[i];
-    const chunk = { delta: text.slice(start, end) };
-    if (meta !== null && mi < meta.length && meta[mi].i === i) {
-      const m = meta[mi++];
-      if (m.toolCallDeltas !== undefined) chunk.toolCallDeltas = m.toolCallDeltas;
-      if (m.finishReason !== undefined) chunk.finishReason = m.finishReason;
-      if (m.reasoningDelta !== undefined) chunk.reasoningDelta = m.reasoningDelta;
-      if (m.usage !== undefined) chunk.usage = m.usage;
-    }
+    const m = meta !== null && mi < meta.length && meta[mi].i === i ? meta[mi++] : undefined;
+    out.push(make(text.slice(start, end), m));
     start = end;
-    out.push(chunk);
   }
+}
+
+function textChunk(delta, m) {
+  const chunk = { delta };
+  if (m !== undefined) {
+    if (m.toolCallDeltas !== undefined) chunk.toolCallDeltas = m.toolCallDeltas;
+    if (m.finishReason !== undefined) chunk.finishReason = m.finishReason;
+    if (m.reasoningDelta !== undefined) chunk.reasoningDelta = m.reasoningDelta;
+    if (m.usage !== undefined) chunk.usage = m.usage;
+  }
+  return chunk;
+}
+
+/** streamImage's chunks: a partial image's index rides in the reasoning slot. */
+function imageChunk(b64, m) {
+  const chunk = { index: Number(m?.reasoningDelta ?? 0), partialImageBase64: b64, final: m?.finishReason !== undefined };
+  if (m?.usage !== undefined) chunk.usage = m.usage;
+  return chunk;
+}
+
+function audioChunk(b64, m) {
+  const chunk = { audio: fromBase64(b64) };
+  if (m?.usage !== undefined) chunk.usage = m.usage;
+  return chunk;
+}
+
+const B64 = new Uint8Array(128);
+for (let i = 0; i < 64; i++) B64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
+B64[45] = 62; // "-" and "_" (base64url) too
+B64[95] = 63;
+
+/** Standard base64 (padded or not) to bytes, once, with no intermediate string. */
+function fromBase64(s) {
+  let n = s.length;
+  while (n > 0 && s.charCodeAt(n - 1) === 61) n--;
+  const out = new Uint8Array((n * 3) >> 2);
+  let o = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = (B64[s.charCodeAt(i)] << 18) | (B64[s.charCodeAt(i + 1)] << 12) | (B64[s.charCodeAt(i + 2)] << 6) | B64[s.charCodeAt(i + 3)];
+    out[o++] = v >> 16;
+    out[o++] = (v >> 8) & 255;
+    out[o++] = v & 255;
+  }
+  if (n - i >= 2) {
+    const v = (B64[s.charCodeAt(i)] << 18) | (B64[s.charCodeAt(i + 1)] << 12) | (n - i === 3 ? B64[s.charCodeAt(i + 2)] << 6 : 0);
+    out[o++] = v >> 16;
+    if (n - i === 3) out[o++] = (v >> 8) & 255;
+  }
+  return out;
 }
 
 /** A ReadableStream that is also an async iterable. One wasm call per network read fills a
  *  queue of chunks; for-await takes them from the queue directly (one resolved promise per
  *  chunk, no generator machinery), after locking the stream so it cannot be read twice.
  *  Concurrent next() calls queue behind each other, as reads of a Web stream do. */
-function makeStream(handle, link) {
+function makeStream(handle, link, make) {
   const info = { endpoint: undefined, attempts: [], droppedParams: [] };
   const born = generation;
   let queue = [];
@@ -254,7 +303,9 @@ function makeStream(handle, link) {
     } catch (e) {
       end();
       release();
-      throw (failure = retype(toLLMError(e), link));
+      failure = retype(toLLMError(e), link);
+      if (make !== undefined) delete failure.partialContent; // media: base64 already delivered
+      throw failure;
     }
     if (b === undefined) {
       end();
@@ -262,7 +313,7 @@ function makeStream(handle, link) {
     }
     queue = [];
     qi = 0;
-    decodeBatch(b, queue, info);
+    decodeBatch(b, queue, info, make);
     return true;
   }
   function stop() {
@@ -489,6 +540,27 @@ export class BaseLLM {
   async close() {}
 }
 
+const PROMPT_HINT = "Pass the prompt as a string (or messages, whose last user message is used).";
+
+/** [text, params JSON] for a media call. Edits (params.images, params.mask) are refused
+ *  here: they are not sent in this version. */
+function encMedia(method, text, params) {
+  const t = reading(() => {
+    if (typeof text === "string") return text;
+    if (Array.isArray(text)) {
+      const last = text.filter((m) => m && m.role === "user").at(-1);
+      const c = last?.content;
+      if (typeof c === "string") return c;
+      if (Array.isArray(c)) return c.filter((p) => p && p.type === "text").map((p) => p.text).join("\n");
+    }
+    throw invalid(`${method}: the prompt must be a string or messages`, PROMPT_HINT);
+  }, "the prompt", PROMPT_HINT);
+  if (params !== undefined && params !== null && typeof params === "object" && method.endsWith("Image") && reading(() => params.images !== undefined || params.mask !== undefined, "params", "ImageParams")) {
+    throw new LLMError("unsupported_operation", "image edits (params.images, params.mask) are not supported in this version", { hint: "Leave images and mask out to generate; edits (multipart) arrive in a later release." });
+  }
+  return [t, enc(params, "params")];
+}
+
 /** A model from the registry, served by the wasm implementation of its family. It keeps
  *  its encoded config so that after a trap it is rebuilt on the fresh instance. */
 class RegistryModel extends BaseLLM {
@@ -549,6 +621,59 @@ class RegistryModel extends BaseLLM {
       if (link) link.drop();
       return failedStream(toLLMError(e));
     }
+  }
+  /** A media call: `text` is the prompt or input (a string, or the last user message's
+   *  text when messages are given). */
+  #media(method, text, ctx, params, done) {
+    if (restoring) return restoring.then(() => this[method](text, ctx, params));
+    let link;
+    try {
+      const [t, p] = encMedia(method, text, params);
+      const [c, l] = encCtx(ctx);
+      link = l;
+      return track(this.#model()[method](t, c, p, link && link.signal)).then(
+        (r) => {
+          if (link) link.drop();
+          return done(r);
+        },
+        (e) => {
+          if (link) link.drop();
+          throw retype(toLLMError(e), link);
+        },
+      );
+    } catch (e) {
+      if (link) link.drop();
+      return Promise.reject(toLLMError(e));
+    }
+  }
+  #mediaStream(method, text, ctx, params, make) {
+    let link;
+    try {
+      const [t, p] = encMedia(method, text, params);
+      const [c, l] = encCtx(ctx);
+      link = l;
+      live();
+      return makeStream(this.#model().streamMedia(method, t, c, p, link && link.signal), link, make);
+    } catch (e) {
+      if (link) link.drop();
+      return failedStream(toLLMError(e));
+    }
+  }
+  getImage(prompt, ctx, params) {
+    return this.#media("getImage", prompt, ctx, params, (r) => {
+      const a = JSON.parse(r);
+      const first = a.images[0] ?? {};
+      return { imageUrl: first.imageUrl, imageBase64: first.imageBase64, revisedPrompt: first.revisedPrompt, ...a };
+    });
+  }
+  streamImage(prompt, ctx, params) {
+    return this.#mediaStream("streamImage", prompt, ctx, params, imageChunk);
+  }
+  getAudio(input, ctx, params) {
+    return this.#media("getAudio", input, ctx, params, (r) => ({ ...JSON.parse(r[0]), audio: r[1] }));
+  }
+  streamAudio(input, ctx, params) {
+    return this.#mediaStream("streamAudio", input, ctx, params, audioChunk);
   }
   async close() {
     this.#closed = true;

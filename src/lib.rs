@@ -37,6 +37,7 @@ pub mod chat;
 pub mod config;
 pub mod core;
 pub mod engine;
+pub mod media;
 pub mod models;
 pub mod providers;
 pub mod registry;

@@ -16,6 +16,7 @@ use crate::core::metadata::write_models;
 use crate::core::metadata::{MediaType, ModelMetadata};
 use crate::core::params::GenerationParams;
 use crate::core::response::ChunkBatch;
+use crate::media::Media;
 use crate::providers::TokenProvider;
 use crate::registry::{self, Model};
 use crate::wire::json::{Json, JsonWriter, Kind};
@@ -372,6 +373,90 @@ impl WasmModel {
                 cancel: CancelToken::new(),
                 guard: Rc::new(RefCell::new(None)),
             },
+        }
+    }
+
+    fn media(&self) -> Media<'_> {
+        Media {
+            helpers: &self.model.helpers,
+            exec: &self.model.executor,
+        }
+    }
+
+    /// getImage: resolves to the answer's JSON (images as URLs or base64).
+    #[wasm_bindgen(js_name = getImage)]
+    pub fn get_image(
+        &self,
+        prompt: String,
+        ctx_json: &str,
+        params_json: &str,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        let ctx = match parse_ctx(ctx_json) {
+            Ok(c) => c,
+            Err(e) => return Promise::reject(&error_to_js(&e)),
+        };
+        let guard = watch_signal(signal, &ctx.cancel);
+        let fut = self.media().get_image(prompt, ctx, params_json);
+        future_to_promise(async move {
+            let r = fut.await;
+            drop(guard);
+            r.map(|s| JsValue::from_str(&s)).map_err(|e| error_to_js(&e))
+        })
+    }
+
+    /// getAudio: resolves to [answer JSON, the audio bytes as a Uint8Array].
+    #[wasm_bindgen(js_name = getAudio)]
+    pub fn get_audio(
+        &self,
+        input: String,
+        ctx_json: &str,
+        params_json: &str,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        let ctx = match parse_ctx(ctx_json) {
+            Ok(c) => c,
+            Err(e) => return Promise::reject(&error_to_js(&e)),
+        };
+        let guard = watch_signal(signal, &ctx.cancel);
+        let fut = self.media().get_audio(input, ctx, params_json);
+        future_to_promise(async move {
+            let r = fut.await;
+            drop(guard);
+            let (json, bytes) = r.map_err(|e| error_to_js(&e))?;
+            let out = Array::new_with_length(2);
+            out.set(0, JsValue::from_str(&json));
+            out.set(1, js_sys::Uint8Array::from(&bytes[..]).into());
+            Ok(out.into())
+        })
+    }
+
+    /// streamImage / streamAudio (`method` names which): batches whose chunk texts are
+    /// base64 payloads, one batch per network read as for streamAnswer.
+    #[wasm_bindgen(js_name = streamMedia)]
+    pub fn stream_media(
+        &self,
+        method: &str,
+        text: String,
+        ctx_json: &str,
+        params_json: &str,
+        signal: Option<AbortSignal>,
+    ) -> WasmStream {
+        let (stream, cancel) = match parse_ctx(ctx_json) {
+            Ok(ctx) => {
+                let cancel = ctx.cancel.clone();
+                (self.media().stream(method, text, ctx, params_json), cancel)
+            }
+            Err(e) => (
+                Box::pin(futures::stream::once(async move { Err(e) })) as BoxStream<'static, _>,
+                CancelToken::new(),
+            ),
+        };
+        let guard = watch_signal(signal, &cancel);
+        WasmStream {
+            inner: Rc::new(RefCell::new(Some(stream))),
+            cancel,
+            guard: Rc::new(RefCell::new(guard)),
         }
     }
 

@@ -33,6 +33,11 @@ pub trait StreamOperation: Operation {
     fn continuation(&self, partial: &str) -> Option<Result<Arc<dyn StreamOperation>>>;
     /// Notes for the first batch from endpoint `i` (the dropped parameters).
     fn notes(&self, exec: &Executor, i: usize) -> Vec<&'static str>;
+    /// This operation's framing of `target`'s response when it is not the target's own
+    /// (a raw audio body rather than SSE); `None` keeps the target's.
+    fn decoder(&self, _target: &dyn Target) -> Option<Box<dyn FrameDecoder>> {
+        None
+    }
 }
 
 pub struct EngineStream {
@@ -104,7 +109,12 @@ impl EngineStream {
                         });
                         self.exec.pool.success(o.endpoint, o.ttfb_ms);
                         let max_event = self.exec.policy.limits.max_event_bytes;
-                        self.decoder = Some(self.exec.target(o.endpoint).stream_decoder(max_event));
+                        let target = self.exec.target(o.endpoint);
+                        self.decoder = Some(
+                            self.op
+                                .decoder(target)
+                                .unwrap_or_else(|| target.stream_decoder(max_event)),
+                        );
                         self.current = Some(o);
                         self.saw_done = false;
                         self.saw_finish = false;

@@ -75,6 +75,10 @@ impl Profile {
     /// Azure's api-version for this model's requests on the deployments path when the
     /// config gives none: reasoning models need the newer preview versions.
     pub fn azure_api_version(&self) -> &'static str {
+        if !self.meta.supports_output(MediaType::Text) {
+            // Images (gpt-image-1 needs it; dall-e-3 takes it) and speech (wav, pcm).
+            return "2025-04-01-preview";
+        }
         match self.rules {
             Rules::Reasoning { minimal: true } => "2025-04-01-preview",
             Rules::Reasoning { minimal: false } => "2024-12-01-preview",

@@ -64,10 +64,65 @@ fn profile_of(e: &Entry) -> Profile {
     }
 }
 
+/// Media models (images, speech). Prices are USD from OpenAI's public price list
+/// (openai.com/api/pricing), written from memory of the 2025 list, not re-read here: check
+/// them before billing anyone. gpt-image-1: $5 / $40 per million text-in / image-out tokens,
+/// about $0.042 a medium 1024x1024 image; gpt-image-1-mini: $2 / $8, about $0.011;
+/// dall-e-3: $0.040 a standard 1024x1024 image; tts-1: $15 and tts-1-hd: $30 per million
+/// characters; gpt-4o-mini-tts: $0.60 per million text tokens in, $12 per million audio
+/// tokens out (about $0.015 a minute). Azure's Global Standard lists the same figures for
+/// the models it offers.
+struct MediaEntry {
+    id: &'static str,
+    family: &'static str,
+    inputs: &'static [MediaType],
+    output: MediaType,
+    /// per image, per million characters, (input, output) per million tokens
+    price: (Option<f64>, Option<f64>, Option<(f64, f64)>),
+}
+
+#[rustfmt::skip]
+const MEDIA: &[MediaEntry] = &[
+    MediaEntry { id: "gpt-image-1", family: "gpt-image", inputs: TEXT_IMAGE, output: MediaType::Image, price: (Some(0.042), None, Some((5.00, 40.00))) },
+    MediaEntry { id: "gpt-image-1-mini", family: "gpt-image", inputs: TEXT_IMAGE, output: MediaType::Image, price: (Some(0.011), None, Some((2.00, 8.00))) },
+    MediaEntry { id: "dall-e-3", family: "dall-e", inputs: TEXT, output: MediaType::Image, price: (Some(0.040), None, None) },
+    MediaEntry { id: "gpt-4o-mini-tts", family: "gpt-4o-mini-tts", inputs: TEXT, output: MediaType::Audio, price: (None, None, Some((0.60, 12.00))) },
+    MediaEntry { id: "tts-1", family: "tts", inputs: TEXT, output: MediaType::Audio, price: (None, Some(15.00), None) },
+    MediaEntry { id: "tts-1-hd", family: "tts", inputs: TEXT, output: MediaType::Audio, price: (None, Some(30.00), None) },
+];
+
+fn media_profile(e: &MediaEntry) -> Profile {
+    Profile {
+        meta: ModelMetadata {
+            model_name: e.id.to_string(),
+            family: e.family.to_string(),
+            provider: "azure".to_string(),
+            input_types: e.inputs.to_vec(),
+            output_types: vec![e.output],
+            context_window: 0,
+            max_output_tokens: 0,
+            pricing: Pricing {
+                per_image: e.price.0,
+                per_m_characters: e.price.1,
+                input_per_m_tok: e.price.2.map(|p| p.0),
+                output_per_m_tok: e.price.2.map(|p| p.1),
+                ..Default::default()
+            },
+        },
+        rules: STD,
+    }
+}
+
 pub fn find(id: &str) -> Option<Profile> {
-    MODELS.iter().find(|e| e.id == id).map(profile_of)
+    MODELS
+        .iter()
+        .find(|e| e.id == id)
+        .map(profile_of)
+        .or_else(|| MEDIA.iter().find(|e| e.id == id).map(media_profile))
 }
 
 pub fn all() -> Vec<Profile> {
-    MODELS.iter().map(profile_of).collect()
+    let mut out: Vec<Profile> = MODELS.iter().map(profile_of).collect();
+    out.extend(MEDIA.iter().map(media_profile));
+    out
 }

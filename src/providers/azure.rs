@@ -63,14 +63,18 @@ impl AzureTarget {
     }
 
     fn url(&self, op: OpKind) -> String {
-        let OpKind::Chat { .. } = op;
+        let path = op.path();
         match self.style {
             AzureStyle::Deployments => self.base.join(&format!(
-                "/openai/deployments/{}/chat/completions?api-version={}",
+                "/openai/deployments/{}{path}?api-version={}",
                 self.deployment,
                 encode_segment(&self.api_version)
             )),
-            AzureStyle::V1 => self.base.join("/openai/v1/chat/completions"),
+            // Media on the v1 path is still a preview there (notes 01, 02).
+            AzureStyle::V1 if matches!(op, OpKind::Chat { .. }) => {
+                self.base.join("/openai/v1/chat/completions")
+            }
+            AzureStyle::V1 => self.base.join(&format!("/openai/v1{path}?api-version=preview")),
         }
     }
 }
@@ -122,7 +126,10 @@ impl Target for AzureTarget {
         body: &[u8],
         now_epoch_ms: Option<f64>,
     ) -> LlmError {
-        error_from_response(status, headers, body, now_epoch_ms, &HINTS)
+        crate::media::refine_error(
+            error_from_response(status, headers, body, now_epoch_ms, &HINTS),
+            body,
+        )
     }
     fn secrets(&self) -> Vec<&str> {
         match &self.auth {

@@ -89,11 +89,10 @@ impl Target for OpenAiTarget {
                 headers.push(("authorization".into(), format!("Bearer {t}")));
             }
             request_id_header(ctx, "x-client-request-id", &mut headers);
-            let OpKind::Chat { .. } = op;
             Ok(Prepared {
                 request: HttpRequest {
                     method: "POST",
-                    url: self.base.join("/chat/completions"),
+                    url: self.base.join(op.path()),
                     headers,
                     body: Some(body),
                 },
@@ -108,7 +107,10 @@ impl Target for OpenAiTarget {
         body: &[u8],
         now_epoch_ms: Option<f64>,
     ) -> LlmError {
-        error_from_response(status, headers, body, now_epoch_ms, &HINTS)
+        crate::media::refine_error(
+            error_from_response(status, headers, body, now_epoch_ms, &HINTS),
+            body,
+        )
     }
     fn secrets(&self) -> Vec<&str> {
         match &self.auth {

@@ -15,6 +15,21 @@ use alloc::sync::Arc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OpKind {
     Chat { stream: bool },
+    /// images/generations (`stream`: partial images as SSE).
+    Image { stream: bool },
+    /// audio/speech (`stream`: read as it arrives, raw or SSE).
+    Speech { stream: bool },
+}
+
+impl OpKind {
+    /// The path after the API root (`/chat/completions`, `/images/generations`, ...).
+    pub fn path(self) -> &'static str {
+        match self {
+            OpKind::Chat { .. } => "/chat/completions",
+            OpKind::Image { .. } => "/images/generations",
+            OpKind::Speech { .. } => "/audio/speech",
+        }
+    }
 }
 
 /// Tokens from the host (getToken in JS), asked for on every request so they may refresh.

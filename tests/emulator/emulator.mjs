@@ -25,6 +25,7 @@
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { media } from "./media.mjs";
 
 // createChatCompletionRequest's properties in the 2024-10-21 spec (a test checks this list
 // against shared/azure/spec); reasoning_effort is accepted from 2024-12-01-preview on.
@@ -46,6 +47,8 @@ const MODEL_RULES = {
 export const DEFAULT_DEPLOYMENTS = {
   "gpt-4.1-mini": "gpt-4.1-mini", "gpt-4.1": "gpt-4.1", "gpt-4.1-nano": "gpt-4.1-nano", "gpt-4o": "gpt-4o",
   "gpt-4o-mini": "gpt-4o-mini", "o3-mini": "o3-mini", "o4-mini": "o4-mini",
+  "gpt-image-1": "gpt-image-1", "gpt-image-1-mini": "gpt-image-1-mini", "dall-e-3": "dall-e-3",
+  "gpt-4o-mini-tts": "gpt-4o-mini-tts", "tts-1": "tts-1", "tts-1-hd": "tts-1-hd",
 };
 
 /** Where a streamed answer's usage goes:
@@ -265,6 +268,7 @@ export async function startEmulator(opts = {}) {
   const state = { faultRate: opts.faultRate ?? 0, faultMix: opts.faultMix ?? ["503", "500", "refuse", "reset-mid", "stall-headers"], fault: opts.fault, faultTimes: opts.faultTimes ?? Infinity, faultAt: opts.faultAt ?? 2, latencyMs: opts.latencyMs ?? 0, requests: [], region: opts.region ?? "East US", prefix: normalizePrefix(opts.prefix), usageMode: opts.usageMode ?? "standard", requireAuth: opts.requireAuth ?? true };
   const sockets = new Set();
   const replay = new Map();
+  const images = new Map(); // dall-e-3 URLs: id → PNG bytes
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e) => {
@@ -312,6 +316,9 @@ export async function startEmulator(opts = {}) {
     if (d) return { kind: "deployments", deployment: decodeURIComponent(d[1]) };
     if (path === "/openai/v1/chat/completions") return { kind: "azure-v1" };
     if (path === "/v1/chat/completions") return { kind: "openai" };
+    // Media (tests/emulator/media.mjs): images/generations and audio/speech on each style.
+    const m = /^(?:\/openai\/deployments\/([^/]+)|(\/openai\/v1)|\/v1)\/(images\/generations|audio\/speech)$/.exec(path);
+    if (m) return { kind: m[1] !== undefined ? "deployments" : m[2] ? "azure-v1" : "openai", deployment: m[1] && decodeURIComponent(m[1]), op: m[3] };
     return { kind: undefined, openaiLike: path.startsWith("/v1/") };
   }
 
@@ -344,6 +351,11 @@ export async function startEmulator(opts = {}) {
       if (c.prefix !== undefined) state.prefix = normalizePrefix(c.prefix);
       return send(res, 200, { fault: state.fault ?? null, times: state.faultTimes === Infinity ? null : state.faultTimes, usageMode: state.usageMode, prefix: state.prefix || null }, { "access-control-allow-origin": "*" });
     }
+    const stored = /^\/__emulator\/images\/([\w-]+)\.png$/.exec(url.pathname);
+    if (stored && images.has(stored[1])) {
+      res.writeHead(200, { "content-type": "image/png", "access-control-allow-origin": "*" });
+      return res.end(images.get(stored[1]));
+    }
     if (url.pathname === "/__emulator/requests") {
       return send(res, 200, state.requests, { "access-control-allow-origin": "*" });
     }
@@ -374,7 +386,7 @@ export async function startEmulator(opts = {}) {
       fault = state.faultMix[Math.floor(random() * state.faultMix.length)];
       entry.fault = fault;
     }
-    const messages = Array.isArray(entry.body?.messages) ? entry.body.messages : [];
+    const messages = r.op ? [{ role: "user", content: String(entry.body?.prompt ?? entry.body?.input ?? "") }] : Array.isArray(entry.body?.messages) ? entry.body.messages : [];
     const requested = directive(messages, "fault");
     let faultAt = state.faultAt;
     if (requested) {
@@ -426,6 +438,7 @@ export async function startEmulator(opts = {}) {
     const model = deployments[deployment];
     if (!model) return openai ? fail(404, { message: `The model \`${deployment}\` does not exist or you do not have access to it.` }) : fail(404);
     if (entry.body === undefined) return fail(400, { message: "We could not parse the JSON body of your request." });
+    if (r.op) return media({ req, res, op: r.op, kind, model, apiVersion, body: entry.body, prompt: messages[0].content, fault, faultAt, fail, send, baseHeaders, images });
     const invalid = validate(entry.body, model, apiVersion, kind);
     if (invalid) return send(res, invalid.status, invalid.body, invalid.headers, req);
 

@@ -90,8 +90,7 @@ impl BedrockTarget {
     }
 
     fn path(&self, op: OpKind) -> String {
-        let OpKind::Chat { stream } = op;
-        let action = if stream {
+        let action = if op == (OpKind::Chat { stream: true }) {
             "converse-stream"
         } else {
             "converse"
@@ -185,9 +184,15 @@ impl Target for BedrockTarget {
         ctx: &'a RequestContext,
     ) -> BoxFuture<'a, Result<Prepared>> {
         boxed(async move {
+            // Media operations are Azure's and OpenAI's (the media module refuses them first).
+            let OpKind::Chat { stream } = op else {
+                return Err(LlmError::unsupported(
+                    "Bedrock endpoints serve chat only",
+                    "Use an Azure or OpenAI endpoint for images and speech.",
+                ));
+            };
             let path = self.path(op);
             let mut headers = self.headers.clone();
-            let OpKind::Chat { stream } = op;
             if stream {
                 // The stream is binary event-stream frames, not SSE.
                 if let Some(h) = headers.iter_mut().find(|(n, _)| n == "accept") {
