@@ -85,7 +85,7 @@ impl Provider {
 pub fn bedrock_not_built() -> LlmError {
     LlmError::unsupported(
         "provider \"bedrock\" is not in this build of llm-edge",
-        "The npm package ships Azure and OpenAI-compatible providers; Bedrock is built with the cargo feature `bedrock` (see the README's Bedrock section).",
+        "Import from \"llm-edge/full\", which builds in every provider (the default entry keeps to Azure and OpenAI-compatible servers to stay small).",
     )
 }
 
