@@ -1,7 +1,7 @@
 // The package as a user writes against it, under --strict --exactOptionalPropertyTypes, in
 // every project (DOM, Node types, and ES2022 alone): nothing here may need the DOM lib.
-import { createLLM, LLMError, runTools, getStructured, toResponse } from "../../pkg/index";
-import type { CallParams, FunctionTool, Message, MessageParam, LLMErrorJSON, RunToolsResult } from "../../pkg/index";
+import { createLLM, LLMError, runTools, getStructured, toResponse } from "../../pkg/index.js";
+import type { CallParams, FunctionTool, Message, MessageParam, LLMErrorJSON, RunToolsResult } from "../../pkg/index.js";
 
 const llm = createLLM({ provider: "openai", model: "gpt-5-mini", baseURL: "http://127.0.0.1:8080/v1", defaults: { reasoningEffort: "minimal" } });
 
@@ -53,4 +53,4 @@ export const numeric: MessageParam = { role: "user", content: 42 };
 // @ts-expect-error an effort level no model takes
 export const badEffort: CallParams = { reasoningEffort: "extreme" };
 // @ts-expect-error exactOptionalPropertyTypes: an explicit undefined is not an absent field
-export const undefinedHint: import("../../pkg/index").LLMErrorDetails = { hint: undefined };
+export const undefinedHint: import("../../pkg/index.js").LLMErrorDetails = { hint: undefined };
