@@ -663,7 +663,8 @@ class RegistryModel extends BaseLLM {
     return this.#media("getImage", prompt, ctx, params, (r) => {
       const a = JSON.parse(r);
       const first = a.images[0] ?? {};
-      return { imageUrl: first.imageUrl, imageBase64: first.imageBase64, revisedPrompt: first.revisedPrompt, ...a };
+      const p = params ?? {};
+      return { imageUrl: first.imageUrl, imageBase64: first.imageBase64, revisedPrompt: first.revisedPrompt, format: p.outputFormat ?? "png", size: p.size, ...a };
     });
   }
   streamImage(prompt, ctx, params) {

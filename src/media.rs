@@ -690,6 +690,30 @@ pub fn parse_image(_: &dyn Target, body: &[u8]) -> Result<ImageAnswer> {
     Ok(out)
 }
 
+/// The image answer rewritten in the library's shape (without the served fields).
+fn image_json(t: &dyn Target, body: &[u8]) -> Result<Vec<u8>> {
+    let a = parse_image(t, body)?;
+    let mut w = JsonWriter::new();
+    w.begin_obj()
+        .opt_str("format", a.format.as_deref())
+        .opt_str("size", a.size.as_deref());
+    w.key("images").begin_arr();
+    for i in &a.images {
+        w.begin_obj()
+            .opt_str("imageUrl", i.url.as_deref())
+            .opt_str("imageBase64", i.base64.as_deref())
+            .opt_str("revisedPrompt", i.revised_prompt.as_deref())
+            .end_obj();
+    }
+    w.end_arr();
+    if let Some(u) = &a.usage {
+        w.key("usage");
+        u.write(&mut w);
+    }
+    w.end_obj();
+    Ok(w.finish().into_bytes())
+}
+
 fn write_served<T>(w: &mut JsonWriter, model: &str, s: &Served<T>) {
     w.key("model")
         .str(model)
@@ -736,36 +760,25 @@ impl Media<'_> {
         Ok(op)
     }
 
-    /// getImage: the answer as JSON ({ model, format, size?, images, usage?, latencyMs,
-    /// endpoint, attempts }); the first image's fields are lifted in JS.
+    /// getImage: the answer as JSON ({ model, format?, size?, images, usage?, latencyMs,
+    /// endpoint, attempts }); the first image's fields are lifted in JS. One executor
+    /// instantiation serves images and speech (bytes): the image answer is checked and
+    /// rewritten inside it, so an unreadable answer still fails over.
     pub fn get_image(&self, prompt: String, ctx: RequestContext, params: &str) -> BoxFuture<'static, Result<String>> {
         let op = self.prepare("getImage", prompt, params, false);
         let exec = self.exec.clone();
         boxed(async move {
             let op = op?;
-            let s = exec.complete(&op, &ctx, parse_image).await?;
-            let a = &s.value;
+            let s = exec.complete(&op, &ctx, image_json).await?;
+            let mut out = String::from_utf8(s.value.clone()).unwrap_or_default();
+            out.pop(); // the closing brace: the served fields follow
             let mut w = JsonWriter::new();
-            w.begin_obj()
-                .key("format")
-                .str(a.format.as_deref().unwrap_or(&op.format()))
-                .opt_str("size", a.size.as_deref().or(op.p.str("size")?.as_deref()));
-            w.key("images").begin_arr();
-            for i in &a.images {
-                w.begin_obj()
-                    .opt_str("imageUrl", i.url.as_deref())
-                    .opt_str("imageBase64", i.base64.as_deref())
-                    .opt_str("revisedPrompt", i.revised_prompt.as_deref())
-                    .end_obj();
-            }
-            w.end_arr();
-            if let Some(u) = &a.usage {
-                w.key("usage");
-                u.write(&mut w);
-            }
+            w.begin_obj();
             write_served(&mut w, &exec.target(s.endpoint).profile().meta.model_name, &s);
             w.end_obj();
-            Ok(w.finish())
+            out.push(',');
+            out.push_str(w.finish().get(1..).unwrap_or("}"));
+            Ok(out)
         })
     }
 
