@@ -330,14 +330,52 @@ export interface StructuredOptions {
   params?: CallParams;
 }
 
-/** Asks for JSON that follows `schema` and parses it. Throws LLMError "parse" (with `raw`,
- *  the model's text) when the answer is not JSON or lacks a required top-level key. The
- *  check is minimal: the type parameter is the caller's claim, not a proof. */
+/** Asks for JSON that follows `schema`, parses it and validates it against the schema (the
+ *  structured-outputs subset: type, properties, required, additionalProperties, items, enum,
+ *  const, anyOf, local $ref, nullable via type arrays, and the numeric, array-length and
+ *  pattern bounds; `format` is not checked). Throws LLMError "parse" (with `raw`, the model's
+ *  text) when the answer is not JSON or does not match, and "invalid_input" before any call
+ *  when a $ref does not resolve. `T` is the caller's claim about the schema's shape. */
 export declare function getStructured<T = unknown>(
   llm: AnyLLM,
   messages: readonly MessageParam[],
   options: StructuredOptions,
 ): Promise<{ value: T; response: LLMResponse }>;
+
+/** What streamStructured yields: the JSON text as it arrives, then the value once. */
+export type StructuredEvent<T = unknown> =
+  | {
+      type: "text";
+      /** The new text. */
+      delta: string;
+      /** All the text so far: a prefix of the JSON answer (not parseable until the end). */
+      text: string;
+    }
+  | {
+      type: "value";
+      /** The parsed answer, validated against the schema. */
+      value: T;
+      text: string;
+      finishReason: LLMResponse["finishReason"];
+      usage: Usage | null;
+      endpoint?: string;
+      attempts?: Attempt[];
+    };
+
+/** getStructured over streamAnswer: yields `{ type: "text" }` events with the partial JSON
+ *  as it comes, then one `{ type: "value" }` with the parsed, validated answer; a failure
+ *  throws LLMError "parse" (with `raw`) after the text events. Leaving the loop early
+ *  cancels the request. */
+export declare function streamStructured<T = unknown>(
+  llm: AnyLLM,
+  messages: readonly MessageParam[],
+  options: StructuredOptions,
+): AsyncGenerator<StructuredEvent<T>, void, undefined>;
+
+/** Checks a parsed JSON value against a schema of the structured-outputs subset (see
+ *  getStructured); returns the first mismatch as text ("$.lines[0].qty: expected integer,
+ *  got string") or null when the value matches. */
+export declare function validateJSON(schema: object | boolean, value: unknown): string | null;
 
 /** The Response type of the runtime (DOM, Node, workerd), or a minimal one without them. */
 export type WebResponse = typeof globalThis extends { Response: { prototype: infer R } } ? R : { readonly body: unknown; readonly status: number };

@@ -103,10 +103,141 @@ export async function runTools(llm, messages, { tools = {}, maxSteps = 8, ctx = 
   }
 }
 
-export async function getStructured(llm, messages, { schema, name = "response", strict = true, ctx, params = {} } = {}) {
-  const responseFormat = { type: "json_schema", json_schema: { name, schema, strict } };
-  const response = await llm.getAnswer([...messages], ctx, { ...params, responseFormat });
-  const raw = response.content;
+// ---------------------------------------------------------------- structured output
+// A validator for the JSON Schema subset that OpenAI's structured outputs accept: type (one
+// name or an array of them, so ["string", "null"] is nullable), properties, required,
+// additionalProperties (false, or a schema), items, enum, const, anyOf, and local $ref
+// ("#", "#/$defs/…", "#/definitions/…"); plus minimum, maximum, exclusiveMinimum,
+// exclusiveMaximum, multipleOf, minItems, maxItems and pattern. Not checked: format, and
+// every keyword outside that list (allOf, oneOf, not, if/then/else, dependent*, unevaluated*,
+// patternProperties, prefixItems, uniqueItems, min/maxLength, min/maxProperties), which
+// structured outputs reject or ignore anyway; they are accepted without a check.
+
+const TYPE_OF = (v) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v === "number" ? (Number.isInteger(v) ? "integer" : "number") : typeof v);
+const where = (path) => (path === "$" ? "the top level" : path);
+const show = (v) => {
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+};
+
+/** JSON equality for enum and const (key order does not matter). */
+function same(a, b) {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && same(a[k], b[k]));
+}
+
+function resolveRef(root, ref) {
+  if (typeof ref !== "string" || !(ref === "#" || ref.startsWith("#/"))) throw new LLMError("invalid_input", `getStructured: $ref ${JSON.stringify(ref)} is not local ("#/$defs/name")`);
+  let node = root;
+  for (const raw of ref === "#" ? [] : ref.slice(2).split("/")) {
+    const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~");
+    node = node !== null && typeof node === "object" && Object.hasOwn(node, key) ? node[key] : undefined;
+    if (node === undefined) throw new LLMError("invalid_input", `getStructured: $ref ${JSON.stringify(ref)} does not resolve in the schema`);
+  }
+  return node;
+}
+
+/** Every $ref in the schema resolves (checked before the model is called). */
+function checkRefs(root, node = root, seen = new Set()) {
+  if (node === null || typeof node !== "object" || seen.has(node)) return;
+  seen.add(node);
+  if (!Array.isArray(node) && "$ref" in node) resolveRef(root, node.$ref);
+  for (const v of Object.values(node)) checkRefs(root, v, seen);
+}
+
+/** The first mismatch as "path: what", or null when value follows schema. */
+function mismatch(root, schema, value, path, depth = 0) {
+  if (schema === true || schema === undefined) return null;
+  if (schema === false) return `${where(path)}: no value is allowed here`;
+  if (depth > 200) return `${where(path)}: the schema's $refs nest deeper than 200 levels`;
+  if (schema.$ref !== undefined) {
+    const m = mismatch(root, resolveRef(root, schema.$ref), value, path, depth + 1);
+    if (m) return m;
+  }
+  const t = TYPE_OF(value);
+  if (schema.type !== undefined) {
+    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+    if (!types.some((x) => x === t || (x === "number" && t === "integer"))) return `${where(path)}: expected ${types.join(" or ")}, got ${t}`;
+  }
+  if (schema.const !== undefined && !same(schema.const, value)) return `${where(path)}: expected ${show(schema.const)}, got ${show(value)}`;
+  if (Array.isArray(schema.enum) && !schema.enum.some((e) => same(e, value))) return `${where(path)}: ${show(value)} is not one of ${schema.enum.map(show).join(", ")}`;
+  if (Array.isArray(schema.anyOf)) {
+    const misses = [];
+    for (const sub of schema.anyOf) {
+      const m = mismatch(root, sub, value, path, depth + 1);
+      if (!m) {
+        misses.length = 0;
+        break;
+      }
+      misses.push(m);
+    }
+    if (misses.length) return `${where(path)}: matches none of anyOf (${misses.join("; ")})`;
+  }
+  if (t === "number" || t === "integer") {
+    if (typeof schema.minimum === "number" && value < schema.minimum) return `${where(path)}: ${value} is below the minimum ${schema.minimum}`;
+    if (typeof schema.maximum === "number" && value > schema.maximum) return `${where(path)}: ${value} is above the maximum ${schema.maximum}`;
+    if (typeof schema.exclusiveMinimum === "number" && value <= schema.exclusiveMinimum) return `${where(path)}: ${value} is not above ${schema.exclusiveMinimum}`;
+    if (typeof schema.exclusiveMaximum === "number" && value >= schema.exclusiveMaximum) return `${where(path)}: ${value} is not below ${schema.exclusiveMaximum}`;
+    if (typeof schema.multipleOf === "number" && schema.multipleOf > 0 && !Number.isInteger(value / schema.multipleOf)) return `${where(path)}: ${value} is not a multiple of ${schema.multipleOf}`;
+  }
+  if (t === "string" && typeof schema.pattern === "string") {
+    let re;
+    try {
+      re = new RegExp(schema.pattern, "u");
+    } catch {
+      re = null; // a pattern JavaScript cannot compile is not checked
+    }
+    if (re && !re.test(value)) return `${where(path)}: ${show(value)} does not match the pattern ${schema.pattern}`;
+  }
+  if (t === "array") {
+    if (typeof schema.minItems === "number" && value.length < schema.minItems) return `${where(path)}: ${value.length} items, fewer than ${schema.minItems}`;
+    if (typeof schema.maxItems === "number" && value.length > schema.maxItems) return `${where(path)}: ${value.length} items, more than ${schema.maxItems}`;
+    if (schema.items !== undefined && !Array.isArray(schema.items)) {
+      for (let i = 0; i < value.length; i++) {
+        const m = mismatch(root, schema.items, value[i], `${path}[${i}]`, depth + 1);
+        if (m) return m;
+      }
+    }
+  }
+  if (t === "object") {
+    const props = schema.properties ?? {};
+    for (const k of Array.isArray(schema.required) ? schema.required : []) {
+      if (!Object.hasOwn(value, k)) return `${where(path)}: the required key ${JSON.stringify(k)} is missing`;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      const key = /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
+      if (Object.hasOwn(props, k)) {
+        const m = mismatch(root, props[k], v, key, depth + 1);
+        if (m) return m;
+      } else if (schema.additionalProperties === false) {
+        return `${where(path)}: the key ${JSON.stringify(k)} is not in the schema's properties`;
+      } else if (schema.additionalProperties !== undefined && schema.additionalProperties !== true) {
+        const m = mismatch(root, schema.additionalProperties, v, key, depth + 1);
+        if (m) return m;
+      }
+    }
+  }
+  return null;
+}
+
+/** Checks value against a JSON Schema of the structured-outputs subset; returns the first
+ *  mismatch ("$.items[2].name: expected string, got number") or null. */
+export function validateJSON(schema, value) {
+  if (schema === null || (typeof schema !== "object" && typeof schema !== "boolean")) throw new LLMError("invalid_input", "validateJSON: the schema is not an object");
+  return mismatch(schema, schema, value, "$");
+}
+
+function structuredFormat(schema, name, strict) {
+  if (schema === null || typeof schema !== "object" || Array.isArray(schema)) throw new LLMError("invalid_input", "getStructured: options.schema must be a JSON Schema object");
+  checkRefs(schema);
+  return { type: "json_schema", json_schema: { name, schema, strict } };
+}
+
+/** Parses and validates the model's text; a failure is LLMError "parse" carrying `raw`. */
+function parseStructured(schema, raw, finishReason) {
   const fail = (message, hint) => {
     const e = new LLMError("parse", message, { hint });
     // The text that failed, for logs or a retry; LLMError's constructor copies only its own fields.
@@ -117,14 +248,42 @@ export async function getStructured(llm, messages, { schema, name = "response", 
   try {
     value = JSON.parse(raw);
   } catch {
+    if (finishReason === "length") throw fail(`the answer was cut at the token limit before its JSON ended (${raw.length} characters)`, "Raise params.maxTokens, or ask for less.");
     throw fail(`the answer is not JSON (${raw.length} characters)`, "The model did not follow responseFormat; check that it supports json_schema, or retry.");
   }
-  if (schema?.type === "object" || Array.isArray(schema?.required)) {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) throw fail("the answer is JSON but not an object", "The schema asks for an object.");
-    const missing = (schema.required ?? []).filter((k) => !Object.hasOwn(value, k));
-    if (missing.length) throw fail(`the answer lacks required key${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`, "Use strict: true with a model that supports structured outputs, or retry.");
+  const m = mismatch(schema, schema, value, "$");
+  if (m) throw fail(`the answer does not match the schema: ${m}`, "Use strict: true with a model that supports structured outputs, or retry.");
+  return value;
+}
+
+export async function getStructured(llm, messages, { schema, name = "response", strict = true, ctx, params = {} } = {}) {
+  const responseFormat = structuredFormat(schema, name, strict);
+  const response = await llm.getAnswer([...messages], ctx, { ...params, responseFormat });
+  return { value: parseStructured(schema, response.content, response.finishReason), response };
+}
+
+/** Streams the JSON text as it comes ({ type: "text", delta, text }), then yields the parsed,
+ *  validated value once ({ type: "value", value, text, ... }). Breaking out of the loop
+ *  cancels the stream and its request. */
+export async function* streamStructured(llm, messages, { schema, name = "response", strict = true, ctx, params = {} } = {}) {
+  const responseFormat = structuredFormat(schema, name, strict);
+  const stream = llm.streamAnswer([...messages], ctx, { ...params, responseFormat });
+  let text = "";
+  let finishReason = "unknown";
+  let usage = null;
+  for await (const c of stream) {
+    if (c.delta) {
+      text += c.delta;
+      yield { type: "text", delta: c.delta, text };
+    }
+    if (c.finishReason) finishReason = c.finishReason;
+    if (c.usage) usage = c.usage;
   }
-  return { value, response };
+  const value = parseStructured(schema, text, finishReason);
+  const done = { type: "value", value, text, finishReason, usage };
+  if (stream.endpoint !== undefined) done.endpoint = stream.endpoint;
+  if (stream.attempts !== undefined) done.attempts = stream.attempts;
+  yield done;
 }
 
 export function toResponse(stream, { format = "sse", status = 200, headers = {} } = {}) {

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { emulator, azure, user, rejects, eventually, sleep, createLLM, LLMError } from "./helpers.mjs";
-import { runTools, getStructured, toResponse } from "../../pkg/tools.js";
+import { runTools, getStructured, streamStructured, validateJSON, toResponse } from "../../pkg/tools.js";
 
 let emu;
 before(async () => (emu = await emulator()));
@@ -159,6 +159,154 @@ test("getStructured parses the answer and checks required keys", async () => {
   assert.equal(missing.raw, '{"city":"Paris"}');
   const notObject = await rejects(getStructured(answering("[1,2]"), user("?"), { schema }));
   assert.equal(notObject.code, "parse");
+});
+
+/** An OpenAI-compatible server in a fetch that streams `content` in `pieces` SSE chunks. */
+function streaming(content, { pieces = 4, finish = "stop", seen = [] } = {}) {
+  return createLLM({
+    provider: "openai",
+    model: "gpt-4o-mini",
+    baseURL: "http://127.0.0.1:1/v1",
+    fetch: async (_url, init) => {
+      seen.push(JSON.parse(init.body));
+      const size = Math.ceil(content.length / pieces) || 1;
+      const chunk = (delta, finish_reason = null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason }] })}\n\n`;
+      let sse = chunk({ role: "assistant", content: "" });
+      for (let i = 0; i < content.length; i += size) sse += chunk({ content: content.slice(i, i + size) });
+      sse += chunk({}, finish);
+      sse += `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [], usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 } })}\n\ndata: [DONE]\n\n`;
+      return new Response(sse, { headers: { "content-type": "text/event-stream" } });
+    },
+  });
+}
+
+// A schema using every keyword of the structured-outputs subset.
+const order = {
+  type: "object",
+  properties: {
+    id: { type: "integer", minimum: 1 },
+    status: { type: "string", enum: ["open", "paid"] },
+    kind: { const: "order" },
+    note: { type: ["string", "null"] },
+    total: { type: "number", exclusiveMinimum: 0 },
+    paid: { type: "boolean" },
+    lines: { type: "array", items: { $ref: "#/$defs/line" }, minItems: 1 },
+    contact: { anyOf: [{ type: "object", properties: { email: { type: "string", pattern: "^[^@]+@[^@]+$" } }, required: ["email"], additionalProperties: false }, { type: "null" }] },
+    parent: { anyOf: [{ $ref: "#" }, { type: "null" }] },
+  },
+  required: ["id", "status", "kind", "note", "total", "paid", "lines", "contact", "parent"],
+  additionalProperties: false,
+  $defs: { line: { type: "object", properties: { sku: { type: "string" }, qty: { type: "integer" } }, required: ["sku", "qty"], additionalProperties: false } },
+};
+const good = { id: 7, status: "open", kind: "order", note: null, total: 9.5, paid: false, lines: [{ sku: "a", qty: 2 }], contact: { email: "a@b.c" }, parent: null };
+const nested = { ...good, parent: { ...good, id: 6, note: "first" } };
+
+test("validateJSON: the structured-outputs subset, with the path of the first mismatch", () => {
+  assert.equal(validateJSON(order, good), null);
+  assert.equal(validateJSON(order, nested), null);
+  const bad = (change, expected) => {
+    const m = validateJSON(order, { ...good, ...change });
+    assert.ok(m && expected.test(m), `${JSON.stringify(change)} → ${m}`);
+  };
+  bad({ id: 1.5 }, /^\$\.id: expected integer, got number/);
+  bad({ id: 0 }, /^\$\.id: 0 is below the minimum 1/);
+  bad({ status: "lost" }, /^\$\.status: "lost" is not one of "open", "paid"/);
+  bad({ kind: "invoice" }, /^\$\.kind: expected "order"/);
+  bad({ note: 3 }, /^\$\.note: expected string or null, got integer/);
+  bad({ total: 0 }, /^\$\.total: 0 is not above 0/);
+  bad({ paid: "no" }, /^\$\.paid: expected boolean, got string/);
+  bad({ lines: [] }, /^\$\.lines: 0 items, fewer than 1/);
+  bad({ lines: [{ sku: "a", qty: 1 }, { sku: "b" }] }, /^\$\.lines\[1\]: the required key "qty" is missing/);
+  bad({ lines: [{ sku: "a", qty: 1, price: 2 }] }, /^\$\.lines\[0\]: the key "price" is not in/);
+  bad({ contact: { email: "nope" } }, /^\$\.contact: matches none of anyOf .*does not match the pattern/);
+  bad({ parent: { ...good, paid: 1 } }, /^\$\.parent: matches none of anyOf \(\$\.parent\.paid: expected boolean/);
+  bad({ extra: true }, /^the top level: the key "extra"/);
+  assert.match(validateJSON(order, [good]), /^the top level: expected object, got array/);
+  const { note: _n, ...noNote } = good;
+  assert.match(validateJSON(order, noNote), /the required key "note" is missing/);
+  // Open objects: keys outside properties pass unless additionalProperties forbids them or has a schema.
+  assert.equal(validateJSON({ type: "object" }, { any: [1, { x: null }] }), null);
+  assert.match(validateJSON({ type: "object", additionalProperties: { type: "number" } }, { a: 1, "b c": "x" }), /^\$\["b c"\]: expected number/);
+  // enum and const compare JSON values, not references; integers are numbers.
+  assert.equal(validateJSON({ enum: [{ a: [1, 2] }] }, { a: [1, 2] }), null);
+  assert.equal(validateJSON({ type: "number", multipleOf: 0.5 }, 3), null);
+  assert.match(validateJSON({ type: "number", multipleOf: 0.5 }, 3.2), /not a multiple/);
+  // Not checked (documented): format.
+  assert.equal(validateJSON({ type: "string", format: "email" }, "not an email"), null);
+});
+
+test("getStructured: a schema whose $ref does not resolve is invalid_input before any call", async () => {
+  const seen = [];
+  const e = await rejects(getStructured(streaming("{}", { seen }), user("?"), { schema: { type: "object", properties: { a: { $ref: "#/$defs/missing" } } } }));
+  assert.equal(e.code, "invalid_input");
+  assert.match(e.message, /#\/\$defs\/missing/);
+  const remote = await rejects(getStructured(streaming("{}", { seen }), user("?"), { schema: { $ref: "https://example.com/s.json" } }));
+  assert.equal(remote.code, "invalid_input");
+  assert.equal(seen.length, 0);
+});
+
+test("getStructured validates nested values and throws parse with the raw text and the path", async () => {
+  const { value } = await getStructured(answering(JSON.stringify(nested)), user("?"), { schema: order });
+  assert.deepEqual(value, nested);
+  const raw = JSON.stringify({ ...good, lines: [{ sku: "a", qty: "two" }] });
+  const e = await rejects(getStructured(answering(raw), user("?"), { schema: order }));
+  assert.ok(e instanceof LLMError);
+  assert.equal(e.code, "parse");
+  assert.equal(e.raw, raw);
+  assert.match(e.message, /\$\.lines\[0\]\.qty: expected integer, got string/);
+});
+
+test("streamStructured: partial JSON text on the way, then the parsed and validated value", async () => {
+  const text = JSON.stringify(nested);
+  const seen = [];
+  const events = [];
+  for await (const ev of streamStructured(streaming(text, { pieces: 6, seen }), user("?"), { schema: order, name: "order" })) events.push(ev);
+  const last = events.at(-1);
+  assert.equal(last.type, "value");
+  assert.deepEqual(last.value, nested);
+  assert.equal(last.text, text);
+  assert.equal(last.usage.totalTokens, 8);
+  const texts = events.slice(0, -1);
+  assert.ok(texts.length >= 5 && texts.every((e) => e.type === "text"), `${texts.length} text events`);
+  assert.equal(texts.map((e) => e.delta).join(""), text);
+  assert.equal(texts.at(-1).text, text);
+  assert.ok(texts[0].text.length < text.length, "the first event holds a prefix, not the whole answer");
+  assert.deepEqual(seen[0].response_format, { type: "json_schema", json_schema: { name: "order", schema: order, strict: true } });
+  assert.equal(seen[0].stream, true);
+});
+
+test("streamStructured: invalid or cut JSON ends with LLMError parse carrying the raw text", async () => {
+  const drain = async (it) => {
+    const got = [];
+    try {
+      for await (const ev of it) got.push(ev);
+    } catch (e) {
+      return { e, got };
+    }
+    throw new Error("expected a rejection");
+  };
+  const wrong = JSON.stringify({ ...good, status: "lost" });
+  const a = await drain(streamStructured(streaming(wrong), user("?"), { schema: order }));
+  assert.equal(a.e.code, "parse");
+  assert.equal(a.e.raw, wrong);
+  assert.match(a.e.message, /\$\.status/);
+  assert.ok(a.got.length > 0 && a.got.every((ev) => ev.type === "text"), "the text came before the error");
+  const cut = wrong.slice(0, 20);
+  const b = await drain(streamStructured(streaming(cut, { finish: "length" }), user("?"), { schema: order }));
+  assert.equal(b.e.code, "parse");
+  assert.equal(b.e.raw, cut);
+  assert.match(b.e.message, /token limit/);
+});
+
+test("streamStructured against the emulator: the answer is not JSON, so parse", async () => {
+  const got = [];
+  const e = await rejects((async () => {
+    for await (const ev of streamStructured(azure(emu), user("a city please"), { schema: { type: "object" } })) got.push(ev);
+  })());
+  assert.equal(e.code, "parse");
+  assert.equal(e.raw, "You said: a city please");
+  assert.equal(got.map((ev) => ev.delta).join(""), "You said: a city please");
+  assert.equal(emu.requests.at(-1).body.response_format.type, "json_schema");
 });
 
 test("toResponse (sse): data: chunks, then data: [DONE]", async () => {

@@ -1,6 +1,6 @@
 // The package as a user writes against it, under --strict --exactOptionalPropertyTypes, in
 // every project (DOM, Node types, and ES2022 alone): nothing here may need the DOM lib.
-import { createLLM, LLMError, runTools, getStructured, toResponse } from "../../pkg/index.js";
+import { createLLM, LLMError, runTools, getStructured, streamStructured, validateJSON, toResponse } from "../../pkg/index.js";
 import type { CallParams, FunctionTool, Message, MessageParam, LLMErrorJSON, RunToolsResult } from "../../pkg/index.js";
 
 const llm = createLLM({ provider: "openai", model: "gpt-5-mini", baseURL: "http://127.0.0.1:8080/v1", defaults: { reasoningEffort: "minimal" } });
@@ -41,6 +41,12 @@ export async function use(): Promise<string> {
   text += r.content + r.usage.totalTokens + r.steps.length;
   const { value } = await getStructured<{ city: string }>(llm, [{ role: "user", content: "A city?" }], { schema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } });
   text += value.city;
+  for await (const ev of streamStructured<{ city: string }>(llm, convo, { schema: { type: "object" }, ctx: { timeoutMs: 1000 } })) {
+    if (ev.type === "text") text += ev.delta + ev.text.length;
+    else text += ev.value.city + (ev.usage?.totalTokens ?? 0) + ev.finishReason;
+  }
+  const problem: string | null = validateJSON({ type: "string" }, 1);
+  text += problem ?? "";
   void toResponse(llm.streamAnswer(convo), { format: "text" });
   return text;
 }
@@ -52,5 +58,11 @@ export const badRole: MessageParam = { role: "robot", content: "x" };
 export const numeric: MessageParam = { role: "user", content: 42 };
 // @ts-expect-error an effort level no model takes
 export const badEffort: CallParams = { reasoningEffort: "extreme" };
+export async function wrongEvent(): Promise<void> {
+  for await (const ev of streamStructured<{ city: string }>(llm, [], { schema: {} })) {
+    // @ts-expect-error the value exists only on the "value" event
+    void ev.value;
+  }
+}
 // @ts-expect-error exactOptionalPropertyTypes: an explicit undefined is not an absent field
 export const undefinedHint: import("../../pkg/index.js").LLMErrorDetails = { hint: undefined };
