@@ -381,12 +381,30 @@ export declare function validateJSON(schema: object | boolean, value: unknown): 
 export type WebResponse = typeof globalThis extends { Response: { prototype: infer R } } ? R : { readonly body: unknown; readonly status: number };
 
 export interface ToResponseOptions {
-  /** "sse" (default): text/event-stream of `data: <chunk JSON>` then `data: [DONE]`;
-   *  "text": the answer's text only, as text/plain. */
-  format?: "sse" | "text";
+  /** "sse" (default): text/event-stream of `data: <chunk JSON>` (the library's chunks), an
+   *  `event: trace` with the failover trace, then `data: [DONE]`; a failure mid-stream is an
+   *  `event: error` with the LLMError's JSON.
+   *  "openai": text/event-stream of OpenAI `chat.completion.chunk` objects (usage in a chunk
+   *  with empty `choices`), the trace as a last chunk with empty `choices` and an `llm_edge`
+   *  field, then `data: [DONE]`; a failure is `data: {"error": {...}}`, which the openai
+   *  SDKs raise as an APIError.
+   *  "text": the answer's text only, as text/plain; a failure errors the body. */
+  format?: "sse" | "openai" | "text";
   status?: number;
   /** Extra response headers (CORS, caching). */
   headers?: Record<string, string>;
+  /** Send the failover trace ({ endpoint, attempts }) after the last chunk (default true;
+   *  only streams that carry one, i.e. the library's). */
+  trace?: boolean;
+  /** The `model` field of "openai" chunks (default "llm-edge"). */
+  model?: string;
+}
+
+/** The failover trace of a stream, sent by toResponse after the last chunk. */
+export interface StreamTrace {
+  /** The origin that served the stream (null if none answered). */
+  endpoint: string | null;
+  attempts: Attempt[];
 }
 
 /** A stream as a Web Response for a Worker, Deno or Node handler. The client going away

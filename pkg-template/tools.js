@@ -286,11 +286,66 @@ export async function* streamStructured(llm, messages, { schema, name = "respons
   yield done;
 }
 
-export function toResponse(stream, { format = "sse", status = 200, headers = {} } = {}) {
-  const sse = format === "sse";
-  if (!sse && format !== "text") throw new LLMError("invalid_input", `toResponse: format "${format}" is not "sse" or "text"`);
+// ---------------------------------------------------------------- stream → Response
+
+/** The failover trace of a library stream (who served it, every attempt), or null. */
+function traceOf(stream) {
+  const endpoint = stream.endpoint;
+  const attempts = stream.attempts;
+  if (endpoint === undefined && (attempts === undefined || attempts.length === 0)) return null;
+  return { endpoint: endpoint ?? null, attempts: attempts ?? [] };
+}
+
+/** Library chunks → OpenAI chat.completion.chunk objects (what the openai SDKs parse). */
+function openAIChunks(model) {
+  const id = `chatcmpl-${globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`}`;
+  const created = Math.floor(Date.now() / 1000);
+  const base = (choices) => ({ id, object: "chat.completion.chunk", created, model, choices });
+  let first = true;
+  return {
+    from(c) {
+      const out = [];
+      const delta = {};
+      if (first) delta.role = "assistant";
+      if (c.delta) delta.content = c.delta;
+      if (c.toolCallDeltas?.length) {
+        delta.tool_calls = c.toolCallDeltas.map((d) => {
+          const t = { index: d.index };
+          if (d.id) (t.id = d.id), (t.type = "function");
+          const fn = {};
+          if (d.name) fn.name = d.name;
+          if (d.arguments) fn.arguments = d.arguments;
+          t.function = fn;
+          return t;
+        });
+      }
+      const finish = c.finishReason && c.finishReason !== "unknown" ? c.finishReason : null;
+      if (delta.content !== undefined || delta.tool_calls || finish || (first && c.delta === "")) {
+        if (first && delta.content === undefined && !delta.tool_calls) delta.content = "";
+        out.push(base([{ index: 0, delta, logprobs: null, finish_reason: finish }]));
+        first = false;
+      }
+      if (c.usage) {
+        const u = c.usage;
+        out.push({ ...base([]), usage: { prompt_tokens: u.promptTokens, completion_tokens: u.completionTokens, total_tokens: u.totalTokens } });
+      }
+      return out;
+    },
+    trace(t) {
+      return { ...base([]), llm_edge: t };
+    },
+  };
+}
+
+const FORMATS = ["sse", "openai", "text"];
+
+export function toResponse(stream, { format = "sse", status = 200, headers = {}, trace = true, model = "llm-edge" } = {}) {
+  if (!FORMATS.includes(format)) throw new LLMError("invalid_input", `toResponse: format "${format}" is not "sse", "openai" or "text"`);
+  const sse = format !== "text";
+  const openai = format === "openai" ? openAIChunks(model) : null;
   const enc = new TextEncoder();
   const it = stream[Symbol.asyncIterator]();
+  const data = (v) => enc.encode(`data: ${JSON.stringify(v)}\n\n`);
   const body = new ReadableStream({
     // Pull, not push: the provider is read only as fast as the client reads.
     // Loops until it enqueues: a pull that enqueues nothing is not called again.
@@ -303,15 +358,29 @@ export function toResponse(stream, { format = "sse", status = 200, headers = {} 
           if (!sse) return controller.error(e);
           // Headers are gone already: the failure travels as an event the client can read.
           const err = e instanceof LLMError ? e.toJSON() : { name: "Error", code: "internal", message: String(e?.message ?? e) };
-          controller.enqueue(enc.encode(`event: error\ndata: ${JSON.stringify(err)}\n\n`));
+          // OpenAI's shape ({"error": {...}}) is what its SDKs turn into an APIError.
+          if (openai) controller.enqueue(data({ error: { message: err.message, type: err.code, code: err.code, param: null, llm_edge: err } }));
+          else controller.enqueue(enc.encode(`event: error\ndata: ${JSON.stringify(err)}\n\n`));
           return controller.close();
         }
         if (next.done) {
-          if (sse) controller.enqueue(enc.encode("data: [DONE]\n\n"));
+          if (sse) {
+            // The failover trace, after the last chunk: which endpoint served, every attempt.
+            const t = trace ? traceOf(stream) : null;
+            if (t && openai) controller.enqueue(data(openai.trace(t)));
+            else if (t) controller.enqueue(enc.encode(`event: trace\ndata: ${JSON.stringify(t)}\n\n`));
+            controller.enqueue(enc.encode("data: [DONE]\n\n"));
+          }
           return controller.close();
         }
         const c = next.value;
-        if (sse) return controller.enqueue(enc.encode(`data: ${JSON.stringify(c)}\n\n`));
+        if (openai) {
+          const out = openai.from(c);
+          if (!out.length) continue;
+          for (const o of out) controller.enqueue(data(o));
+          return;
+        }
+        if (sse) return controller.enqueue(data(c));
         if (c.delta) return controller.enqueue(enc.encode(c.delta));
       }
     },

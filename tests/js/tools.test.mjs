@@ -309,15 +309,82 @@ test("streamStructured against the emulator: the answer is not JSON, so parse", 
   assert.equal(emu.requests.at(-1).body.response_format.type, "json_schema");
 });
 
-test("toResponse (sse): data: chunks, then data: [DONE]", async () => {
-  const res = toResponse(azure(emu).streamAnswer(user("[[words:5]]")));
+/** SSE text → [{ event, data }] (data parsed as JSON unless [DONE]). */
+function events(text) {
+  return text.split("\n\n").filter(Boolean).map((block) => {
+    const ev = { event: null, data: null };
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event: ")) ev.event = line.slice(7);
+      if (line.startsWith("data: ")) ev.data = line.slice(6) === "[DONE]" ? "[DONE]" : JSON.parse(line.slice(6));
+    }
+    return ev;
+  });
+}
+
+test("toResponse (sse): data: chunks, a trace event with the failover trace, then data: [DONE]", async () => {
+  const dead = "http://127.0.0.1:9";
+  const llm = azure(emu, { endpoint: dead, backups: [{ endpoint: emu.url }] });
+  const res = toResponse(llm.streamAnswer(user("[[words:5]]")));
   assert.equal(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
-  const text = await res.text();
-  const events = text.split("\n\n").filter(Boolean);
-  assert.equal(events.at(-1), "data: [DONE]");
-  const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, "")));
+  const evs = events(await res.text());
+  assert.equal(evs.at(-1).data, "[DONE]");
+  const trace = evs.at(-2);
+  assert.equal(trace.event, "trace");
+  assert.equal(trace.data.endpoint, emu.url);
+  assert.deepEqual(trace.data.attempts.map((a) => [a.endpoint, a.errorCode ?? a.status]), [[dead, "connection"], [emu.url, 200]]);
+  const chunks = evs.slice(0, -2).map((e) => (assert.equal(e.event, null), e.data));
   assert.equal(chunks.map((c) => c.delta).join(""), "w0 w1 w2 w3 w4 ");
   assert.ok(chunks.some((c) => c.finishReason === "stop"));
+  // trace: false leaves it out.
+  const plain = events(await toResponse(azure(emu).streamAnswer(user("[[words:2]]")), { trace: false }).text());
+  assert.ok(plain.every((e) => e.event === null));
+});
+
+test("toResponse (openai): chat.completion.chunk objects the openai SDK reads, and the trace", async () => {
+  const { default: OpenAI } = await import("openai");
+  const dead = "http://127.0.0.1:9";
+  const llm = azure(emu, { endpoint: dead, backups: [{ endpoint: emu.url }] });
+  const res = toResponse(llm.streamAnswer(user("[[words:4]]")), { format: "openai", model: "gpt-4.1-mini" });
+  // The openai SDK, pointed at a fetch that returns this Response, parses it as its own stream.
+  const client = new OpenAI({ apiKey: "x", baseURL: "http://127.0.0.1:1/v1", fetch: async () => res });
+  const got = [];
+  for await (const c of await client.chat.completions.create({ model: "gpt-4.1-mini", messages: [{ role: "user", content: "x" }], stream: true })) got.push(c);
+  assert.ok(got.every((c) => c.object === "chat.completion.chunk" && c.model === "gpt-4.1-mini" && c.id === got[0].id));
+  assert.equal(got[0].choices[0].delta.role, "assistant");
+  assert.equal(got.map((c) => c.choices[0]?.delta.content ?? "").join(""), "w0 w1 w2 w3 ");
+  assert.ok(got.some((c) => c.choices[0]?.finish_reason === "stop"));
+  assert.ok(got.some((c) => c.usage?.total_tokens > 0 && c.choices.length === 0), "usage in its own chunk, as stream_options.include_usage sends it");
+  const last = got.at(-1);
+  assert.deepEqual(last.choices, []);
+  assert.equal(last.llm_edge.endpoint, emu.url);
+  assert.equal(last.llm_edge.attempts.length, 2);
+});
+
+test("toResponse (openai): tool call deltas in OpenAI's shape, and a failure as {error}", async () => {
+  const res = toResponse(azure(emu).streamAnswer(user("call it"), {}, { tools: [{ type: "function", function: { name: "lookup", parameters: echoSchema } }] }), { format: "openai" });
+  const chunks = events(await res.text()).filter((e) => e.data !== "[DONE]").map((e) => e.data);
+  const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
+  assert.ok(calls.length > 0);
+  assert.equal(calls[0].index, 0);
+  assert.equal(calls[0].type, "function");
+  assert.equal(calls[0].function.name, "lookup");
+  assert.deepEqual(JSON.parse(calls.map((t) => t.function.arguments ?? "").join("")), { input: "call it" });
+  assert.ok(chunks.some((c) => c.choices[0]?.finish_reason === "tool_calls"));
+  const failed = events(await toResponse(azure(emu).streamAnswer(user("[[words:20]] [[fault:reset-mid@3]]")), { format: "openai" }).text());
+  const err = failed.find((e) => e.data?.error);
+  assert.ok(err, JSON.stringify(failed));
+  assert.equal(typeof err.data.error.code, "string");
+  assert.equal(typeof err.data.error.message, "string");
+  assert.ok(!failed.some((e) => e.data === "[DONE]"));
+  // The SDK turns that event into a thrown APIError.
+  const { default: OpenAI, APIError } = await import("openai");
+  const res2 = toResponse(azure(emu).streamAnswer(user("[[words:20]] [[fault:reset-mid@3]]")), { format: "openai" });
+  const client = new OpenAI({ apiKey: "x", baseURL: "http://127.0.0.1:1/v1", fetch: async () => res2 });
+  const e = await rejects((async () => {
+    for await (const _ of await client.chat.completions.create({ model: "m", messages: [], stream: true }));
+  })());
+  assert.ok(e instanceof APIError, String(e));
+  assert.throws(() => toResponse((async function* () {})(), { format: "xml" }), (x) => x.code === "invalid_input");
 });
 
 test("toResponse (text): the answer's text only, with the caller's headers", async () => {

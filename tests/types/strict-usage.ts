@@ -48,6 +48,7 @@ export async function use(): Promise<string> {
   const problem: string | null = validateJSON({ type: "string" }, 1);
   text += problem ?? "";
   void toResponse(llm.streamAnswer(convo), { format: "text" });
+  void toResponse(llm.streamAnswer(convo), { format: "openai", model: "gpt-5-mini", trace: false });
   return text;
 }
 
