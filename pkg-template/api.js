@@ -626,6 +626,8 @@ class RegistryModel extends BaseLLM {
    *  text when messages are given). */
   #media(method, text, ctx, params, done) {
     if (restoring) return restoring.then(() => this[method](text, ctx, params));
+    // The default entry's wasm has no media operations: BaseLLM's refusal says where they are.
+    if (typeof wasm.WasmModel.prototype[method] !== "function") return super[method]();
     let link;
     try {
       const [t, p] = encMedia(method, text, params);
@@ -647,6 +649,7 @@ class RegistryModel extends BaseLLM {
     }
   }
   #mediaStream(method, text, ctx, params, make) {
+    if (typeof wasm.WasmModel.prototype.streamMedia !== "function") return super[method]();
     let link;
     try {
       const [t, p] = encMedia(method, text, params);

@@ -16,6 +16,7 @@ use crate::core::metadata::write_models;
 use crate::core::metadata::{MediaType, ModelMetadata};
 use crate::core::params::GenerationParams;
 use crate::core::response::ChunkBatch;
+#[cfg(feature = "media")]
 use crate::media::Media;
 use crate::providers::TokenProvider;
 use crate::registry::{self, Model};
@@ -247,12 +248,11 @@ impl Helpers {
             MediaType::Text
         };
         if self.base.metadata.supports_output(t) {
+            // A media model whose method is not there: a JS subclass that did not implement
+            // it, or the library's model on the default entry (no media operations built in).
             return error_to_js(&LlmError::unsupported(
-                format!(
-                    "{method} is not implemented for {} in this version",
-                    self.base.metadata.model_name
-                ),
-                "Media generation arrives in a later release.",
+                format!("{method} is not available for {} here", self.base.metadata.model_name),
+                "The library's media models need \"llm-edge/full\" (the default entry leaves the media operations out to stay small); a BaseLLM subclass implements the method itself.",
             ));
         }
         error_to_js(&self.base.unsupported_media(method, t))
@@ -376,6 +376,15 @@ impl WasmModel {
         }
     }
 
+    pub fn close(&self) {
+        self.model.executor.close();
+    }
+}
+
+/// The media calls, in builds with the `media` feature (the package's full variant).
+#[cfg(feature = "media")]
+#[wasm_bindgen]
+impl WasmModel {
     fn media(&self) -> Media<'_> {
         Media {
             helpers: &self.model.helpers,
@@ -401,7 +410,8 @@ impl WasmModel {
         future_to_promise(async move {
             let r = fut.await;
             drop(guard);
-            r.map(|s| JsValue::from_str(&s)).map_err(|e| error_to_js(&e))
+            r.map(|s| JsValue::from_str(&s))
+                .map_err(|e| error_to_js(&e))
         })
     }
 
@@ -458,10 +468,6 @@ impl WasmModel {
             cancel,
             guard: Rc::new(RefCell::new(guard)),
         }
-    }
-
-    pub fn close(&self) {
-        self.model.executor.close();
     }
 }
 

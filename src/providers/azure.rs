@@ -74,7 +74,9 @@ impl AzureTarget {
             AzureStyle::V1 if matches!(op, OpKind::Chat { .. }) => {
                 self.base.join("/openai/v1/chat/completions")
             }
-            AzureStyle::V1 => self.base.join(&format!("/openai/v1{path}?api-version=preview")),
+            AzureStyle::V1 => self
+                .base
+                .join(&format!("/openai/v1{path}?api-version=preview")),
         }
     }
 }
@@ -126,10 +128,11 @@ impl Target for AzureTarget {
         body: &[u8],
         now_epoch_ms: Option<f64>,
     ) -> LlmError {
-        crate::media::refine_error(
-            error_from_response(status, headers, body, now_epoch_ms, &HINTS),
-            body,
-        )
+        let e = error_from_response(status, headers, body, now_epoch_ms, &HINTS);
+        // Media refusals carry their reason in their own fields.
+        #[cfg(feature = "media")]
+        let e = crate::media::refine_error(e, body);
+        e
     }
     fn secrets(&self) -> Vec<&str> {
         match &self.auth {

@@ -107,10 +107,11 @@ impl Target for OpenAiTarget {
         body: &[u8],
         now_epoch_ms: Option<f64>,
     ) -> LlmError {
-        crate::media::refine_error(
-            error_from_response(status, headers, body, now_epoch_ms, &HINTS),
-            body,
-        )
+        let e = error_from_response(status, headers, body, now_epoch_ms, &HINTS);
+        // Media refusals carry their reason in their own fields.
+        #[cfg(feature = "media")]
+        let e = crate::media::refine_error(e, body);
+        e
     }
     fn secrets(&self) -> Vec<&str> {
         match &self.auth {

@@ -852,17 +852,22 @@ pub fn write_f64(out: &mut String, v: f64) {
         write_u64(out, a as u64);
         return;
     }
-    let scaled = (a * 1e6 + 0.5) as u64;
+    // Twelve decimals below a million (costs in USD are often millionths), six above, so the
+    // scaled value always fits a u64.
+    let (unit, places) = if a < 1e6 { (1e12, 12) } else { (1e6, 6) };
+    let scaled = (a * unit + 0.5) as u64;
     if neg && scaled != 0 {
         out.push('-');
     }
-    write_u64(out, scaled / 1_000_000);
-    let mut frac = scaled % 1_000_000;
+    let div = unit as u64;
+    write_u64(out, scaled / div);
+    let mut frac = scaled % div;
     if frac == 0 {
         return;
     }
     out.push('.');
-    let mut digits = [b'0'; 6];
+    let mut digits = [b'0'; 12];
+    let digits = &mut digits[..places];
     for d in digits.iter_mut().rev() {
         *d = b'0' + (frac % 10) as u8;
         frac /= 10;
@@ -1160,6 +1165,16 @@ mod tests {
         );
         let mut s = String::new();
         write_f64(&mut s, 1234.5678901);
-        assert_eq!(s, "1234.56789");
+        assert_eq!(s, "1234.5678901");
+        // Costs in USD: millionths keep their digits.
+        for (v, want) in [
+            (0.0000625, "0.0000625"),
+            (0.00092735, "0.00092735"),
+            (2.5e6 + 0.25, "2500000.25"),
+        ] {
+            s.clear();
+            write_f64(&mut s, v);
+            assert_eq!(s, want);
+        }
     }
 }

@@ -16,7 +16,9 @@ test("getAnswer returns the answer, usage, model, endpoint and attempts", async 
   const r = await llm.getAnswer(user("hello world"));
   assert.equal(r.content, "You said: hello world");
   assert.equal(r.finishReason, "stop");
-  assert.deepEqual(r.usage, { promptTokens: 10, completionTokens: 4, totalTokens: 14 });
+  const { costUsd, ...counts } = r.usage;
+  assert.deepEqual(counts, { promptTokens: 10, completionTokens: 4, totalTokens: 14 });
+  assert.ok(Math.abs(costUsd - (10 * 0.4 + 4 * 1.6) / 1e6) < 1e-15, "gpt-4.1-mini: $0.40 in, $1.60 out per million");
   assert.match(r.model, /^gpt-4.1-mini/);
   assert.equal(r.endpoint, emu.url);
   assert.equal(r.attempts.length, 1);
@@ -87,7 +89,9 @@ test("streamAnswer: a ReadableStream and an async iterable at once", async () =>
   assert.equal(chunks.map((c) => c.delta).join(""), "You said: stream me please");
   assert.deepEqual(chunks.slice(0, 2).map((c) => c.delta), ["You ", "said: "]);
   assert.equal(chunks.find((c) => c.finishReason).finishReason, "stop");
-  assert.deepEqual(chunks.at(-1).usage, { promptTokens: 11, completionTokens: 5, totalTokens: 16 });
+  const { costUsd, ...counts } = chunks.at(-1).usage;
+  assert.deepEqual(counts, { promptTokens: 11, completionTokens: 5, totalTokens: 16 });
+  assert.ok(costUsd > 0);
   assert.equal(s.endpoint, emu.url);
   assert.equal(s.attempts[0].status, 200);
   const b = last().body;

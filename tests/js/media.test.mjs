@@ -4,7 +4,14 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { inflateSync } from "node:zlib";
-import { emulator, azure, collect, rejects, everythingAbout, createLLM, listModels, KEY } from "./helpers.mjs";
+import { emulator, collect, rejects, everythingAbout, KEY } from "./helpers.mjs";
+// The media operations ship in the package's full variant (the default entry leaves them out).
+import { createLLM, listModels } from "../../pkg/full/node.js";
+import { createLLM as createDefault } from "../../pkg/node.js";
+
+function azure(emu, over = {}) {
+  return createLLM({ provider: "azure", model: "gpt-4.1-mini", endpoint: emu.url, deploymentName: "gpt-4.1-mini", apiKey: KEY, ...over });
+}
 
 let emu;
 before(async () => (emu = await emulator()));
@@ -268,4 +275,19 @@ test("keys never appear in media errors", async () => {
   assert.ok(!everythingAbout(e2).includes(KEY));
   const e3 = await rejects(image().getImage("[[fault:content-policy]] " + KEY));
   assert.ok(!everythingAbout(e3).includes(KEY));
+});
+
+test("the default entry refuses media calls on a media model, naming llm-edge/full; nothing is sent", async () => {
+  const emu2 = await emulator();
+  try {
+    const img = createDefault({ provider: "azure", model: "gpt-image-1", endpoint: emu2.url, deploymentName: "gpt-image-1", apiKey: KEY });
+    const e = await rejects(img.getImage("a lighthouse"));
+    assert.equal(e.code, "unsupported_operation");
+    assert.match(e.hint, /llm-edge\/full/);
+    const s = await rejects(collect(img.streamImage("a lighthouse")));
+    assert.equal(s.code, "unsupported_operation");
+    assert.equal(emu2.requests.length, 0);
+  } finally {
+    emu2.close();
+  }
 });
