@@ -100,7 +100,10 @@ impl Fields {
     }
 
     fn raw(&self, k: &str) -> Option<&str> {
-        self.vals.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str())
+        self.vals
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.as_str())
     }
 
     fn str(&self, k: &str) -> Result<Option<String>> {
@@ -212,7 +215,10 @@ impl MediaOp {
         };
         if !meta.supports_output(kind) {
             return Err(LlmError::invalid_input(
-                format!("an endpoint's model {model} does not generate {}", kind.as_str()),
+                format!(
+                    "an endpoint's model {model} does not generate {}",
+                    kind.as_str()
+                ),
                 "Every backup of a media model must serve a model of the same kind.",
             ));
         }
@@ -290,13 +296,28 @@ impl MediaOp {
             }
             Ok(())
         };
-        for k in ["outputFormat", "outputCompression", "background", "partialImages"] {
+        for k in [
+            "outputFormat",
+            "outputCompression",
+            "background",
+            "partialImages",
+        ] {
             only(k, !dalle)?;
         }
         only("style", dalle)?;
-        one_of("style", p.str("style")?.as_deref(), &["vivid", "natural"], model)?;
+        one_of(
+            "style",
+            p.str("style")?.as_deref(),
+            &["vivid", "natural"],
+            model,
+        )?;
         let format = p.str("outputFormat")?;
-        one_of("outputFormat", format.as_deref(), &["png", "jpeg", "webp"], model)?;
+        one_of(
+            "outputFormat",
+            format.as_deref(),
+            &["png", "jpeg", "webp"],
+            model,
+        )?;
         let lossy = matches!(format.as_deref(), Some("jpeg" | "webp"));
         if p.int("outputCompression", 0, 100)?.is_some() && !lossy {
             return Err(LlmError::invalid_input(
@@ -305,7 +326,12 @@ impl MediaOp {
             ));
         }
         let bg = p.str("background")?;
-        one_of("background", bg.as_deref(), &["transparent", "opaque", "auto"], model)?;
+        one_of(
+            "background",
+            bg.as_deref(),
+            &["transparent", "opaque", "auto"],
+            model,
+        )?;
         if bg.as_deref() == Some("transparent") && format.as_deref() == Some("jpeg") {
             return Err(LlmError::invalid_input(
                 "a transparent background needs outputFormat \"png\" or \"webp\"",
@@ -400,7 +426,11 @@ impl Operation for MediaOp {
 struct RawBase64;
 
 impl FrameDecoder for RawBase64 {
-    fn feed(&mut self, bytes: &[u8], on_event: &mut dyn FnMut(&str)) -> core::result::Result<(), FrameError> {
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        on_event: &mut dyn FnMut(&str),
+    ) -> core::result::Result<(), FrameError> {
         if !bytes.is_empty() {
             on_event(&base64(bytes));
         }
@@ -418,7 +448,12 @@ impl MediaOp {
 }
 
 impl StreamOperation for MediaOp {
-    fn event(&self, target: &dyn Target, data: &str, batch: &mut ChunkBatch) -> Result<StreamEvent> {
+    fn event(
+        &self,
+        target: &dyn Target,
+        data: &str,
+        batch: &mut ChunkBatch,
+    ) -> Result<StreamEvent> {
         if self.raw_audio(target) {
             self.raw_seen.store(true, Ordering::Relaxed);
             batch.push(data, ChunkMark::default());
@@ -551,7 +586,9 @@ fn is_filter(code: Option<&str>) -> bool {
 }
 
 fn filtered(message: String, revised: Option<&str>) -> LlmError {
-    let mut hint = String::from("The service's safety system refused this; rephrase the prompt (the message says why).");
+    let mut hint = String::from(
+        "The service's safety system refused this; rephrase the prompt (the message says why).",
+    );
     if let Some(r) = revised {
         hint.push_str(" The service's revised prompt was: ");
         hint.push_str(r);
@@ -613,7 +650,8 @@ pub struct ImageAnswer {
 /// An images/generations answer: `data[]` with `b64_json` or `url` (+ `revised_prompt`),
 /// `usage` (gpt-image), Azure's per-image filter results, or an `error` (a filtered task).
 pub fn parse_image(_: &dyn Target, body: &[u8]) -> Result<ImageAnswer> {
-    let text = core::str::from_utf8(body).map_err(|_| LlmError::parse("the image answer is not UTF-8"))?;
+    let text =
+        core::str::from_utf8(body).map_err(|_| LlmError::parse("the image answer is not UTF-8"))?;
     let mut out = ImageAnswer::default();
     let mut error = None;
     let mut refused: Option<String> = None;
@@ -669,19 +707,33 @@ pub fn parse_image(_: &dyn Target, body: &[u8]) -> Result<ImageAnswer> {
         Ok(())
     })
     .and_then(|_| p.end())
-    .map_err(|e| LlmError::parse(format!("the image answer is not in the provider's format ({e})")))?;
+    .map_err(|e| {
+        LlmError::parse(format!(
+            "the image answer is not in the provider's format ({e})"
+        ))
+    })?;
     if let Some((code, message, revised)) = error {
         if is_filter(code.as_deref()) {
             let mut e = filtered(message, revised.as_deref());
             e.provider_code = code;
             return Err(e);
         }
-        return Err(LlmError::new(ErrorCode::BadRequest, format!("the image request failed: {message}")));
+        return Err(LlmError::new(
+            ErrorCode::BadRequest,
+            format!("the image request failed: {message}"),
+        ));
     }
     if out.images.is_empty() {
         return Err(match refused {
             Some(why) => filtered(
-                format!("the generated image was filtered by the service's safety system{}", if why.is_empty() { String::new() } else { format!(" ({why})") }),
+                format!(
+                    "the generated image was filtered by the service's safety system{}",
+                    if why.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({why})")
+                    }
+                ),
                 None,
             ),
             None => LlmError::parse("the image answer has no images"),
@@ -736,7 +788,11 @@ impl Media<'_> {
     /// parameters, and every endpoint's model accepting them. Nothing is sent on failure.
     fn prepare(&self, method: &str, text: String, params: &str, stream: bool) -> Result<MediaOp> {
         let image = method.ends_with("Image");
-        let kind = if image { MediaType::Image } else { MediaType::Audio };
+        let kind = if image {
+            MediaType::Image
+        } else {
+            MediaType::Audio
+        };
         if !self.helpers.metadata.supports_output(kind) {
             return Err(self.helpers.unsupported_media(method, kind));
         }
@@ -764,7 +820,12 @@ impl Media<'_> {
     /// endpoint, attempts }); the first image's fields are lifted in JS. One executor
     /// instantiation serves images and speech (bytes): the image answer is checked and
     /// rewritten inside it, so an unreadable answer still fails over.
-    pub fn get_image(&self, prompt: String, ctx: RequestContext, params: &str) -> BoxFuture<'static, Result<String>> {
+    pub fn get_image(
+        &self,
+        prompt: String,
+        ctx: RequestContext,
+        params: &str,
+    ) -> BoxFuture<'static, Result<String>> {
         let op = self.prepare("getImage", prompt, params, false);
         let exec = self.exec.clone();
         boxed(async move {
@@ -774,7 +835,11 @@ impl Media<'_> {
             out.pop(); // the closing brace: the served fields follow
             let mut w = JsonWriter::new();
             w.begin_obj();
-            write_served(&mut w, &exec.target(s.endpoint).profile().meta.model_name, &s);
+            write_served(
+                &mut w,
+                &exec.target(s.endpoint).profile().meta.model_name,
+                &s,
+            );
             w.end_obj();
             out.push(',');
             out.push_str(w.finish().get(1..).unwrap_or("}"));
@@ -783,7 +848,12 @@ impl Media<'_> {
     }
 
     /// getAudio: ({ model, format, mimeType, latencyMs, endpoint, attempts } as JSON, bytes).
-    pub fn get_audio(&self, input: String, ctx: RequestContext, params: &str) -> BoxFuture<'static, Result<(String, Vec<u8>)>> {
+    pub fn get_audio(
+        &self,
+        input: String,
+        ctx: RequestContext,
+        params: &str,
+    ) -> BoxFuture<'static, Result<(String, Vec<u8>)>> {
         let op = self.prepare("getAudio", input, params, false);
         let exec = self.exec.clone();
         boxed(async move {
@@ -796,14 +866,24 @@ impl Media<'_> {
                 .str(&format)
                 .key("mimeType")
                 .str(audio_mime(&format));
-            write_served(&mut w, &exec.target(s.endpoint).profile().meta.model_name, &s);
+            write_served(
+                &mut w,
+                &exec.target(s.endpoint).profile().meta.model_name,
+                &s,
+            );
             w.end_obj();
             Ok((w.finish(), core::mem::take(&mut s.value)))
         })
     }
 
     /// streamImage / streamAudio: batches whose chunks are base64 payloads.
-    pub fn stream(&self, method: &str, text: String, ctx: RequestContext, params: &str) -> BoxStream<'static, Result<ChunkBatch>> {
+    pub fn stream(
+        &self,
+        method: &str,
+        text: String,
+        ctx: RequestContext,
+        params: &str,
+    ) -> BoxStream<'static, Result<ChunkBatch>> {
         let op = match self.prepare(method, text, params, true) {
             Ok(op) => Arc::new(op),
             Err(e) => return boxed_stream(futures::stream::once(async move { Err(e) })),

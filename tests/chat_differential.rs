@@ -55,13 +55,34 @@ fn chunk() -> impl Strategy<Value = Chunk> {
         prop::option::weighted(0.2, text()),
         prop::option::weighted(
             0.2,
-            (0u32..3, prop::option::of("[a-z_]{1,8}"), prop::option::of("call_[a-z0-9]{4}"), text()),
+            (
+                0u32..3,
+                prop::option::of("[a-z_]{1,8}"),
+                prop::option::of("call_[a-z0-9]{4}"),
+                text(),
+            ),
         ),
-        prop::option::weighted(0.1, prop::sample::select(vec!["stop", "length", "tool_calls", "content_filter", "weird"])),
+        prop::option::weighted(
+            0.1,
+            prop::sample::select(vec![
+                "stop",
+                "length",
+                "tool_calls",
+                "content_filter",
+                "weird",
+            ]),
+        ),
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(content, reasoning, tool, finish, filter, nulls)| Chunk { content, reasoning, tool, finish, filter, nulls })
+        .prop_map(|(content, reasoning, tool, finish, filter, nulls)| Chunk {
+            content,
+            reasoning,
+            tool,
+            finish,
+            filter,
+            nulls,
+        })
 }
 
 fn chunk_json(c: &Chunk) -> Value {
@@ -94,9 +115,11 @@ fn chunk_json(c: &Chunk) -> Value {
         delta.insert("function_call".into(), Value::Null);
         delta.insert("role".into(), Value::Null);
     }
-    let mut choice = json!({ "index": 0, "delta": delta, "finish_reason": c.finish, "logprobs": null });
+    let mut choice =
+        json!({ "index": 0, "delta": delta, "finish_reason": c.finish, "logprobs": null });
     if c.filter {
-        choice["content_filter_results"] = json!({ "hate": { "filtered": false, "severity": "safe" } });
+        choice["content_filter_results"] =
+            json!({ "hate": { "filtered": false, "severity": "safe" } });
     }
     json!({ "id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": [choice] })
 }
@@ -137,7 +160,11 @@ fn expected(events: &[Value]) -> Seen {
             }
         }
         if let Some(u) = e.get("usage").filter(|u| u.is_object()) {
-            s.usage = Some((u["prompt_tokens"].as_u64().unwrap(), u["completion_tokens"].as_u64().unwrap(), u["total_tokens"].as_u64().unwrap()));
+            s.usage = Some((
+                u["prompt_tokens"].as_u64().unwrap(),
+                u["completion_tokens"].as_u64().unwrap(),
+                u["total_tokens"].as_u64().unwrap(),
+            ));
         }
     }
     s

@@ -11,9 +11,13 @@ const PER_M: f64 = 1_000_000.0;
 
 #[test]
 fn a_recorded_azure_answer_priced_by_the_formula() {
-    let body = std::fs::read("tests/data/azure/fixtures/chat_completion_test_response.json").unwrap();
+    let body =
+        std::fs::read("tests/data/azure/fixtures/chat_completion_test_response.json").unwrap();
     let u = parse_response(&body).unwrap().usage.unwrap();
-    assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens), (55, 100, 155));
+    assert_eq!(
+        (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+        (55, 100, 155)
+    );
     assert_eq!((u.cached_input_tokens, u.reasoning_tokens), (None, None));
     // gpt-4o: $2.50 in, $10.00 out per million (the table's Global Standard prices).
     let p = find_model("gpt-4o").unwrap().pricing;
@@ -35,7 +39,11 @@ fn cached_and_reasoning_tokens_from_the_details() {
     // o4-mini: $1.10 in, $0.275 cached in, $4.40 out.
     let p = find_model("o4-mini").unwrap().pricing;
     let want = (2000.0 - 1536.0) * 1.10 / PER_M + 1536.0 * 0.275 / PER_M + 500.0 * 4.40 / PER_M;
-    assert!((u.cost(&p).unwrap() - want).abs() < 1e-12, "{:?} vs {want}", u.cost(&p));
+    assert!(
+        (u.cost(&p).unwrap() - want).abs() < 1e-12,
+        "{:?} vs {want}",
+        u.cost(&p)
+    );
 }
 
 #[test]
@@ -48,8 +56,14 @@ fn a_litellm_stream_usage_chunk_and_unpriced_models() {
     )
     .unwrap();
     let u = b.chunks()[0].usage.unwrap();
-    assert_eq!((u.prompt_tokens, u.completion_tokens, u.reasoning_tokens), (9, 15, Some(0)));
+    assert_eq!(
+        (u.prompt_tokens, u.completion_tokens, u.reasoning_tokens),
+        (9, 15, Some(0))
+    );
     // A model with no listed prices has no cost, rather than a made-up zero.
-    let none = Usage { prompt_tokens: 10, ..Default::default() };
+    let none = Usage {
+        prompt_tokens: 10,
+        ..Default::default()
+    };
     assert_eq!(none.cost(&Default::default()), None);
 }

@@ -36,7 +36,10 @@ impl Usage {
     pub fn cost(&self, pricing: &super::metadata::Pricing) -> Option<f64> {
         let input = pricing.input_per_m_tok?;
         let output = pricing.output_per_m_tok?;
-        let cached = self.cached_input_tokens.unwrap_or(0).min(self.prompt_tokens);
+        let cached = self
+            .cached_input_tokens
+            .unwrap_or(0)
+            .min(self.prompt_tokens);
         let cached_price = pricing.cached_input_per_m_tok.unwrap_or(input);
         let usd = (self.prompt_tokens - cached) as f64 * input
             + cached as f64 * cached_price

@@ -34,7 +34,13 @@ fn openai(model: &str) -> OpenAiTarget {
         model_name: None,
     };
     let profile = models::resolve(model, "openai", None).unwrap();
-    OpenAiTarget::new(spec, Auth::Key(Secret("sk-test-0123456789".into())), &[], 1.0, profile)
+    OpenAiTarget::new(
+        spec,
+        Auth::Key(Secret("sk-test-0123456789".into())),
+        &[],
+        1.0,
+        profile,
+    )
 }
 
 fn op(image: bool, text: &str, params: &str, stream: bool) -> MediaOp {
@@ -73,7 +79,10 @@ fn block_on<F: core::future::Future>(f: F) -> F::Output {
 
 fn url(t: &dyn Target, kind: OpKind) -> String {
     let ctx = RequestContext::default();
-    block_on(t.prepare(kind, String::new(), &ctx)).unwrap().request.url
+    block_on(t.prepare(kind, String::new(), &ctx))
+        .unwrap()
+        .request
+        .url
 }
 
 #[test]
@@ -84,17 +93,26 @@ fn urls_per_provider_and_style() {
         "https://res.openai.azure.com/openai/deployments/dep/images/generations?api-version=2025-04-01-preview"
     );
     assert_eq!(
-        url(&azure("tts-1", AzureStyle::V1), OpKind::Speech { stream: true }),
+        url(
+            &azure("tts-1", AzureStyle::V1),
+            OpKind::Speech { stream: true }
+        ),
         "https://res.openai.azure.com/openai/v1/audio/speech?api-version=preview"
     );
-    assert_eq!(url(&openai("dall-e-3"), img), "https://api.openai.com/v1/images/generations");
+    assert_eq!(
+        url(&openai("dall-e-3"), img),
+        "https://api.openai.com/v1/images/generations"
+    );
     assert_eq!(
         url(&openai("gpt-4o-mini-tts"), OpKind::Speech { stream: false }),
         "https://api.openai.com/v1/audio/speech"
     );
     // Chat is unchanged.
     assert_eq!(
-        url(&azure("gpt-4.1-mini", AzureStyle::V1), OpKind::Chat { stream: false }),
+        url(
+            &azure("gpt-4.1-mini", AzureStyle::V1),
+            OpKind::Chat { stream: false }
+        ),
         "https://res.openai.azure.com/openai/v1/chat/completions"
     );
 }
@@ -102,7 +120,9 @@ fn urls_per_provider_and_style() {
 #[test]
 fn dalle3_body_matches_the_azure_example() {
     // 2025-04-01-preview_generated_image_generation.json: the request body of the example.
-    let ex = json(&data("azure/media/2025-04-01-preview_generated_image_generation.json"));
+    let ex = json(&data(
+        "azure/media/2025-04-01-preview_generated_image_generation.json",
+    ));
     let body = &ex["parameters"]["body"];
     let params = r#"{"n":1,"style":"natural","quality":"standard"}"#;
     let o = op(true, body["prompt"].as_str().unwrap(), params, false);
@@ -115,18 +135,27 @@ fn dalle3_body_matches_the_azure_example() {
 fn gpt_image_body_on_openai_matches_the_spec_example() {
     // The spec's curl example: {"model","prompt","n","size"} (and "stream": true streamed).
     let t = openai("gpt-image-1");
-    let o = op(true, "A cute baby sea otter", r#"{"n":1,"size":"1024x1024"}"#, false);
+    let o = op(
+        true,
+        "A cute baby sea otter",
+        r#"{"n":1,"size":"1024x1024"}"#,
+        false,
+    );
     o.check(&t).unwrap();
     assert_eq!(
         json(&o.body(&t).unwrap()),
-        json(r#"{"model":"gpt-image-1","prompt":"A cute baby sea otter","n":1,"size":"1024x1024"}"#)
+        json(
+            r#"{"model":"gpt-image-1","prompt":"A cute baby sea otter","n":1,"size":"1024x1024"}"#
+        )
     );
     let params = r#"{"size":"1536x1024","quality":"low","outputFormat":"webp","outputCompression":50,"background":"opaque","partialImages":2,"user":"u1","extra":{"moderation":"low"}}"#;
     let o = op(true, "otter", params, true);
     o.check(&t).unwrap();
     assert_eq!(
         json(&o.body(&t).unwrap()),
-        json(r#"{"model":"gpt-image-1","prompt":"otter","size":"1536x1024","quality":"low","output_format":"webp","output_compression":50,"background":"opaque","user":"u1","stream":true,"partial_images":2,"moderation":"low"}"#)
+        json(
+            r#"{"model":"gpt-image-1","prompt":"otter","size":"1536x1024","quality":"low","output_format":"webp","output_compression":50,"background":"opaque","user":"u1","stream":true,"partial_images":2,"moderation":"low"}"#
+        )
     );
     // On Azure's deployments path the deployment is in the URL, not the body.
     let a = azure("gpt-image-1", AzureStyle::Deployments);
@@ -140,25 +169,83 @@ fn image_params_are_checked_per_model() {
     let dalle = azure("dall-e-3", AzureStyle::Deployments);
     let gi = azure("gpt-image-1-mini", AzureStyle::Deployments);
     let code = |t: &dyn Target, params: &str, stream: bool| {
-        op(true, "a cat", params, stream).check(t).err().map(|e| e.code)
+        op(true, "a cat", params, stream)
+            .check(t)
+            .err()
+            .map(|e| e.code)
     };
-    assert_eq!(code(&dalle, r#"{"n":2}"#, false), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&dalle, r#"{"size":"1536x1024"}"#, false), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&dalle, r#"{"outputFormat":"png"}"#, false), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&dalle, "{}", true), Some(ErrorCode::UnsupportedOperation));
-    assert_eq!(code(&dalle, r#"{"size":"1792x1024","quality":"hd","style":"vivid"}"#, false), None);
-    assert_eq!(code(&gi, r#"{"style":"vivid"}"#, false), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&gi, r#"{"outputCompression":80}"#, false), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&gi, r#"{"outputFormat":"jpeg","background":"transparent"}"#, false), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&gi, r#"{"n":11}"#, false), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&gi, r#"{"partialImages":4}"#, true), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&gi, r#"{"quality":"hd"}"#, false), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&gi, r#"{"n":"2"}"#, false), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&gi, r#"{"outputFormat":"jpeg","outputCompression":80,"n":3}"#, true), None);
-    let e = Fields::read(r#"{"colour":"red"}"#, "ImageParams", IMAGE_FIELDS).err().unwrap();
+    assert_eq!(
+        code(&dalle, r#"{"n":2}"#, false),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(&dalle, r#"{"size":"1536x1024"}"#, false),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(&dalle, r#"{"outputFormat":"png"}"#, false),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(&dalle, "{}", true),
+        Some(ErrorCode::UnsupportedOperation)
+    );
+    assert_eq!(
+        code(
+            &dalle,
+            r#"{"size":"1792x1024","quality":"hd","style":"vivid"}"#,
+            false
+        ),
+        None
+    );
+    assert_eq!(
+        code(&gi, r#"{"style":"vivid"}"#, false),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(&gi, r#"{"outputCompression":80}"#, false),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(
+            &gi,
+            r#"{"outputFormat":"jpeg","background":"transparent"}"#,
+            false
+        ),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(&gi, r#"{"n":11}"#, false),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(&gi, r#"{"partialImages":4}"#, true),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(&gi, r#"{"quality":"hd"}"#, false),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(&gi, r#"{"n":"2"}"#, false),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(
+            &gi,
+            r#"{"outputFormat":"jpeg","outputCompression":80,"n":3}"#,
+            true
+        ),
+        None
+    );
+    let e = Fields::read(r#"{"colour":"red"}"#, "ImageParams", IMAGE_FIELDS)
+        .err()
+        .unwrap();
     assert!(e.message.contains("colour"), "{}", e.message);
     assert!(op(true, "  ", "{}", false).check(&gi).is_err());
-    assert!(op(true, &"x".repeat(4001), "{}", false).check(&dalle).is_err());
+    assert!(op(true, &"x".repeat(4001), "{}", false)
+        .check(&dalle)
+        .is_err());
     assert!(op(true, &"x".repeat(4001), "{}", false).check(&gi).is_ok());
     // A chat model behind a media model's config is refused before anything is sent.
     let chat = azure("gpt-4o", AzureStyle::Deployments);
@@ -167,12 +254,18 @@ fn image_params_are_checked_per_model() {
 
 #[test]
 fn parses_the_azure_dalle3_example_answer() {
-    let ex = json(&data("azure/media/2025-04-01-preview_generated_image_generation.json"));
+    let ex = json(&data(
+        "azure/media/2025-04-01-preview_generated_image_generation.json",
+    ));
     let body = ex["responses"]["200"]["body"].to_string();
     let t = azure("dall-e-3", AzureStyle::Deployments);
     let a = parse_image(&t, body.as_bytes()).unwrap();
     assert_eq!(a.images.len(), 2);
-    assert!(a.images[0].url.as_deref().unwrap().starts_with("https://dalletipusw2.blob.core.windows.net/"));
+    assert!(a.images[0]
+        .url
+        .as_deref()
+        .unwrap()
+        .starts_with("https://dalletipusw2.blob.core.windows.net/"));
     assert_eq!(a.images[0].revised_prompt, None);
     assert_eq!(
         a.images[1].revised_prompt.as_deref(),
@@ -184,10 +277,17 @@ fn parses_the_azure_dalle3_example_answer() {
 #[test]
 fn parses_the_openai_gpt_image_example_answer() {
     let t = openai("gpt-image-1");
-    let a = parse_image(&t, data("openai/images_generations_response.json").as_bytes()).unwrap();
+    let a = parse_image(
+        &t,
+        data("openai/images_generations_response.json").as_bytes(),
+    )
+    .unwrap();
     assert_eq!(a.images[0].base64.as_deref(), Some("..."));
     let u = a.usage.unwrap();
-    assert_eq!((u.prompt_tokens, u.completion_tokens, u.total_tokens), (50, 50, 100));
+    assert_eq!(
+        (u.prompt_tokens, u.completion_tokens, u.total_tokens),
+        (50, 50, 100)
+    );
 }
 
 #[test]
@@ -197,10 +297,18 @@ fn refusals_are_content_filter() {
     let t = azure("dall-e-3", AzureStyle::Deployments);
     let e = t.error(400, &[], body.as_bytes(), None);
     assert_eq!(e.code, ErrorCode::ContentFilter);
-    assert!(e.message.contains("Your request was rejected as a result of our safety system"), "{}", e.message);
+    assert!(
+        e.message
+            .contains("Your request was rejected as a result of our safety system"),
+        "{}",
+        e.message
+    );
     assert_eq!(e.provider_code.as_deref(), Some("content_policy_violation"));
     // With a revised prompt in inner_error, the hint quotes it.
-    let with_revised = body.replace(r#""code":"ResponsibleAIPolicyViolation","#, r#""code":"ResponsibleAIPolicyViolation","revised_prompt":"a calm cat","#);
+    let with_revised = body.replace(
+        r#""code":"ResponsibleAIPolicyViolation","#,
+        r#""code":"ResponsibleAIPolicyViolation","revised_prompt":"a calm cat","#,
+    );
     let e = t.error(400, &[], with_revised.as_bytes(), None);
     assert!(e.hint.unwrap().contains("a calm cat"));
     // OpenAI's gpt-image refusal code.
@@ -208,10 +316,17 @@ fn refusals_are_content_filter() {
     let e = o.error(400, &[], br#"{"error":{"message":"Your request was rejected by the safety system.","type":"image_generation_user_error","param":null,"code":"moderation_blocked"}}"#, None);
     assert_eq!(e.code, ErrorCode::ContentFilter);
     // Chat errors keep their mapping.
-    let e = o.error(400, &[], br#"{"error":{"message":"bad","code":"invalid_value"}}"#, None);
+    let e = o.error(
+        400,
+        &[],
+        br#"{"error":{"message":"bad","code":"invalid_value"}}"#,
+        None,
+    );
     assert_eq!(e.code, ErrorCode::BadRequest);
     // The documented task-failure bodies (a 200 carrying an error).
-    let docs = json(&data("azure/media/azure_image_contentFilter_docs_examples.json"));
+    let docs = json(&data(
+        "azure/media/azure_image_contentFilter_docs_examples.json",
+    ));
     for ex in docs.as_array().unwrap() {
         let e = parse_image(&t, ex.to_string().as_bytes()).unwrap_err();
         assert_eq!(e.code, ErrorCode::ContentFilter);
@@ -241,14 +356,23 @@ fn partial_images_then_the_final_one() {
     let (b, _) = run_events(&o, &t, &data("openai/openai_images_generations_stream.sse"));
     assert_eq!(b.text, "......");
     assert_eq!(b.marks.len(), 2);
-    assert_eq!((b.marks[0].end, b.marks[0].reasoning.as_deref()), (3, Some("0")));
+    assert_eq!(
+        (b.marks[0].end, b.marks[0].reasoning.as_deref()),
+        (3, Some("0"))
+    );
     assert_eq!(b.marks[0].finish_reason, None);
     assert_eq!(b.marks[1].finish_reason, Some(FinishReason::Stop));
     assert_eq!(b.marks[1].usage.unwrap().total_tokens, 100);
     assert!(o.finished(&b, 1));
     assert!(!o.finished(&b, 0) || b.marks.len() > 1);
     let mut e = ChunkBatch::default();
-    let err = o.event(&t, r#"{"type":"error","error":{"code":"moderation_blocked","message":"no"}}"#, &mut e).unwrap_err();
+    let err = o
+        .event(
+            &t,
+            r#"{"type":"error","error":{"code":"moderation_blocked","message":"no"}}"#,
+            &mut e,
+        )
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::ContentFilter);
 }
 
@@ -258,24 +382,43 @@ fn speech_bodies_match_the_examples() {
     let ex = data("azure/media/2025-04-01-preview_audio_speech.yaml");
     assert!(ex.contains("input: Hi! What are you going to make?") && ex.contains("voice: fable"));
     let t = azure("tts-1-hd", AzureStyle::Deployments);
-    let o = op(false, "Hi! What are you going to make?", r#"{"format":"mp3","voice":"fable"}"#, false);
+    let o = op(
+        false,
+        "Hi! What are you going to make?",
+        r#"{"format":"mp3","voice":"fable"}"#,
+        false,
+    );
     o.check(&t).unwrap();
     assert_eq!(
         json(&o.body(&t).unwrap()),
-        json(r#"{"input":"Hi! What are you going to make?","response_format":"mp3","voice":"fable"}"#)
+        json(
+            r#"{"input":"Hi! What are you going to make?","response_format":"mp3","voice":"fable"}"#
+        )
     );
     // OpenAI's streamed example: stream_format "sse" for gpt-4o-mini-tts; none for tts-1.
     let g = openai("gpt-4o-mini-tts");
-    let o = op(false, "The quick brown fox jumped over the lazy dog.", r#"{"voice":"alloy"}"#, true);
+    let o = op(
+        false,
+        "The quick brown fox jumped over the lazy dog.",
+        r#"{"voice":"alloy"}"#,
+        true,
+    );
     assert_eq!(
         json(&o.body(&g).unwrap()),
-        json(r#"{"model":"gpt-4o-mini-tts","input":"The quick brown fox jumped over the lazy dog.","voice":"alloy","stream_format":"sse"}"#)
+        json(
+            r#"{"model":"gpt-4o-mini-tts","input":"The quick brown fox jumped over the lazy dog.","voice":"alloy","stream_format":"sse"}"#
+        )
     );
     assert!(o.decoder(&g).is_none());
     let raw = openai("tts-1");
     assert!(json(&o.body(&raw).unwrap()).get("stream_format").is_none());
     assert!(o.decoder(&raw).is_some());
-    let o = op(false, "x", r#"{"speed":1.5,"instructions":"calm","format":"wav"}"#, false);
+    let o = op(
+        false,
+        "x",
+        r#"{"speed":1.5,"instructions":"calm","format":"wav"}"#,
+        false,
+    );
     assert_eq!(json(&o.body(&g).unwrap())["voice"], "alloy");
     assert_eq!(o.format(), "wav");
     assert_eq!(audio_mime(&o.format()), "audio/wav");
@@ -286,14 +429,29 @@ fn speech_checks() {
     let g = openai("gpt-4o-mini-tts");
     let t = openai("tts-1");
     let code = |t: &dyn Target, text: &str, params: &str| {
-        op(false, text, params, false).check(t).err().map(|e| e.code)
+        op(false, text, params, false)
+            .check(t)
+            .err()
+            .map(|e| e.code)
     };
     assert_eq!(code(&g, &"é".repeat(4096), "{}"), None);
-    assert_eq!(code(&g, &"é".repeat(4097), "{}"), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&g, "x", r#"{"speed":5}"#), Some(ErrorCode::InvalidInput));
+    assert_eq!(
+        code(&g, &"é".repeat(4097), "{}"),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(&g, "x", r#"{"speed":5}"#),
+        Some(ErrorCode::InvalidInput)
+    );
     assert_eq!(code(&g, "x", r#"{"speed":0.25,"format":"pcm"}"#), None);
-    assert_eq!(code(&g, "x", r#"{"format":"ogg"}"#), Some(ErrorCode::InvalidInput));
-    assert_eq!(code(&t, "x", r#"{"instructions":"calm"}"#), Some(ErrorCode::InvalidInput));
+    assert_eq!(
+        code(&g, "x", r#"{"format":"ogg"}"#),
+        Some(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        code(&t, "x", r#"{"instructions":"calm"}"#),
+        Some(ErrorCode::InvalidInput)
+    );
     assert_eq!(code(&g, "x", r#"{"instructions":"calm"}"#), None);
 }
 
@@ -330,13 +488,24 @@ fn media_models_are_in_the_table() {
         let p = models::table::find(id).unwrap();
         assert_eq!(p.meta.output_types, vec![out], "{id}");
         let pr = &p.meta.pricing;
-        assert!(pr.per_image.is_some() || pr.per_m_characters.is_some() || pr.output_per_m_tok.is_some());
+        assert!(
+            pr.per_image.is_some()
+                || pr.per_m_characters.is_some()
+                || pr.output_per_m_tok.is_some()
+        );
         assert_eq!(p.azure_api_version(), "2025-04-01-preview");
         let base = BaseLlm::new(p.meta.clone(), Default::default());
         let e = base.check_text_output_support().unwrap_err();
         assert_eq!(e.code, ErrorCode::UnsupportedOperation);
-        let want = if out == MediaType::Image { "getImage, streamImage" } else { "getAudio, streamAudio" };
+        let want = if out == MediaType::Image {
+            "getImage, streamImage"
+        } else {
+            "getAudio, streamAudio"
+        };
         assert!(e.hint.unwrap().contains(want));
     }
-    assert_eq!(models::table::find("gpt-4o").unwrap().azure_api_version(), "2024-10-21");
+    assert_eq!(
+        models::table::find("gpt-4o").unwrap().azure_api_version(),
+        "2024-10-21"
+    );
 }

@@ -14,11 +14,17 @@ use alloc::sync::Arc;
 /// operation's module) and its own path per provider (in the provider's target).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OpKind {
-    Chat { stream: bool },
+    Chat {
+        stream: bool,
+    },
     /// images/generations (`stream`: partial images as SSE).
-    Image { stream: bool },
+    Image {
+        stream: bool,
+    },
     /// audio/speech (`stream`: read as it arrives, raw or SSE).
-    Speech { stream: bool },
+    Speech {
+        stream: bool,
+    },
 }
 
 impl OpKind {
