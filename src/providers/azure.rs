@@ -2,8 +2,10 @@
 //! with the deployment name in the body; `api-key` or an Entra ID bearer token; a gateway's
 //! path prefix and headers kept as configured.
 
-use super::chat_wire::{error_from_response, Hints};
-use super::target::{base_headers, bearer, request_id_header, Auth, OpKind, Prepared, Target};
+use super::chat_wire::Hints;
+use super::target::{
+    base_headers, bearer_post, key_secret, openai_style_error, Auth, OpKind, Prepared, Target,
+};
 use super::url::{encode_segment, BaseUrl};
 use crate::config::{AzureSpec, AzureStyle};
 use crate::core::context::RequestContext;
@@ -11,7 +13,6 @@ use crate::core::error::{LlmError, Result};
 use crate::core::maybe_send::{boxed, BoxFuture};
 use crate::models::Profile;
 use crate::prelude::*;
-use crate::transport::HttpRequest;
 
 const TOKEN_HINT: &str = "getToken must return (or resolve to) an Entra ID access token for https://cognitiveservices.azure.com.";
 
@@ -103,23 +104,15 @@ impl Target for AzureTarget {
         body: String,
         ctx: &'a RequestContext,
     ) -> BoxFuture<'a, Result<Prepared>> {
-        boxed(async move {
-            let token = bearer(&self.auth, TOKEN_HINT).await?;
-            let mut headers = self.headers.clone();
-            if let Some(t) = &token {
-                headers.push(("authorization".into(), format!("Bearer {t}")));
-            }
-            request_id_header(ctx, "x-ms-client-request-id", &mut headers);
-            Ok(Prepared {
-                request: HttpRequest {
-                    method: "POST",
-                    url: self.url(op),
-                    headers,
-                    body: Some(body),
-                },
-                token,
-            })
-        })
+        boxed(bearer_post(
+            &self.auth,
+            TOKEN_HINT,
+            &self.headers,
+            "x-ms-client-request-id",
+            ctx,
+            self.url(op),
+            body,
+        ))
     }
     fn error(
         &self,
@@ -128,16 +121,9 @@ impl Target for AzureTarget {
         body: &[u8],
         now_epoch_ms: Option<f64>,
     ) -> LlmError {
-        let e = error_from_response(status, headers, body, now_epoch_ms, &HINTS);
-        // Media refusals carry their reason in their own fields.
-        #[cfg(feature = "media")]
-        let e = crate::media::refine_error(e, body);
-        e
+        openai_style_error(status, headers, body, now_epoch_ms, &HINTS)
     }
     fn secrets(&self) -> Vec<&str> {
-        match &self.auth {
-            Auth::Key(k) => vec![k.expose()],
-            _ => Vec::new(),
-        }
+        key_secret(&self.auth)
     }
 }

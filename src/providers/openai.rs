@@ -2,8 +2,10 @@
 //! target: `{baseURL}/chat/completions`, the model named in the body, Bearer auth (optional
 //! for local servers), organization and project headers.
 
-use super::chat_wire::{error_from_response, Hints};
-use super::target::{base_headers, bearer, request_id_header, Auth, OpKind, Prepared, Target};
+use super::chat_wire::Hints;
+use super::target::{
+    base_headers, bearer_post, key_secret, openai_style_error, Auth, OpKind, Prepared, Target,
+};
 use super::url::BaseUrl;
 use crate::config::OpenAiSpec;
 use crate::core::context::RequestContext;
@@ -11,7 +13,6 @@ use crate::core::error::{LlmError, Result};
 use crate::core::maybe_send::{boxed, BoxFuture};
 use crate::models::Profile;
 use crate::prelude::*;
-use crate::transport::HttpRequest;
 
 const HINTS: Hints = Hints {
     who: "The server",
@@ -78,27 +79,15 @@ impl Target for OpenAiTarget {
         body: String,
         ctx: &'a RequestContext,
     ) -> BoxFuture<'a, Result<Prepared>> {
-        boxed(async move {
-            let token = bearer(
-                &self.auth,
-                "getToken must return (or resolve to) the bearer token this server expects.",
-            )
-            .await?;
-            let mut headers = self.headers.clone();
-            if let Some(t) = &token {
-                headers.push(("authorization".into(), format!("Bearer {t}")));
-            }
-            request_id_header(ctx, "x-client-request-id", &mut headers);
-            Ok(Prepared {
-                request: HttpRequest {
-                    method: "POST",
-                    url: self.base.join(op.path()),
-                    headers,
-                    body: Some(body),
-                },
-                token,
-            })
-        })
+        boxed(bearer_post(
+            &self.auth,
+            "getToken must return (or resolve to) the bearer token this server expects.",
+            &self.headers,
+            "x-client-request-id",
+            ctx,
+            self.base.join(op.path()),
+            body,
+        ))
     }
     fn error(
         &self,
@@ -107,16 +96,9 @@ impl Target for OpenAiTarget {
         body: &[u8],
         now_epoch_ms: Option<f64>,
     ) -> LlmError {
-        let e = error_from_response(status, headers, body, now_epoch_ms, &HINTS);
-        // Media refusals carry their reason in their own fields.
-        #[cfg(feature = "media")]
-        let e = crate::media::refine_error(e, body);
-        e
+        openai_style_error(status, headers, body, now_epoch_ms, &HINTS)
     }
     fn secrets(&self) -> Vec<&str> {
-        match &self.auth {
-            Auth::Key(k) => vec![k.expose()],
-            _ => Vec::new(),
-        }
+        key_secret(&self.auth)
     }
 }

@@ -167,6 +167,64 @@ pub async fn bearer(auth: &Auth, hint: &str) -> Result<Option<String>> {
     }
 }
 
+/// A POST to `url` with an endpoint's prebuilt headers (content type, its own headers, its
+/// key), a bearer token when it uses a token provider, and ctx.requestId under `id_header`:
+/// how the Azure and OpenAI targets send every operation.
+pub async fn bearer_post(
+    auth: &Auth,
+    token_hint: &str,
+    prebuilt: &[(String, String)],
+    id_header: &str,
+    ctx: &RequestContext,
+    url: String,
+    body: String,
+) -> Result<Prepared> {
+    let token = bearer(auth, token_hint).await?;
+    let mut headers = prebuilt.to_vec();
+    if let Some(t) = &token {
+        headers.push(("authorization".into(), format!("Bearer {t}")));
+    }
+    request_id_header(ctx, id_header, &mut headers);
+    Ok(Prepared {
+        request: HttpRequest {
+            method: "POST",
+            url,
+            headers,
+            body: Some(body),
+        },
+        token,
+    })
+}
+
+/// An endpoint's configured key, for scrubbing (tokens are scrubbed per request).
+pub fn key_secret(auth: &Auth) -> Vec<&str> {
+    match auth {
+        Auth::Key(k) => vec![k.expose()],
+        _ => Vec::new(),
+    }
+}
+
+/// A non-2xx answer in the chat-completions error shapes, with media refusals' own reasons
+/// where the media operations are built in.
+pub fn openai_style_error(
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    now_epoch_ms: Option<f64>,
+    hints: &crate::providers::chat_wire::Hints,
+) -> LlmError {
+    let e = crate::providers::chat_wire::error_from_response(
+        status,
+        headers,
+        body,
+        now_epoch_ms,
+        hints,
+    );
+    #[cfg(feature = "media")]
+    let e = crate::media::refine_error(e, body);
+    e
+}
+
 /// The `x-ms-client-request-id` / `x-client-request-id` header for ctx.requestId.
 pub fn request_id_header(ctx: &RequestContext, name: &str, h: &mut Vec<(String, String)>) {
     if let Some(id) = &ctx.request_id {
