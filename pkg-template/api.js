@@ -281,7 +281,7 @@ function fromBase64(s) {
  *  queue of chunks; for-await takes them from the queue directly (one resolved promise per
  *  chunk, no generator machinery), after locking the stream so it cannot be read twice.
  *  Concurrent next() calls queue behind each other, as reads of a Web stream do. */
-function makeStream(handle, link, make) {
+function makeStream(handle, link, make, rec) {
   const info = { endpoint: undefined, attempts: [], droppedParams: [] };
   const born = generation;
   let queue = [];
@@ -305,20 +305,24 @@ function makeStream(handle, link, make) {
       release();
       failure = retype(toLLMError(e), link);
       if (make !== undefined) delete failure.partialContent; // media: base64 already delivered
+      if (rec) rec.fail(failure, info);
       throw failure;
     }
     if (b === undefined) {
       end();
+      if (rec) rec.streamEnd(info);
       return false;
     }
     queue = [];
     qi = 0;
     decodeBatch(b, queue, info, make);
+    if (rec) rec.chunks(queue);
     return true;
   }
   function stop() {
     if (!finished) {
       end();
+      if (rec) rec.streamEnd(info, true);
       if (born === generation) call(() => handle.cancel()); // aborts the request
     }
     queue = [];
@@ -333,6 +337,7 @@ function makeStream(handle, link, make) {
       () => {
         if (failure || (finished && qi >= queue.length)) return;
         failure = retype(new LLMError("aborted", "The request was aborted by the caller's signal", { hint: "ctx.signal fired; nothing further was delivered." }), link);
+        if (rec) rec.fail(failure, info);
         queue = [];
         qi = 0;
         if (!finished) {
@@ -428,8 +433,8 @@ function makeStream(handle, link, make) {
   return stream;
 }
 
-function failedStream(error) {
-  return makeStream({ next: () => Promise.reject(error), cancel() {} });
+function failedStream(error, rec) {
+  return makeStream({ next: () => Promise.reject(error), cancel() {} }, undefined, undefined, rec);
 }
 
 // ---------------------------------------------------------------- images
@@ -561,6 +566,200 @@ function encMedia(method, text, params) {
   return [t, enc(params, "params")];
 }
 
+// ---------------------------------------------------------------- telemetry hooks
+
+const HOOKS = ["onRequest", "onAttempt", "onResponse", "onError", "onStreamEnd", "onHookError"];
+const HOOKS_HINT = `hooks: { ${HOOKS.join("?, ")}? } (functions), or an array of them.`;
+
+/** config.hooks (an object of functions, or an array of them) as { name: [functions] }, or
+ *  undefined when there is nothing to call. Read once, at createLLM. */
+function takeHooks(h) {
+  if (h === undefined || h === null) return undefined;
+  const sets = Array.isArray(h) ? h : [h];
+  const out = {};
+  sets.forEach((set, i) => {
+    const where = Array.isArray(h) ? `config.hooks[${i}]` : "config.hooks";
+    if (set === undefined || set === null) return;
+    if (typeof set !== "object" || Array.isArray(set)) throw invalid(`${where} must be an object`, HOOKS_HINT);
+    for (const k of Object.keys(set)) {
+      if (!HOOKS.includes(k)) throw invalid(`${where}.${k} is not a hook`, HOOKS_HINT);
+      const f = set[k];
+      if (f === undefined || f === null) continue;
+      if (typeof f !== "function") throw invalid(`${where}.${k} must be a function`, HOOKS_HINT);
+      (out[k] ??= []).push(f);
+    }
+  });
+  return Object.keys(out).some((k) => k !== "onHookError") ? out : undefined;
+}
+
+/** The origin of a configured endpoint URL, or undefined. */
+function originOf(url) {
+  try {
+    return typeof url === "string" ? new URL(url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the recorder needs from a config: the primary's provider and model, and which
+ *  provider and model each configured origin serves (backups may differ). No keys. */
+function telemetryOf(plain, hooks) {
+  const provider = typeof plain.provider === "string" ? plain.provider : undefined;
+  const model = typeof plain.model === "string" ? plain.model : undefined;
+  const byOrigin = new Map();
+  const add = (e, p, m) => {
+    const o = originOf(e.endpoint ?? e.baseURL);
+    if (o && !byOrigin.has(o)) byOrigin.set(o, { provider: p, model: m });
+  };
+  add(plain, provider, model);
+  for (const b of plain.backups ?? []) {
+    const p = typeof b.provider === "string" ? b.provider : provider;
+    add(b, p, typeof b.model === "string" ? b.model : b.provider !== undefined ? undefined : model);
+  }
+  return { hooks, provider, model, byOrigin };
+}
+
+const clock = () => (typeof performance !== "undefined" && typeof performance.now === "function" ? performance.now() : Date.now());
+const ms = (x) => Math.round(x * 1000) / 1000;
+let callSeq = 0;
+
+/** Calls one hook; a throw or a rejection goes to onHookError (or nowhere), never to the call. */
+function emit(hooks, name, ev) {
+  const fs = hooks[name];
+  if (fs === undefined) return;
+  for (const f of fs) {
+    try {
+      const r = f(name === "onAttempt" || fs.length === 1 ? ev : { ...ev, metadata: ev.metadata && { ...ev.metadata } });
+      if (r !== null && typeof r === "object" && typeof r.then === "function") r.then(undefined, (e) => hookFailed(hooks, name, e));
+    } catch (e) {
+      hookFailed(hooks, name, e);
+    }
+  }
+}
+
+function hookFailed(hooks, name, error) {
+  for (const f of hooks.onHookError ?? []) {
+    try {
+      Promise.resolve(f(error, { hook: name })).catch(noop);
+    } catch {}
+  }
+}
+
+/** Usage as hooks see it: the numbers only, costUsd apart. */
+function usageOf(u) {
+  if (u === null || typeof u !== "object") return [undefined, undefined];
+  const usage = {};
+  for (const k of Object.keys(u)) if (k !== "costUsd" && typeof u[k] === "number") usage[k] = u[k];
+  return [usage, typeof u.costUsd === "number" ? u.costUsd : undefined];
+}
+
+/** One call's telemetry: onRequest when it starts, then at its end onAttempt for each entry
+ *  of the attempts trace and one of onResponse, onStreamEnd or onError. Events are plain
+ *  objects built from what the library controls: never a key, a token or message content. */
+class CallRecord {
+  constructor(tel, operation, stream, ctxJson) {
+    this.tel = tel;
+    this.t0 = clock();
+    this.ttfb = undefined;
+    this.usage = undefined;
+    this.finishReason = undefined;
+    this.done = false;
+    let requestId;
+    let metadata;
+    if (ctxJson) {
+      const c = JSON.parse(ctxJson);
+      if (typeof c.requestId === "string") requestId = c.requestId;
+      if (c.metadata !== null && typeof c.metadata === "object") metadata = c.metadata;
+    }
+    this.base = { callId: ++callSeq, requestId, model: tel.model, provider: tel.provider, operation, stream, metadata };
+    emit(tel.hooks, "onRequest", { ...this.base });
+  }
+  /** The base event for the endpoint that served (or failed) the call. */
+  #at(endpoint) {
+    const served = endpoint !== undefined ? this.tel.byOrigin.get(endpoint) : undefined;
+    return served ? { ...this.base, provider: served.provider ?? this.base.provider, model: served.model ?? this.base.model, endpoint } : { ...this.base, endpoint };
+  }
+  /** Ends the record once; reports the attempts trace, then `name` with `fields`. */
+  #finish(name, attempts, endpoint, fields) {
+    if (this.done) return;
+    this.done = true;
+    const list = Array.isArray(attempts) ? attempts : [];
+    const hooks = this.tel.hooks;
+    if (hooks.onAttempt !== undefined) {
+      list.forEach((a, i) => emit(hooks, "onAttempt", { ...this.#at(a.endpoint), attempt: i + 1, status: a.status, errorCode: a.errorCode, latencyMs: a.latencyMs }));
+    }
+    const last = list.at(-1);
+    const [usage, costUsd] = usageOf(this.usage);
+    emit(hooks, name, {
+      ...this.#at(endpoint ?? last?.endpoint),
+      attempt: list.length,
+      status: last?.status,
+      errorCode: undefined,
+      latencyMs: ms(clock() - this.t0),
+      timeToFirstByteMs: this.ttfb,
+      usage,
+      costUsd,
+      finishReason: this.finishReason,
+      ...fields,
+    });
+  }
+  answer(r) {
+    this.usage = r.usage;
+    if (typeof r.finishReason === "string") this.finishReason = r.finishReason;
+    this.#finish("onResponse", r.attempts, r.endpoint, { responseModel: typeof r.model === "string" ? r.model : undefined });
+  }
+  /** A batch of stream chunks: the first one's time, and usage and finish reason as they come. */
+  chunks(q) {
+    if (q.length === 0) return;
+    if (this.ttfb === undefined) this.ttfb = ms(clock() - this.t0);
+    for (const c of q) {
+      if (c.usage !== undefined) this.usage = c.usage;
+      if (typeof c.finishReason === "string") this.finishReason = c.finishReason;
+      else if (c.final === true) this.finishReason = "stop";
+    }
+  }
+  streamEnd(info, cancelled = false) {
+    this.#finish("onStreamEnd", info.attempts, info.endpoint, { cancelled });
+  }
+  fail(e, info) {
+    const llm = e instanceof LLMError;
+    const attempts = llm && Array.isArray(e.attempts) ? e.attempts : info?.attempts;
+    this.usage = undefined;
+    this.#finish("onError", attempts, undefined, {
+      errorCode: llm ? e.code : "internal",
+      status: llm && e.status !== undefined ? e.status : Array.isArray(attempts) ? attempts.at(-1)?.status : undefined,
+      finishReason: undefined,
+    });
+  }
+}
+
+/** A wasm call's promise for the caller: `done` maps the result; the signal link is dropped
+ *  and telemetry told either way. */
+function settle(p, link, rec, done) {
+  return track(p).then(
+    (r) => {
+      if (link) link.drop();
+      const a = done(r);
+      if (rec) rec.answer(a);
+      return a;
+    },
+    (e) => {
+      if (link) link.drop();
+      const err = retype(toLLMError(e), link);
+      if (rec) rec.fail(err);
+      throw err;
+    },
+  );
+}
+
+/** A call refused before it reached wasm. */
+function refuse(e, link, rec) {
+  if (link) link.drop();
+  const err = toLLMError(e);
+  if (rec) rec.fail(err);
+  return Promise.reject(err);
+}
+
 /** A model from the registry, served by the wasm implementation of its family. It keeps
  *  its encoded config so that after a trap it is rebuilt on the fresh instance. */
 class RegistryModel extends BaseLLM {
@@ -568,7 +767,8 @@ class RegistryModel extends BaseLLM {
   #m;
   #gen;
   #closed = false;
-  constructor(make, defaults) {
+  #tel;
+  constructor(make, defaults, tel) {
     const m = make();
     const h = m.helpers();
     super(JSON.parse(h.metadata()), defaults);
@@ -576,6 +776,23 @@ class RegistryModel extends BaseLLM {
     this.#make = make;
     this.#m = m;
     this.#gen = generation;
+    this.#tel = tel;
+  }
+  /** BaseLLM's refusal of a media method, as an error (for a call with telemetry). */
+  #refusal(method) {
+    let h;
+    try {
+      h = this.#model().helpers();
+      return toLLMError(h.unsupportedMedia(method));
+    } catch (e) {
+      return toLLMError(e);
+    } finally {
+      if (h) h.free();
+    }
+  }
+  /** A call's telemetry record, when the config has hooks. */
+  #record(operation, stream, c) {
+    return this.#tel && new CallRecord(this.#tel, operation, stream, c);
   }
   #model() {
     if (this.#gen !== generation) {
@@ -588,78 +805,71 @@ class RegistryModel extends BaseLLM {
   getAnswer(messages, ctx, params) {
     if (restoring) return restoring.then(() => this.getAnswer(messages, ctx, params));
     let link;
+    let rec;
     try {
       const m = enc(messages ?? null, "messages");
       const p = enc(params, "params");
       const [c, l] = encCtx(ctx);
       link = l;
-      return track(this.#model().getAnswer(m, c, p, link && link.signal)).then(
-        (r) => {
-          if (link) link.drop();
-          return JSON.parse(r);
-        },
-        (e) => {
-          if (link) link.drop();
-          throw retype(toLLMError(e), link);
-        },
-      );
+      rec = this.#record("chat", false, c);
+      return settle(this.#model().getAnswer(m, c, p, link && link.signal), link, rec, JSON.parse);
     } catch (e) {
-      if (link) link.drop();
-      return Promise.reject(toLLMError(e));
+      return refuse(e, link, rec ?? this.#record("chat", false, ""));
     }
   }
   streamAnswer(messages, ctx, params) {
     let link;
+    let rec;
     try {
       const m = enc(messages ?? null, "messages");
       const p = enc(params, "params");
       const [c, l] = encCtx(ctx);
       link = l;
+      rec = this.#record("chat", true, c);
       live();
-      return makeStream(this.#model().streamAnswer(m, c, p, link && link.signal), link);
+      return makeStream(this.#model().streamAnswer(m, c, p, link && link.signal), link, undefined, rec);
     } catch (e) {
       if (link) link.drop();
-      return failedStream(toLLMError(e));
+      return failedStream(toLLMError(e), rec ?? this.#record("chat", true, ""));
     }
   }
   /** A media call: `text` is the prompt or input (a string, or the last user message's
    *  text when messages are given). */
   #media(method, text, ctx, params, done) {
     if (restoring) return restoring.then(() => this[method](text, ctx, params));
+    const op = method === "getImage" ? "image" : "speech";
     // The default entry's wasm has no media operations: BaseLLM's refusal says where they are.
-    if (typeof wasm.WasmModel.prototype[method] !== "function") return super[method]();
+    if (typeof wasm.WasmModel.prototype[method] !== "function") return this.#tel ? refuse(this.#refusal(method), undefined, this.#record(op, false, "")) : super[method]();
     let link;
+    let rec;
     try {
       const [t, p] = encMedia(method, text, params);
       const [c, l] = encCtx(ctx);
       link = l;
-      return track(this.#model()[method](t, c, p, link && link.signal)).then(
-        (r) => {
-          if (link) link.drop();
-          return done(r);
-        },
-        (e) => {
-          if (link) link.drop();
-          throw retype(toLLMError(e), link);
-        },
-      );
+      rec = this.#record(op, false, c);
+      return settle(this.#model()[method](t, c, p, link && link.signal), link, rec, done);
     } catch (e) {
-      if (link) link.drop();
-      return Promise.reject(toLLMError(e));
+      return refuse(e, link, rec ?? this.#record(op, false, ""));
     }
   }
   #mediaStream(method, text, ctx, params, make) {
-    if (typeof wasm.WasmModel.prototype.streamMedia !== "function") return super[method]();
+    const op = method === "streamImage" ? "image" : "speech";
+    if (typeof wasm.WasmModel.prototype.streamMedia !== "function") {
+      if (!this.#tel) return super[method]();
+      return failedStream(this.#refusal(method), this.#record(op, true, ""));
+    }
     let link;
+    let rec;
     try {
       const [t, p] = encMedia(method, text, params);
       const [c, l] = encCtx(ctx);
       link = l;
+      rec = this.#record(op, true, c);
       live();
-      return makeStream(this.#model().streamMedia(method, t, c, p, link && link.signal), link, make);
+      return makeStream(this.#model().streamMedia(method, t, c, p, link && link.signal), link, make, rec);
     } catch (e) {
       if (link) link.drop();
-      return failedStream(toLLMError(e));
+      return failedStream(toLLMError(e), rec ?? this.#record(op, true, ""));
     }
   }
   getImage(prompt, ctx, params) {
@@ -730,8 +940,8 @@ function safeFetch(f) {
  *  "invalid_input" synchronously for bad config. */
 export function createLLM(config) {
   if (config === null || typeof config !== "object") throw invalid("config must be an object", CONFIG_HINT);
-  const [c, tokenFns, fetchFn, defaults] = reading(() => encConfig(config), "config", CONFIG_HINT);
-  return call(() => new RegistryModel(() => live().createModel(c, tokenFns, fetchFn), defaults));
+  const [c, tokenFns, fetchFn, defaults, tel] = reading(() => encConfig(config), "config", CONFIG_HINT);
+  return call(() => new RegistryModel(() => live().createModel(c, tokenFns, fetchFn), defaults, tel));
 }
 
 function encConfig(config) {
@@ -756,6 +966,9 @@ function encConfig(config) {
     return copy;
   };
   const plain = take(config, "config");
+  // Hooks stay in JS: the Rust config parser refuses unknown fields.
+  const hooks = takeHooks(plain.hooks);
+  delete plain.hooks;
   let fetchFn;
   if (plain.fetch !== undefined && plain.fetch !== null) {
     if (typeof plain.fetch !== "function") throw invalid("config.fetch must be a function", "Pass a fetch-compatible function, e.g. fetch: (url, init) => fetch(url, init).");
@@ -768,7 +981,7 @@ function encConfig(config) {
   }
   const unsendable = findUnsendable(plain, "config");
   if (unsendable) throw invalid(`${unsendable} is a function or other value a config cannot hold`, "Only getToken (on an endpoint) and fetch (at the top) may be functions; everything else is plain data.");
-  return [enc(plain, "config"), tokenFns, fetchFn, plain.defaults];
+  return [enc(plain, "config"), tokenFns, fetchFn, plain.defaults, hooks && telemetryOf(plain, hooks)];
 }
 
 /** The registry's models and their metadata. */

@@ -237,15 +237,130 @@ export interface ResilienceConfig {
   defaults?: CallParams;
 }
 
-export interface AzureConfig extends ContractAzureConfig, ResilienceConfig, Weighted {
+/** Telemetry hooks on any config (kept in JS, never sent to the wasm side). */
+export interface TelemetryConfig {
+  /** Called with plain objects at each stage of every call; one set or several (all are
+   *  called, in order). A hook that throws or rejects never breaks or delays the call. */
+  hooks?: TelemetryHooks | readonly (TelemetryHooks | null | undefined)[] | null;
+}
+
+export interface AzureConfig extends ContractAzureConfig, ResilienceConfig, TelemetryConfig, Weighted {
   backups?: Array<Partial<AzureEndpoint> | BackupConfig>;
 }
 
-export interface OpenAIConfig extends ContractOpenAIConfig, ResilienceConfig, Weighted {
+export interface OpenAIConfig extends ContractOpenAIConfig, ResilienceConfig, TelemetryConfig, Weighted {
   backups?: Array<Partial<OpenAIEndpoint> | BackupConfig>;
 }
 
-export type ModelConfig = AzureConfig | OpenAIConfig | ContractBedrockConfig;
+export type ModelConfig = AzureConfig | OpenAIConfig | (ContractBedrockConfig & TelemetryConfig);
+
+// ---------------------------------------------------------------- telemetry
+
+/** What every hook receives: who was called and how. Never a key, a token or message content. */
+export interface TelemetryRequestEvent {
+  /** Unique per call in this isolate: the events of one call share it. */
+  callId: number;
+  /** ctx.requestId, when given. */
+  requestId?: string;
+  /** config.model (the backup's own model for events about a backup that has one). */
+  model?: string;
+  /** config.provider (the backup's for events about a backup on another provider). */
+  provider?: string;
+  operation: "chat" | "image" | "speech";
+  stream: boolean;
+  /** ctx.metadata, when given (a copy). */
+  metadata?: Record<string, string>;
+}
+
+/** onAttempt: one entry of the call's attempts trace, reported when the call ends (not live). */
+export interface TelemetryAttemptEvent extends TelemetryRequestEvent {
+  /** The endpoint's origin. */
+  endpoint: string;
+  /** 1 for the first try, 2 for the next (a retry or a failover), ... */
+  attempt: number;
+  /** The HTTP status, when one arrived. */
+  status?: number;
+  /** Why this attempt failed; absent for the one that served. */
+  errorCode?: ErrorCode;
+  latencyMs: number;
+}
+
+/** Token counts, as the answer's usage has them (costUsd is on the event). */
+export interface TelemetryUsage {
+  promptTokens?: number;
+  completionTokens?: number;
+  totalTokens?: number;
+  cachedInputTokens?: number;
+  reasoningTokens?: number;
+  [field: string]: number | undefined;
+}
+
+/** onResponse, onStreamEnd and onError: how the call ended. */
+export interface TelemetryEndEvent extends TelemetryRequestEvent {
+  /** The origin that served the call (onError: the last one tried); absent if none was. */
+  endpoint?: string;
+  /** How many attempts were made (0 when nothing was sent). */
+  attempt: number;
+  /** The last attempt's HTTP status (onError: the error's). */
+  status?: number;
+  /** onError only: the LLMError's code. */
+  errorCode?: ErrorCode;
+  /** From the method call to the answer, the stream's end or the error. */
+  latencyMs: number;
+  /** Streams: from the method call to the first chunk. */
+  timeToFirstByteMs?: number;
+  usage?: TelemetryUsage;
+  /** At the model table's prices, when it lists them. */
+  costUsd?: number;
+  finishReason?: string;
+  /** onResponse: the model the server says answered (e.g. "gpt-4.1-mini-2025-04-14"). */
+  responseModel?: string;
+  /** onStreamEnd: the caller cancelled the stream (reader.cancel(), break) before its end. */
+  cancelled?: boolean;
+}
+
+/** The hooks: each is optional; return values are ignored and promises are not awaited. */
+export interface TelemetryHooks {
+  /** A call starts. */
+  onRequest?: ((event: TelemetryRequestEvent) => unknown) | null;
+  /** Once per entry of the attempts trace, when the call ends, before the end event. */
+  onAttempt?: ((event: TelemetryAttemptEvent) => unknown) | null;
+  /** getAnswer, getImage or getAudio answered. */
+  onResponse?: ((event: TelemetryEndEvent) => unknown) | null;
+  /** A stream ended (read to its end, or cancelled by the caller). */
+  onStreamEnd?: ((event: TelemetryEndEvent) => unknown) | null;
+  /** A call failed (a stream: at any point, with `timeToFirstByteMs` if it had started). */
+  onError?: ((event: TelemetryEndEvent & { errorCode: ErrorCode }) => unknown) | null;
+  /** A hook threw or rejected (otherwise such failures are reported nowhere). */
+  onHookError?: ((error: unknown, info: { hook: string }) => unknown) | null;
+}
+
+/** A span as toOpenTelemetry uses it (an @opentelemetry/api Span is one). */
+export interface SpanLike {
+  setAttribute(key: string, value: string | number | boolean | string[]): unknown;
+  addEvent(name: string, attributes?: Record<string, string | number | boolean>): unknown;
+  setStatus(status: { code: number; message?: string }): unknown;
+  end(): unknown;
+}
+
+/** A tracer as toOpenTelemetry uses it (an @opentelemetry/api Tracer is one). */
+export interface TracerLike {
+  startSpan(name: string, options?: { kind?: number; attributes?: Record<string, string | number | boolean> }): SpanLike;
+}
+
+export interface OpenTelemetryOptions {
+  /** Add ctx.metadata as llm_edge.metadata.<key> attributes (default false). */
+  metadata?: boolean;
+  /** Spans of calls that never end (a stream never read to its end nor cancelled) are
+   *  ended, oldest first, past this many, with error.type "abandoned" (default 10,000). */
+  maxOpenSpans?: number;
+}
+
+/** Hooks that record each call as one span following the OpenTelemetry GenAI semantic
+ *  conventions (gen_ai.operation.name, gen_ai.provider.name, gen_ai.request.model,
+ *  gen_ai.response.model, gen_ai.usage.*, error.type, server.address), with one
+ *  "llm_edge.attempt" event per attempt. No OpenTelemetry dependency: pass any tracer. */
+export declare function toOpenTelemetry(tracer: TracerLike, options?: OpenTelemetryOptions): TelemetryHooks;
 
 /** The factory: picks the provider and the model's rules for config.model. Throws LLMError
  *  "invalid_input" synchronously for bad config. */

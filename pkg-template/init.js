@@ -104,3 +104,4 @@ export class BaseLLM extends api.BaseLLM {
 
 export { LLMError, isLLM } from "./api.js";
 export * from "./tools.js";
+export * from "./telemetry.js";

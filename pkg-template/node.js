@@ -12,3 +12,4 @@ setReload(async (n) => {
 });
 export { LLMError, createLLM, listModels, isLLM, BaseLLM, __forceTrapForTests } from "./api.js";
 export * from "./tools.js";
+export * from "./telemetry.js";

@@ -6,3 +6,4 @@ import { init } from "./init.js";
 await init({ wasm: new URL("./llm_edge_bg.wasm", import.meta.url) });
 export { LLMError, createLLM, listModels, isLLM, BaseLLM, __forceTrapForTests } from "./api.js";
 export * from "./tools.js";
+export * from "./telemetry.js";
