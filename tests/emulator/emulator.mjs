@@ -22,6 +22,12 @@
 //   [[reasoning:N]]    N reasoning pieces "think0 think1 ..." first, as reasoning_content
 //                      deltas (message.reasoning_content when not streaming)
 //   [[usage:MODE]]     where usage goes, overriding the option `usageMode` (USAGE_MODES)
+//   [[json:TEXT]]      answer with exactly TEXT, which must be JSON (it may hold "]]": the
+//                      directive ends at the first "]]" before which the text parses),
+//                      streamed in pieces of at most 8 characters; for structured output
+// Tool calls need no directive: a request with tools gets a call of the first tool (or of
+// tool_choice's), arguments {"input": <last message text>}, until its last message is a
+// tool result, which is answered with text.
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -179,6 +185,8 @@ export function answerPieces(messages) {
     const rest = full.startsWith(shown) ? full.slice(shown.length) : full;
     return splitWords(rest);
   }
+  const json = jsonDirective(prompt);
+  if (json !== undefined) return json.match(/[^]{1,8}/g) ?? [];
   const words = /\[\[words:(\d+)\]\]/.exec(prompt);
   if (words) {
     const n = Math.min(Number(words[1]), 5_000_000);
@@ -190,6 +198,22 @@ export function answerPieces(messages) {
   const images = describeImages(messages);
   const text = images.length ? `I see ${images.length} image${images.length > 1 ? "s" : ""}: ${images.join("; ")}. You asked: ${prompt}` : `You said: ${prompt}`;
   return splitWords(text);
+}
+
+/** The JSON text of a [[json:...]] directive, or undefined: the shortest text after
+ *  "[[json:" that parses as JSON and is followed by "]]". */
+export function jsonDirective(prompt) {
+  const start = prompt.indexOf("[[json:");
+  if (start < 0) return undefined;
+  const from = start + "[[json:".length;
+  for (let end = prompt.indexOf("]]", from); end >= 0; end = prompt.indexOf("]]", end + 1)) {
+    const text = prompt.slice(from, end);
+    try {
+      JSON.parse(text);
+      return text;
+    } catch {}
+  }
+  return undefined;
 }
 
 function splitWords(text) {
