@@ -161,3 +161,43 @@ test("examples/tools/worker-response.mjs --serve: a client that leaves cancels t
     child.kill();
   }
 });
+
+// ---------------------------------------------------------------- from an installed copy
+// The packed tarball installed into a fresh project, and the helper examples copied there
+// (as a user would): "llm-edge" then resolves to node_modules/llm-edge, not to the repo.
+
+test("examples/tools run from a project that installed the packed tarball", async () => {
+  const { mkdtempSync, readdirSync, writeFileSync, copyFileSync, rmSync, realpathSync } = await import("node:fs");
+  const { execFileSync } = await import("node:child_process");
+  const os = await import("node:os");
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "llm-edge-examples-"));
+  try {
+    execFileSync("npm", ["pack", "--pack-destination", tmp], { cwd: path.join(root, "pkg"), stdio: "ignore" });
+    const tarball = readdirSync(tmp).find((f) => f.endsWith(".tgz"));
+    const consumer = path.join(tmp, "consumer");
+    (await import("node:fs")).mkdirSync(consumer);
+    writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { "llm-edge": `file:../${tarball}` } }));
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", "--loglevel=error"], { cwd: consumer, stdio: "ignore" });
+    for (const f of ["run-tools.mjs", "structured.mjs", "worker-response.mjs"]) copyFileSync(path.join(root, "examples/tools", f), path.join(consumer, f));
+    // The copy must import the installed package: its resolution lands in node_modules.
+    writeFileSync(path.join(consumer, "where.mjs"), 'console.log(import.meta.resolve("llm-edge"));\n');
+    const resolved = await run(path.join(consumer, "where.mjs"), { cwd: consumer });
+    assert.ok(resolved.out.includes(`${realpathSync(consumer)}/node_modules/llm-edge/`), resolved.out);
+
+    const tools = await run(path.join(consumer, "run-tools.mjs"), { cwd: consumer, env: azureEnv(), args: ["count", "these"] });
+    assert.equal(tools.code, 0, tools.out);
+    assert.match(tools.out, /tool letter_count\("count these"\) -> 10\n/);
+    assert.match(tools.out, /assistant> You said: count these\n/);
+
+    const structured = await run(path.join(consumer, "structured.mjs"), { cwd: consumer, env: azureEnv(), args: [`Plan it [[json:${JSON.stringify(PLAN)}]]`] });
+    assert.equal(structured.code, 0, structured.out);
+    assert.match(structured.out, /^getStructured: Picnic for 3: 2 bread/m);
+    assert.ok(structured.out.includes(`streamStructured: `) && structured.out.includes(`then ${JSON.stringify(PLAN)}`), structured.out);
+
+    const worker = await run(path.join(consumer, "worker-response.mjs"), { cwd: consumer, env: azureEnv(), args: ["--format", "text", "hi", "installed"] });
+    assert.equal(worker.code, 0, worker.out);
+    assert.ok(worker.out.endsWith("200 text/plain; charset=utf-8\nYou said: hi installed\n"), worker.out);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
