@@ -989,6 +989,11 @@ export function listModels() {
   return JSON.parse(call(() => live().listModels()));
 }
 
+/** Test hook: the live instance's wasm memory in bytes. */
+export function __wasmMemoryBytesForTests() {
+  return call(() => live().__wasmMemoryBytesForTests());
+}
+
 /** Test hook: traps the live instance (the package must report `internal` and recover). */
 export function __forceTrapForTests() {
   call(() => live().__forceTrapForTests());

