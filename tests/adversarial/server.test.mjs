@@ -223,3 +223,30 @@ test("1,000 calls of random sizes, cancellations and errors: wasm memory stops g
   }
   await stillServes();
 });
+
+test("detached ArrayBuffers and views as images: invalid_input, nothing sent, the module serves on", async () => {
+  let asked = 0;
+  const srv = await rawServer((req, sock) => {
+    asked++;
+    sock.end(fixed(200, "application/json", ok));
+  });
+  try {
+    const llm = createLLM({ provider: "openai", model: "gpt-4o", baseURL: `${srv.url}/v1` });
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAEElEQVR4nGOQm/AfjhhwcgB9zBQdqK1TSwAAAABJRU5ErkJggg==", "base64");
+    const detached = (asView) => {
+      const buf = new Uint8Array(png).buffer;
+      const view = new Uint8Array(buf);
+      structuredClone(buf, { transfer: [buf] }); // detaches buf (and empties the view)
+      return asView ? view : buf;
+    };
+    for (const [name, image] of [["detached ArrayBuffer", detached(false)], ["view of a detached buffer", detached(true)], ["DataView", new DataView(new ArrayBuffer(8))]]) {
+      const e = await llm.getAnswerWithVision({ prompt: "what?", images: [image] }).then(() => null, (x) => x);
+      assert.equal(e?.code, "invalid_input", `${name}: ${e}`);
+    }
+    assert.equal(asked, 0, "nothing was sent");
+    const r = await llm.getAnswerWithVision({ prompt: "what?", images: [new Uint8Array(png)] });
+    assert.equal(r.content, "fine");
+  } finally {
+    srv.close();
+  }
+});
