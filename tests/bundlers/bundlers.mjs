@@ -166,6 +166,44 @@ const builds = {
   },
 };
 
+// ---- the examples under examples/bundlers, built as their comments say, from the same app
+// project (the packed package installed): each must stream an answer in the page.
+const examplesDir = path.join(root, "examples/bundlers");
+function example(name) {
+  const dir = `example-${name}`;
+  mkdirSync(path.join(app, dir), { recursive: true });
+  for (const f of readdirSync(path.join(examplesDir, name))) writeFileSync(path.join(app, dir, f), readFileSync(path.join(examplesDir, name, f)));
+  return dir;
+}
+const exampleBuilds = {
+  async "example: vite"() {
+    const dir = example("vite");
+    const { build } = await import("vite");
+    const outDir = path.join(app, dir, "dist");
+    await build({ root: path.join(app, dir), configFile: false, base: "./", logLevel: "error", build: { outDir, emptyOutDir: true } });
+    return outDir;
+  },
+  async "example: webpack"() {
+    const dir = example("webpack");
+    const { default: webpack } = await import("webpack");
+    const outdir = path.join(app, dir, "dist");
+    const stats = await new Promise((resolve, reject) =>
+      webpack({ mode: "production", context: path.join(app, dir), entry: "./main.js", output: { path: outdir, filename: "main.js", publicPath: "auto" }, target: "web" }, (err, st) => (err ? reject(err) : resolve(st))),
+    );
+    if (stats.hasErrors()) throw new Error(stats.toString("errors-only"));
+    writeFileSync(path.join(outdir, "index.html"), readFileSync(path.join(app, dir, "index.html")));
+    return outdir;
+  },
+  async "example: esbuild"() {
+    const dir = example("esbuild");
+    const esbuild = await import("esbuild");
+    const outdir = path.join(app, dir, "dist");
+    await esbuild.build({ absWorkingDir: path.join(app, dir), entryPoints: ["main.js"], bundle: true, format: "iife", platform: "browser", minify: true, outdir, loader: { ".wasm": "file" }, logLevel: "error" });
+    writeFileSync(path.join(outdir, "index.html"), readFileSync(path.join(app, dir, "index.html")));
+    return outdir;
+  },
+};
+
 async function webpackBuild(dir) {
   const { default: webpack } = await import("webpack");
   const outdir = path.join(app, dir, "dist");
@@ -201,7 +239,8 @@ const browser = await chromium.launchPersistentContext(mkdtempSync(path.join(tmp
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 try {
-  for (const [name, build] of Object.entries(builds)) {
+  for (const [name, build] of [...Object.entries(builds), ...Object.entries(exampleBuilds)]) {
+    const isExample = name.startsWith("example: ");
     let outdir;
     try {
       outdir = await build();
@@ -231,6 +270,11 @@ try {
     }
     const shown = await page.textContent("#out");
     record(`${name}: the page streams the answer from the emulator`, report.text === `You said: ${prompt}` && report.chunks > 2 && shown === report.text, JSON.stringify({ report, shown, errors }));
+    if (isExample) {
+      record(`${name}: no uncaught errors in the page`, errors.length === 0, errors.join("\n"));
+      await page.close();
+      continue;
+    }
     if (name !== "webpack-default") {
       const b = report.beforeInit ?? {};
       record(`${name}: the API before init throws LLMError invalid_input saying to call init()`, b.llmError === true && b.code === "invalid_input" && /init\(\) first/.test(b.message) && /init\(\{ wasm \}\)/.test(b.hint), JSON.stringify(b));
