@@ -889,6 +889,10 @@ class RegistryModel extends BaseLLM {
   streamAudio(input, ctx, params) {
     return this.#mediaStream("streamAudio", input, ctx, params, audioChunk);
   }
+  /** Running usage and cost since the model was made, by model and endpoint. */
+  usageTotals() {
+    return JSON.parse(call(() => this.#model().usageTotals()));
+  }
   async close() {
     this.#closed = true;
     if (!restoring && !unrecoverable) call(() => this.#model().close());

@@ -198,6 +198,25 @@ export interface Model extends ContractModel {
   /** The vision request as messages (bytes and Blobs checked and encoded as data: URLs),
    *  e.g. `llm.streamAnswer(await llm.visionMessages(prompt, images))`. */
   visionMessages(prompt: string, images: ImageInput[]): Promise<Message[]>;
+  /** Running usage and cost since the model was made, one entry per model and endpoint
+   *  (a backup on another model counts under that model); calls that reported no usage
+   *  are not counted. */
+  usageTotals(): UsageTotal[];
+}
+
+/** One model on one endpoint: what its calls used and cost so far. */
+export interface UsageTotal {
+  model: string;
+  /** The endpoint's origin. */
+  endpoint: string;
+  /** Calls that reported usage. */
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedInputTokens: number;
+  reasoningTokens: number;
+  /** USD at the model table's prices (0 for a model without prices). */
+  costUsd: number;
 }
 
 /** The package's extras on every endpoint: a share for weighted load balancing. */

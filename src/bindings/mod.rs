@@ -383,6 +383,12 @@ impl WasmModel {
         }
     }
 
+    /// Running usage and cost by model and endpoint, as JSON.
+    #[wasm_bindgen(js_name = usageTotals)]
+    pub fn usage_totals(&self) -> String {
+        crate::chat::write_totals(&self.model.totals)
+    }
+
     pub fn close(&self) {
         self.model.executor.close();
     }

@@ -294,3 +294,22 @@ test("usage carries costUsd at the model table's prices, on answers and on the s
   const free = await openai(emu, { model: "house-model", modelName: "gpt-4o" }).getAnswer(user("x"));
   assert.equal(free.usage.costUsd, undefined);
 });
+
+test("usageTotals(): running usage and cost by model and endpoint, streams included", async () => {
+  const dead = "http://127.0.0.1:9";
+  const llm = openai(emu, { model: "gpt-4o", backups: [{ provider: "azure", endpoint: emu.url, deploymentName: "gpt-4.1-mini", apiKey: KEY, model: "gpt-4.1-mini" }] });
+  assert.deepEqual(llm.usageTotals(), []);
+  const a = await llm.getAnswer(user("one"));
+  const chunks = await collect(llm.streamAnswer(user("[[words:3]]")));
+  const s = chunks.find((c) => c.usage).usage;
+  const [t] = llm.usageTotals();
+  assert.equal(llm.usageTotals().length, 1);
+  assert.deepEqual([t.model, t.endpoint, t.requests], ["gpt-4o", emu.url, 2]);
+  assert.equal(t.promptTokens, a.usage.promptTokens + s.promptTokens);
+  assert.equal(t.completionTokens, a.usage.completionTokens + s.completionTokens);
+  assert.ok(Math.abs(t.costUsd - (a.usage.costUsd + s.costUsd)) < 1e-12);
+  // A call served by a backup on another model counts under that model.
+  const moved = openai(emu, { model: "gpt-4o", baseURL: `${dead}/v1`, backups: [{ provider: "azure", endpoint: emu.url, deploymentName: "gpt-4.1-mini", apiKey: KEY, model: "gpt-4.1-mini" }] });
+  await moved.getAnswer(user("two"));
+  assert.deepEqual(moved.usageTotals().map((x) => [x.model, x.requests]), [["gpt-4.1-mini", 1]]);
+});
