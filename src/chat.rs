@@ -130,6 +130,11 @@ impl ChatOp {
     }
 
     fn drop_repeated_tool_heads(&self, batch: &mut ChunkBatch, from: usize) {
+        // Most events carry text only: no lock on the per-event path for them.
+        let marks = batch.marks.get(from..).unwrap_or(&[]);
+        if marks.iter().all(|m| m.tool_call_deltas.is_empty()) {
+            return;
+        }
         let mut heads = self.tool_heads.lock();
         for mark in batch.marks.iter_mut().skip(from) {
             for d in &mut mark.tool_call_deltas {

@@ -291,6 +291,7 @@ fn parses_the_openai_gpt_image_example_answer() {
 }
 
 #[test]
+#[cfg(feature = "media")] // the refusal reading is built with the media operations
 fn refusals_are_content_filter() {
     // A 400 from Azure for a refused dall-e-3 prompt (litellm#16072's body).
     let body = data("azure/media/azure_image_content_policy_violation_400.json");
