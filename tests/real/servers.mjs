@@ -1,15 +1,18 @@
-// Real third-party OpenAI-compatible servers for the tests, on 127.0.0.1 and free ports:
+// Real third-party servers for the tests, on 127.0.0.1 and free ports:
 //   llama    llama-cpp-python's server with SmolLM2-135M-Instruct (a real model, ~85 tok/s
 //            on two cores); OpenAI paths under /v1, no key
 //   litellm  the LiteLLM proxy: `gpt-4o-mock` (a canned reply), `smollm2` (forwarded to the
 //            llama server) and `broken` (forwarded to a dead port, so LiteLLM answers 5xx);
 //            Azure deployment paths too; master key sk-test-1234
 //   katan    llm-katan's echo backend with its OpenAI and Azure OpenAI providers
+//   ministack  MiniStack (an AWS emulator) serving only Bedrock runtime: Converse and
+//            ConverseStream (the binary event stream, buffered) forwarded to the llama server;
+//            no signature checked. Not in startServers' default set: ask for it by name.
 // Installed by scripts/setup-servers.sh into ~/.cache/llm-edge/servers (or $LLM_EDGE_TOOLS/servers).
 //
 //   import { startServers } from "./servers.mjs"
 //   const s = await startServers();      // { llama, litellm, katan, stop() }
-//   node tests/real/servers.mjs [llama] [litellm] [katan]   (runs them until Ctrl-C)
+//   node tests/real/servers.mjs [llama] [litellm] [katan] [ministack]   (runs them until Ctrl-C)
 //
 // Every server gets its own process group, led by a small shell that also watches this
 // process: stop() ends the groups, so does this process's exit (also after a failed test),
@@ -42,6 +45,7 @@ export function installed() {
     llama: existsSync(path.join(venv("llama"), ".installed")) && existsSync(bin("llama", "python")),
     litellm: existsSync(path.join(venv("litellm"), ".installed")) && existsSync(bin("litellm", "litellm")),
     katan: existsSync(path.join(venv("katan"), ".installed")) && existsSync(bin("katan", "llm-katan")),
+    ministack: existsSync(path.join(venv("ministack"), ".installed")) && existsSync(bin("ministack", "ministack")),
   };
 }
 
@@ -216,7 +220,7 @@ async function onFreePort(start) {
   throw last;
 }
 
-// ---------------------------------------------------------------- the three servers
+// ---------------------------------------------------------------- the servers
 
 /** llama-cpp-python's OpenAI server with SmolLM2-135M. { url, baseURL, model, port, stop() }
  *  With apiKey it requires Authorization: Bearer <apiKey>. */
@@ -291,10 +295,65 @@ export async function startKatan({ logDir = defaultLogDir(), timeoutMs = 60_000 
   });
 }
 
+/** What MiniStack answers when it cannot reach its upstream: it falls back to this canned
+ *  reply silently, so the harness and the tests check that a reply is not one. */
+export const MINISTACK_MOCK = /^\[ministack mock /;
+
 /**
- * Starts the servers asked for (default all three; LiteLLM's `smollm2` needs llama), in
- * parallel where they do not depend on each other. Resolves to { llama?, litellm?, katan?,
- * stop() }; if one fails to start, the others are stopped and the error names its log.
+ * MiniStack with only its Bedrock runtime service, forwarding Converse and ConverseStream to
+ * the llama server at `llamaURL` (its origin, no /v1). { url, stop() }
+ * Ready means: its health lists bedrock-runtime, /_ministack/ready is 200, and (with a
+ * llamaURL) one Converse call comes back from the real model rather than MiniStack's mock.
+ */
+export async function startMinistack({ llamaURL, logDir = defaultLogDir(), timeoutMs = 60_000 } = {}) {
+  if (!installed().ministack) throw new Error(`MiniStack is not installed: ${INSTALL_HINT}`);
+  const server = await onFreePort(async (port) => {
+    const url = `http://127.0.0.1:${port}`;
+    const env = serverEnv({
+      BIND_HOST: "127.0.0.1", GATEWAY_PORT: String(port), MINISTACK_HOST: "127.0.0.1",
+      MINISTACK_BEDROCK_PROXY_URL: llamaURL ?? DEAD_URL,
+      // Its default is 30 s, after which it answers with its mock instead: generous here so
+      // a busy machine slows a test down rather than changing its answer.
+      MINISTACK_BEDROCK_PROXY_TIMEOUT_SECONDS: "120",
+      SERVICES: "bedrock-runtime", PERSIST_STATE: "0", S3_PERSIST: "0",
+      // No listeners beyond the gateway port (the IoT one is 8883 by default), no Docker.
+      IOT_MTLS_ENABLED: "0", SFTP_ENABLED: "0", DOCKER_HOST: "unix:///nonexistent/docker.sock",
+      LOG_LEVEL: "WARNING",
+    });
+    for (const k of Object.keys(env)) if (/^(AWS_|LOCALSTACK_|EDGE_PORT$)/.test(k)) delete env[k];
+    const ready = async () => {
+      const h = await fetch(`${url}/_ministack/health`, { signal: AbortSignal.timeout(2000) });
+      const health = h.ok ? await h.json() : {};
+      if (!health.services || !("bedrock-runtime" in health.services)) return false;
+      return ok(`${url}/_ministack/ready`);
+    };
+    const p = await launch("ministack", [bin("ministack", "ministack")], { env, cwd: logDir, logDir, timeoutMs, ready });
+    return { name: "ministack", url, port, ...p };
+  });
+  if (llamaURL) {
+    try {
+      const res = await fetch(`${server.url}/model/probe/converse`, {
+        // MiniStack routes by the credential scope's service (no header: S3); it checks no signature.
+        method: "POST", signal: AbortSignal.timeout(timeoutMs), headers: { "content-type": "application/json",
+          authorization: "AWS4-HMAC-SHA256 Credential=AKIDPROBE/20260101/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=0" },
+        body: JSON.stringify({ messages: [{ role: "user", content: [{ text: "Say OK." }] }], inferenceConfig: { maxTokens: 2, temperature: 0 } }),
+      });
+      const body = await res.text();
+      const text = res.ok ? JSON.parse(body).output?.message?.content?.[0]?.text ?? "" : "";
+      if (!res.ok || MINISTACK_MOCK.test(text)) throw new Error(`MiniStack does not reach llama.cpp at ${llamaURL}: ${res.status} ${body.slice(0, 300)}`);
+    } catch (e) {
+      await server.stop();
+      throw new Error(`${e.message}; log ${server.log}:\n${tail(server.log)}`);
+    }
+  }
+  return server;
+}
+
+/**
+ * Starts the servers asked for (default llama, litellm, katan; LiteLLM's `smollm2` and
+ * MiniStack's forwarding need llama), in parallel where they do not depend on each other.
+ * Resolves to { llama?, litellm?, katan?, ministack?, stop() }; if one fails to start, the
+ * others are stopped and the error names its log.
  */
 export async function startServers({ only = ["llama", "litellm", "katan"], logDir = defaultLogDir() } = {}) {
   const want = new Set(only);
@@ -308,7 +367,8 @@ export async function startServers({ only = ["llama", "litellm", "katan"], logDi
     const katanP = want.has("katan") ? startKatan({ logDir }).then((s) => (out.katan = s)) : undefined;
     // LiteLLM reads the llama port from its config, so it starts once that port is known.
     const litellmP = want.has("litellm") ? llamaP.then((l) => startLitellm({ llamaBaseURL: l?.baseURL, logDir })).then((s) => (out.litellm = s)) : undefined;
-    const results = await Promise.allSettled([llamaP, katanP, litellmP].filter(Boolean));
+    const ministackP = want.has("ministack") ? llamaP.then((l) => startMinistack({ llamaURL: l?.url, logDir })).then((s) => (out.ministack = s)) : undefined;
+    const results = await Promise.allSettled([llamaP, katanP, litellmP, ministackP].filter(Boolean));
     const failed = results.find((r) => r.status === "rejected");
     if (failed) throw failed.reason;
   } catch (e) {
@@ -389,6 +449,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   line("llama", `OpenAI /v1, model "${LLAMA_MODEL}", no key`);
   line("litellm", `OpenAI /v1 and Azure /openai/deployments/{gpt-4o-mock|smollm2|broken}; key: the master key in ${s.litellm ? path.join(path.dirname(s.litellm.log), "litellm-config.yaml") : ""}`);
   line("katan", "echo; OpenAI /v1 and Azure /openai/deployments/{any}, /openai/v1");
+  line("ministack", `Bedrock /model/{id}/converse and /converse-stream, ${s.llama ? "forwarded to llama" : "its canned mock (start llama too for the real model)"}; no signature checked`);
   console.log(`all up in ${Date.now() - t0} ms; Ctrl-C stops them`);
   setInterval(() => {}, 1 << 30); // stay up until a signal; the exit hooks stop the groups
 }
