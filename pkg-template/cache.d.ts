@@ -126,6 +126,9 @@ export interface CacheOptions {
   cacheable?: (answer: CacheableAnswer) => boolean | Promise<boolean>;
   /** Answers whose stored entry would be larger are not stored (default 1 MiB, UTF-8). */
   maxEntryBytes?: number;
+  /** How long a store read or write may take before the call goes on without it (a miss,
+   *  or not stored; reported to onStoreError), in milliseconds (default 2000). */
+  storeTimeoutMs?: number;
   /** A call served from the store or from an identical call in flight. Return values are
    *  ignored; a throw is swallowed. */
   onCacheHit?: (event: CacheHitEvent) => unknown;
@@ -172,7 +175,8 @@ export type CachedLLM<T extends AnyLLM> = Omit<T, "getAnswer" | "streamAnswer"> 
  *  canonical JSON of provider, model, namespace, messages and parameters, never a key or
  *  token), answer from the store within the TTL, and otherwise call the model and store what
  *  it answered (not errors, not aborted or unfinished streams, not what `cacheable`
- *  refuses). Identical calls in flight in this isolate share one upstream call; a stream
+ *  refuses) before the call ends for its callers (so the next identical call hits, and a
+ *  Worker's write completes within its request). Identical calls in flight in this isolate share one upstream call; a stream
  *  joined late still gets every chunk from the first. Everything else is the model's own.
  *  Throws LLMError "invalid_input" for a bad store or option. */
 export declare function withCache<T extends AnyLLM>(llm: T, options?: CacheOptions): CachedLLM<T>;

@@ -17,10 +17,10 @@ const DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
 const DEFAULT_MEMORY_BYTES = 8 << 20;
 
 const STORE_HINT = "A store is { get(key), put(key, value, ttlMs), delete(key) } returning promises: memoryStore(), cacheApiStore(caches.default), workersKvStore(env.CACHE) or denoKvStore(await Deno.openKv()).";
-const OPTIONS_HINT = "withCache(llm, { store?, ttlMs?, namespace?, optIn?, cacheable?, maxEntryBytes?, onCacheHit?, onStoreError?, now? }).";
+const OPTIONS_HINT = "withCache(llm, { store?, ttlMs?, namespace?, optIn?, cacheable?, maxEntryBytes?, storeTimeoutMs?, onCacheHit?, onStoreError?, now? }).";
 const CALL_HINT = "ctx.cache is true, false (bypass the cache for this call) or { ttlMs?, refresh? }.";
 const SIGNAL_HINT = "Pass controller.signal from an AbortController, or AbortSignal.timeout(ms).";
-const OPTION_NAMES = ["store", "ttlMs", "namespace", "optIn", "cacheable", "maxEntryBytes", "onCacheHit", "onStoreError", "now"];
+const OPTION_NAMES = ["store", "ttlMs", "namespace", "optIn", "cacheable", "maxEntryBytes", "storeTimeoutMs", "onCacheHit", "onStoreError", "now"];
 
 const invalid = (message, hint) => new LLMError("invalid_input", message, { hint });
 const noop = () => {};
@@ -399,6 +399,8 @@ export function withCache(llm, options = {}) {
   for (const f of ["cacheable", "onCacheHit", "onStoreError", "now"]) if (o[f] !== undefined && typeof o[f] !== "function") throw invalid(`withCache: options.${f} must be a function`, OPTIONS_HINT);
   const maxEntryBytes = o.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
   if (!Number.isInteger(maxEntryBytes) || maxEntryBytes <= 0) throw invalid("withCache: options.maxEntryBytes must be a positive integer", "Answers larger than this are not stored (default 1 MiB).");
+  const storeTimeoutMs = o.storeTimeoutMs ?? 2_000;
+  if (typeof storeTimeoutMs !== "number" || !(storeTimeoutMs > 0) || !Number.isFinite(storeTimeoutMs)) throw invalid("withCache: options.storeTimeoutMs must be a positive number", "How long a store read or write may take before the call goes on without it (default 2000).");
   const now = o.now ?? Date.now;
   const cacheable = o.cacheable ?? (() => true);
   const onCacheHit = o.onCacheHit;
@@ -415,6 +417,14 @@ export function withCache(llm, options = {}) {
     } catch {}
   };
   const storeFailed = (error, operation) => report(onStoreError, error, { operation });
+  /** A store operation, bounded by storeTimeoutMs: a slow or hung store never holds a call. */
+  function storeOp(operation, f) {
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new LLMError("timeout", `the cache store's ${operation} took over ${storeTimeoutMs} ms`, { hint: "The call went on without the store; raise options.storeTimeoutMs if the store is just slow." })), storeTimeoutMs);
+    });
+    return Promise.race([Promise.resolve().then(f), late]).finally(() => clearTimeout(timer));
+  }
 
   /** The key of a request, or undefined when it cannot be keyed (the model then sees it as
    *  given, and refuses it if it is bad). */
@@ -434,7 +444,7 @@ export function withCache(llm, options = {}) {
   async function lookup(key, kind) {
     let text;
     try {
-      text = await store.get(key);
+      text = await storeOp("get", () => store.get(key));
     } catch (e) {
       storeFailed(e, "get");
       return undefined;
@@ -448,9 +458,7 @@ export function withCache(llm, options = {}) {
     }
     if (entry === null || typeof entry !== "object" || entry.format !== FORMAT || entry.kind !== kind) return undefined;
     if (!(entry.expiresAt > now())) {
-      Promise.resolve()
-        .then(() => store.delete(key))
-        .catch((e) => storeFailed(e, "delete"));
+      storeOp("delete", () => store.delete(key)).catch((e) => storeFailed(e, "delete"));
       return undefined;
     }
     return entry;
@@ -468,7 +476,7 @@ export function withCache(llm, options = {}) {
     const text = JSON.stringify({ format: FORMAT, kind, storedAt: t, expiresAt: t + ttl, ...body });
     if (utf8Length(text) > maxEntryBytes) return;
     try {
-      await store.put(key, text, ttl);
+      await storeOp("put", () => store.put(key, text, ttl));
     } catch (e) {
       storeFailed(e, "put");
     }
@@ -511,24 +519,20 @@ export function withCache(llm, options = {}) {
       }
       if (flight.participants === 0) throw new LLMError("aborted", "every caller left before the call was sent", { hint: "Nothing was sent." });
       const answer = await llm.getAnswer(messages, { ...call.rest, signal: flight.ac.signal }, params);
+      flight.settled = true; // callers leaving now no longer cancel anything
       flight.answer = answer;
       flight.json = JSON.stringify(answer);
+      // Stored before the callers get it: once a call has answered, the next identical one
+      // hits, and on Workers the write is done while the request is still alive.
+      const { cacheHit, coalesced, ...copy } = JSON.parse(flight.json);
+      await save(key, "answer", copy, { answer: copy }, call.ttlMs);
       return answer;
     })();
-    flight.result.then(
-      async (r) => {
-        flight.settled = true;
-        if (flight.answer !== undefined) {
-          const { cacheHit, coalesced, ...answer } = JSON.parse(flight.json);
-          await save(key, "answer", answer, { answer }, call.ttlMs);
-        }
-        forget(flight);
-      },
-      () => {
-        flight.settled = true;
-        forget(flight);
-      },
-    );
+    const end = () => {
+      flight.settled = true;
+      forget(flight);
+    };
+    flight.result.then(end, end);
     return flight;
   }
 
@@ -623,18 +627,20 @@ export function withCache(llm, options = {}) {
         wake();
       }
       flight.info = { endpoint: s.endpoint, attempts: s.attempts, droppedParams: s.droppedParams };
+      flight.settled = true;
+      // Stored before the stream ends for its readers (see answerFlight). Code units never
+      // exceed UTF-8 bytes: past the limit here, it is past it stored too.
+      if (flight.size <= maxEntryBytes) {
+        const chunks = flight.jsons.map((j) => JSON.parse(j));
+        const info = JSON.parse(JSON.stringify(flight.info));
+        await save(key, "stream", streamSummary(chunks, info), { chunks, endpoint: info.endpoint, attempts: info.attempts, droppedParams: info.droppedParams }, call.ttlMs);
+      }
       return true;
     })().then(
-      async (fresh) => {
+      () => {
         flight.done = true;
         flight.settled = true;
         wake();
-        // Code units never exceed UTF-8 bytes: past the limit here, it is past it stored too.
-        if (fresh && flight.size <= maxEntryBytes) {
-          const chunks = flight.jsons.map((j) => JSON.parse(j));
-          const info = JSON.parse(JSON.stringify(flight.info ?? {}));
-          await save(key, "stream", streamSummary(chunks, info), { chunks, endpoint: info.endpoint, attempts: info.attempts, droppedParams: info.droppedParams }, call.ttlMs);
-        }
         forget(flight);
       },
       (e) => {

@@ -512,6 +512,18 @@ test("a failing store is a miss: the call is answered and onStoreError told", as
   assert.equal((await withCache(azure(emu), { store: wrongShape }).getAnswer(user("expired long ago"))).cacheHit, false);
 });
 
+test("a hung store never holds a call: storeTimeoutMs, then a miss (or not stored), reported", async () => {
+  const errors = [];
+  const hung = { get: () => new Promise(() => {}), put: () => new Promise(() => {}), delete: async () => {} };
+  const llm = withCache(azure(emu), { store: hung, storeTimeoutMs: 50, onStoreError: (e, info) => errors.push([e.code, info.operation]) });
+  const t0 = Date.now();
+  assert.equal((await llm.getAnswer(user("hung store"))).content, "You said: hung store");
+  const took = Date.now() - t0;
+  assert.ok(took >= 100 && took < 1000, `${took} ms`); // one get and one put, 50 ms each
+  assert.deepEqual(errors, [["timeout", "get"], ["timeout", "put"]]);
+  assert.throws(() => withCache(azure(emu), { storeTimeoutMs: 0 }), (e) => e.code === "invalid_input");
+});
+
 test("no key or token in anything the cache stores or reports", async () => {
   const store = spyStore();
   const events = [];
