@@ -51,6 +51,57 @@ try {
   await mf.dispose();
 }
 
+// examples/cache/worker.js with "llm-edge" and "llm-edge/cache" resolved as a bundler would
+// (to pkg/workerd.js and pkg/cache.js), once on Workers KV and once on caches.default: the
+// same prompt twice, the second replayed from the cache with no request to the model.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+mkdirSync(path.join(root, "tests/runtimes/.tmp"), { recursive: true });
+const examplePath = path.join(root, "tests/runtimes/.tmp/cache-example-worker.js");
+writeFileSync(
+  examplePath,
+  readFileSync(path.join(root, "examples/cache/worker.js"), "utf8")
+    .replace('from "llm-edge/cache"', 'from "../../../pkg/cache.js"')
+    .replace('from "llm-edge"', 'from "../../../pkg/workerd.js"'),
+);
+/** POST /chat: the text and the last event of the example's event stream. */
+async function chat(base, prompt) {
+  const res = await fetch(new URL("/chat", base), { method: "POST", body: JSON.stringify({ prompt }) });
+  const text = await res.text();
+  const events = text.split("\n\n").filter(Boolean).map((e) => JSON.parse(e.replace(/^data: /, "")));
+  return { deltas: events.filter((e) => e.delta).map((e) => e.delta).join(""), last: events.at(-1), type: res.headers.get("content-type") };
+}
+for (const kv of [true, false]) {
+  const store = kv ? "Workers KV" : "caches.default";
+  const example = new Miniflare({
+    modules: true,
+    modulesRoot: root,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2026-04-01",
+    host: "127.0.0.1",
+    port: 0,
+    scriptPath: examplePath,
+    bindings: { AZURE_OPENAI_ENDPOINT: emu.url, AZURE_OPENAI_DEPLOYMENT: "gpt-4.1-mini", AZURE_OPENAI_KEY: "test-key", CACHE_BASE_URL: "https://cache.llm-edge.test/" },
+    ...(kv ? { kvNamespaces: ["LLM_CACHE"] } : {}),
+    cache: true,
+  });
+  try {
+    const base = await example.ready;
+    const before = emu.requests.length;
+    const prompt = `example worker ${store} [[words:8]]`;
+    const a = await chat(base, prompt);
+    const b = await chat(base, prompt);
+    const ok = a.type === "text/event-stream" && a.deltas === "w0 w1 w2 w3 w4 w5 w6 w7 " && b.deltas === a.deltas && a.last.cacheHit === false && b.last.cacheHit === true && b.last.endpoint === emu.url && emu.requests.length === before + 1;
+    record(`examples/cache/worker.js on ${store}: the second identical POST /chat is replayed from the cache`, ok, JSON.stringify({ a, b, requests: emu.requests.length - before }));
+  } catch (e) {
+    record(`examples/cache/worker.js on ${store}`, false, e.stack);
+  } finally {
+    await example.dispose();
+  }
+}
+
 const deno = path.join(root, "node_modules/.bin/deno");
 const out = await new Promise((resolve) => {
   const child = spawn(deno, ["run", "--unstable-kv", "--allow-net=127.0.0.1", "--allow-read", "--allow-write", "--allow-env", path.join(root, "tests/runtimes/cache-deno.mjs")], {
