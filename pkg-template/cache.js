@@ -437,7 +437,11 @@ export function withCache(llm, options = {}) {
     } catch {
       return undefined;
     }
-    return sha256Hex(text);
+    try {
+      return await sha256Hex(text);
+    } catch {
+      return undefined; // no crypto.subtle (a browser page on plain http): the model, uncached
+    }
   }
 
   /** A stored envelope for `key` of `kind` that has not expired, or undefined. */

@@ -524,6 +524,23 @@ test("a hung store never holds a call: storeTimeoutMs, then a miss (or not store
   assert.throws(() => withCache(azure(emu), { storeTimeoutMs: 0 }), (e) => e.code === "invalid_input");
 });
 
+test("without crypto.subtle (a browser page on plain http) calls go to the model uncached", async () => {
+  const store = spyStore();
+  const llm = withCache(azure(emu), { store });
+  const saved = Object.getOwnPropertyDescriptor(globalThis, "crypto");
+  Object.defineProperty(globalThis, "crypto", { value: {}, configurable: true, writable: true });
+  try {
+    const n = sent();
+    assert.equal((await llm.getAnswer(user("no subtle"))).content, "You said: no subtle");
+    assert.equal((await collect(llm.streamAnswer(user("no subtle [[words:2]]")))).map((c) => c.delta).join(""), "w0 w1 ");
+    await llm.getAnswer(user("no subtle"));
+    assert.equal(sent(), n + 3);
+    assert.equal(store.puts.length, 0);
+  } finally {
+    Object.defineProperty(globalThis, "crypto", saved);
+  }
+});
+
 test("no key or token in anything the cache stores or reports", async () => {
   const store = spyStore();
   const events = [];
