@@ -457,6 +457,9 @@ export function withCache(llm, options = {}) {
     let entry;
     try {
       entry = JSON.parse(text);
+      // Callers other than the first get copies parsed from the text: nothing one caller
+      // does to its answer reaches another's.
+      Object.defineProperty(entry, "text", { value: text });
     } catch {
       return undefined;
     }
@@ -571,7 +574,7 @@ export function withCache(llm, options = {}) {
           if (flight.entry !== undefined) {
             const e = flight.entry;
             report(onCacheHit, hitEvent("answer", flight.key, call, e, t0, false));
-            finish(undefined, { ...JSON.parse(JSON.stringify(e.answer)), latencyMs: Date.now() - t0, attempts: [], cacheHit: true, cachedAt: e.storedAt });
+            finish(undefined, { ...(leader ? e.answer : JSON.parse(e.text).answer), latencyMs: Date.now() - t0, attempts: [], cacheHit: true, cachedAt: e.storedAt });
           } else if (leader) {
             finish(undefined, Object.assign(flight.answer, { cacheHit: false }));
           } else {
@@ -677,6 +680,7 @@ export function withCache(llm, options = {}) {
     let controller;
     let timer;
     let reported = false;
+    let replay; // a hit's chunks for this caller
     const joined = keyOf("stream", messages, params).then((key) => {
       if (key === undefined) return undefined;
       if (ended) return null;
@@ -713,6 +717,7 @@ export function withCache(llm, options = {}) {
     }
     async function next() {
       if (failure) throw failure;
+      if (ended) return { done: true, value: undefined };
       const f = await joined;
       if (f === undefined) {
         // Not keyable: the model's stream, as it is (it reports the problem).
@@ -728,9 +733,10 @@ export function withCache(llm, options = {}) {
         if (index < f.chunks.length) {
           const i = index++;
           if (f.entry !== undefined) {
-            const chunk = JSON.parse(JSON.stringify(f.chunks[i]));
+            replay ??= leader ? f.chunks : JSON.parse(f.entry.text).chunks;
+            let chunk = replay[i];
             if (i === f.chunks.length - 1) {
-              chunk.cacheHit = true;
+              chunk = { ...chunk, cacheHit: true };
               if (!reported) {
                 reported = true;
                 report(onCacheHit, hitEvent("stream", f.key, call, f.entry, t0, false));
@@ -784,13 +790,29 @@ export function withCache(llm, options = {}) {
     const info = () => (flight ? (flight.info ?? (flight.upstream ? { endpoint: flight.upstream.endpoint, attempts: flight.upstream.attempts, droppedParams: flight.upstream.droppedParams } : undefined)) : bypassStream);
     Object.defineProperties(stream, {
       [Symbol.asyncIterator]: {
+        // for-await reads the chunks directly, not through the Web stream's reader (a promise
+        // and a queue per chunk less), after locking the stream so it cannot be read twice.
         value() {
           const reader = stream.getReader();
-          return {
-            next: () => reader.read(),
-            async return(value) {
-              await reader.cancel().catch(noop);
+          let locked = true;
+          const release = () => {
+            if (locked) {
+              locked = false;
               reader.releaseLock();
+            }
+          };
+          return {
+            next: () =>
+              next().then(
+                (r) => (r.done && release(), r),
+                (e) => {
+                  release();
+                  throw e;
+                },
+              ),
+            async return(value) {
+              stop();
+              release();
               return { value, done: true };
             },
             [Symbol.asyncIterator]() {

@@ -179,10 +179,10 @@ test("TTL: an entry past its TTL is a miss (a clock of the test's, and real time
   await collect(miss);
   assert.equal(miss.cacheHit, false);
   // Real time, default clocks.
-  const real = withCache(azure(emu), { ttlMs: 40 });
+  const real = withCache(azure(emu), { ttlMs: 400 });
   await real.getAnswer(user("ttl real"));
   assert.equal((await real.getAnswer(user("ttl real"))).cacheHit, true);
-  await sleep(60);
+  await sleep(450);
   assert.equal((await real.getAnswer(user("ttl real"))).cacheHit, false);
 });
 
@@ -242,9 +242,10 @@ test("single flight: concurrent identical getAnswer calls share one upstream cal
     const all = await Promise.all(Array.from({ length: 8 }, () => llm.getAnswer(user("flight [[words:5]]"))));
     assert.equal(sent(), n + 1, "one request for eight calls");
     assert.deepEqual(all.map((a) => a.cacheHit), Array(8).fill(false));
-    assert.deepEqual(all.map((a) => a.coalesced ?? false), [false, ...Array(7).fill(true)]);
+    // Which caller goes first depends on when its key's digest finishes: count them.
+    assert.deepEqual(all.map((a) => a.coalesced ?? false).sort(), [false, ...Array(7).fill(true)]);
     assert.ok(all.every((a) => a.content === all[0].content && a.endpoint === emu.url));
-    assert.ok(all.slice(1).every((a) => a !== all[0]), "each caller has its own object");
+    assert.equal(new Set(all).size, 8, "each caller has its own object");
     assert.equal(hits.length, 7);
     assert.ok(hits.every((h) => h.coalesced === true && h.ageMs === undefined));
   } finally {

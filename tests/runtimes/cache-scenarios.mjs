@@ -85,7 +85,7 @@ export async function runCacheScenarios({ pkg, cache, store, label, emulatorUrl,
     const all = await Promise.all(streams.map(collect));
     check(sent === before + 1, `${sent - before} requests`);
     check(all.every((c) => same(c, all[0])) && all[0].length >= 7, "every caller got the same chunks");
-    check(streams[1].coalesced && streams[2].coalesced && !streams[0].coalesced, "joiners say so");
+    check(streams.filter((s) => s.coalesced).length === 2, "two joiners say so");
   });
 
   await scenario("errors are not stored", async () => {
