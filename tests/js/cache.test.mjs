@@ -186,6 +186,28 @@ test("TTL: an entry past its TTL is a miss (a clock of the test's, and real time
   assert.equal((await real.getAnswer(user("ttl real"))).cacheHit, false);
 });
 
+test("TTL is the wrapper's own: a store that keeps entries longer (as Workers KV keeps them 60 s) still misses after ttlMs", async () => {
+  let clock = 5_000_000;
+  const map = new Map();
+  const deletes = [];
+  const forever = { get: async (k) => map.get(k), put: async (k, v) => void map.set(k, v), delete: async (k) => (deletes.push(k), map.delete(k)) };
+  const llm = withCache(azure(emu), { store: forever, ttlMs: 1_000, now: () => clock });
+  const n = sent();
+  await llm.getAnswer(user("store keeps it"));
+  clock += 999;
+  assert.equal((await llm.getAnswer(user("store keeps it"))).cacheHit, true);
+  clock += 1;
+  assert.equal((await llm.getAnswer(user("store keeps it"))).cacheHit, false);
+  assert.equal(sent(), n + 2);
+  assert.equal(deletes.length, 1, "the expired entry was deleted from the store");
+  // Streams too.
+  await collect(llm.streamAnswer(user("store keeps it [[words:2]]")));
+  clock += 1_000;
+  const s = llm.streamAnswer(user("store keeps it [[words:2]]"));
+  await collect(s);
+  assert.equal(s.cacheHit, false);
+});
+
 test("memoryStore: LRU eviction by bytes, the bound always held", async () => {
   const store = memoryStore({ maxBytes: 2_200 });
   const llm = withCache(azure(emu), { store });
