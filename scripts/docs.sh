@@ -19,12 +19,13 @@ stage() { # file module description
   { printf '/**\n * %s\n * @module %s\n */\n' "$3" "$2"; cat "pkg-template/$1"; } > "$tmp/src/$1"
 }
 stage index.d.ts llm-edge 'The package: `import { createLLM } from "llm-edge"` loads the WebAssembly module by itself. The package README ([pkg-template/README.md](../../../pkg-template/README.md)) is the guide; this is the reference of every export.'
+stage cache.d.ts llm-edge/cache 'A response cache in front of any model: `withCache(llm, { store })` with memory, Cache API, Workers KV and Deno KV stores (also as llm-edge/full/cache, whose errors are llm-edge/full'"'"'s LLMError).'
 stage init.d.ts llm-edge/manual 'The same API, with the WebAssembly module loaded by an explicit `await init({ wasm })` (bundlers, CDNs, service workers); everything else is re-exported from llm-edge.'
 
 cat > "$tmp/tsconfig.json" <<JSON
 {
   "compilerOptions": { "target": "ES2022", "lib": ["ES2022", "DOM", "DOM.AsyncIterable"], "module": "NodeNext", "moduleResolution": "NodeNext", "strict": true, "noEmit": true, "types": [] },
-  "files": ["src/index.d.ts", "src/init.d.ts"]
+  "files": ["src/index.d.ts", "src/init.d.ts", "src/cache.d.ts"]
 }
 JSON
 
@@ -32,7 +33,7 @@ JSON
 # --excludeReferences: llm-edge/manual lists init, not again every re-export.
 node_modules/.bin/typedoc \
   --tsconfig "$tmp/tsconfig.json" \
-  --entryPoints "$tmp/src/index.d.ts" --entryPoints "$tmp/src/init.d.ts" \
+  --entryPoints "$tmp/src/index.d.ts" --entryPoints "$tmp/src/init.d.ts" --entryPoints "$tmp/src/cache.d.ts" \
   --plugin typedoc-plugin-markdown \
   --name llm-edge --readme none --disableSources --excludeReferences \
   --logLevel Warn \

