@@ -394,6 +394,15 @@ console.log(JSON.stringify(errs));
   }
 });
 
+test("examples/tokens/count.mjs counts, answers, and refuses the huge prompt before sending", () => {
+  const r = spawnSync(process.execPath, [path.join(root, "examples/tokens/count.mjs")], { cwd: root, encoding: "utf8", timeout: 60_000, env: { ...process.env, AZURE_OPENAI_ENDPOINT: "" } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const expected = countTokens([{ role: "system", content: "You answer in one short sentence." }, { role: "user", content: "Привет! How many tokens is this question, exactly?" }], { model: "gpt-4.1-mini" });
+  assert.match(r.stdout, new RegExp(`^countTokens: ${expected} tokens$`, "m"));
+  assert.match(r.stdout, /^answer: You said: Привет!/m);
+  assert.match(r.stdout, /^refused before sending: token_limit_exceeded: the prompt is 1200007 tokens \(o200k_base, exact\) plus maxTokens 50; gpt-4\.1-mini's context window is 1047576$/m);
+});
+
 test("the tokens entry is declared in the package's exports map, and gpt-tokenizer as an optional peer", () => {
   const pj = JSON.parse(readFileSync(path.join(root, "pkg/package.json"), "utf8"));
   assert.deepEqual(pj.exports["./tokens"], { types: "./tokens.d.ts", default: "./tokens.js" });
