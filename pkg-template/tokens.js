@@ -31,6 +31,42 @@ const invalid = (message, hint) => new LLMError("invalid_input", message, { hint
 // it is (as the API tokenizes message content), not refused or taken as a special token.
 const ORDINARY = { disallowedSpecial: new Set() };
 
+// gpt-tokenizer's merge step is quadratic in the length of one pre-token (a run the split
+// pattern keeps whole: letters, punctuation or whitespace with nothing else between): 100,000
+// "a"s took about a minute here. Such runs longer than RUN characters are counted in RUN-sized
+// pieces, with one token of margin per cut: a cut undoes merges across it, so this stays at
+// or above the exact count in every case measured ("a", space, "!", "é" and CJK runs: at
+// most 2 tokens over per cut), as a pre-flight check wants. Everything else is counted whole,
+// exactly (base64 and hex are split into short pre-tokens by the pattern itself).
+const RUN = 1000;
+const LONG_RUN = new RegExp(`[\\p{L}\\p{M}]{${RUN + 1},}|[^\\s\\p{L}\\p{N}]{${RUN + 1},}|\\s{${RUN + 1},}`, "gu");
+
+function countText(count, text) {
+  if (typeof text !== "string" || text === "") return 0;
+  let total = 0;
+  let pieces = 0;
+  let last = 0;
+  const add = (piece) => {
+    total += count(piece, ORDINARY);
+    pieces++;
+  };
+  for (const m of text.matchAll(LONG_RUN)) {
+    if (m.index > last) add(text.slice(last, m.index));
+    const run = m[0];
+    for (let i = 0; i < run.length; ) {
+      let end = Math.min(i + RUN, run.length);
+      const c = run.charCodeAt(end - 1);
+      if (end < run.length && c >= 0xd800 && c <= 0xdbff) end--; // never split a surrogate pair
+      add(run.slice(i, end));
+      i = end;
+    }
+    last = m.index + run.length;
+  }
+  if (pieces === 0) return count(text, ORDINARY);
+  if (last < text.length) add(text.slice(last));
+  return total + pieces - 1;
+}
+
 /**
  * Loads an encoding's rank table (once per isolate; later calls return the same tokenizer).
  * Rejects with "unsupported_operation" when the optional peer package gpt-tokenizer is not
@@ -45,7 +81,7 @@ export function loadTokenizer(encoding = "o200k_base") {
     const p = LOADERS[encoding]().then(
       (mod) => {
         const count = mod.countTokens;
-        const tokenizer = Object.freeze({ encoding, countText: (text) => (text ? count(text, ORDINARY) : 0) });
+        const tokenizer = Object.freeze({ encoding, countText: (text) => countText(count, text) });
         loaded.set(encoding, tokenizer);
         loading.delete(encoding);
         return tokenizer;
@@ -286,7 +322,7 @@ export function countTokens(messages, options) {
     // The cookbook counts every string field of a message; tool_call_id is one.
     if (typeof m.tool_call_id === "string") total += countText(m.tool_call_id);
     if (Array.isArray(m.tool_calls)) {
-      for (const c of m.tool_calls) total += countText(c?.function?.name ?? "") + countText(c?.function?.arguments ?? "") + 3;
+      for (const c of m.tool_calls) total += countText(c?.function?.name) + countText(c?.function?.arguments) + 3;
     }
   });
   return total + toolsTokens(options?.tools, t.encoding, countText);

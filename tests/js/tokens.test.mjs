@@ -118,6 +118,25 @@ test("text parts count as their text; tool calls and tool_call_id are counted; c
   assert.equal(countTokens(withCalls, { model: "gpt-4o" }), expected);
 });
 
+test("hostile runs (one pre-token of 300,000 letters, spaces or punctuation) count in bounded time, at or just above exact", () => {
+  const ordinary = { disallowedSpecial: new Set() };
+  // Small enough to count exactly with gpt-tokenizer (its merge is quadratic in a run's length).
+  for (const run of ["a".repeat(6000), " ".repeat(6000), "!".repeat(6000), "你好世界汉字测试".repeat(750), "é".repeat(6000)]) {
+    const exact = o200k.countTokens(run, ordinary) + 7; // + 3 framing + "user" + 3 primer
+    const ours = countTokens(user(run), { model: "gpt-4o" });
+    assert.ok(ours >= exact && ours <= exact + 2 * Math.ceil(run.length / 1000), `${JSON.stringify(run.slice(0, 4))}: ${ours} vs exact ${exact}`);
+  }
+  // 300,000 "a"s: exactly 37,500 tokens of 8; 299 cuts of margin at most.
+  const t0 = performance.now();
+  const n = countTokens(user("a".repeat(300_000)), { model: "gpt-4o" });
+  assert.ok(n >= 37_507 && n <= 37_507 + 299, String(n));
+  for (const c of [" ", "!", "日"]) countTokens(user(c.repeat(300_000)), { model: "gpt-4o" });
+  assert.ok(performance.now() - t0 < 60_000, "four 300,000-character runs in under a minute (unbounded, one took minutes)");
+  // Runs of a pattern gpt-tokenizer splits anyway (base64) stay exact.
+  const b64 = Buffer.from(Array.from({ length: 30_000 }, (_, i) => (i * 7919) % 251)).toString("base64");
+  assert.equal(countTokens(user(b64), { model: "gpt-4o" }), o200k.countTokens(b64, ordinary) + 7);
+});
+
 // ------------------------------------------------------------------ images
 
 /** Just the header bytes each format keeps its size in (enough for imageSize). */
