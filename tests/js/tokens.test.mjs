@@ -18,6 +18,8 @@ import * as cl100k from "gpt-tokenizer/encoding/cl100k_base";
 import gpt4o from "gpt-tokenizer/model/gpt-4o";
 import gpt4turbo from "gpt-tokenizer/model/gpt-4-turbo"; // cl100k_base; gpt-4 itself has no countChatCompletionTokens there
 import { png } from "./png.mjs";
+import * as full from "../../pkg/full/node.js";
+import * as fullTokens from "../../pkg/full/tokens.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 let emu;
@@ -333,6 +335,16 @@ test("withExactTokens counts config.defaults.maxTokens, tools, and vision images
   assert.deepEqual(v.usageTotals(), []);
   await v.close();
   assert.equal((await rejects(v.getAnswer(messages))).code, "invalid_input");
+});
+
+test("llm-edge/full/tokens refuses with the full variant's own LLMError class", async () => {
+  const base = full.createLLM({ provider: "openai", baseURL: `${emu.url}/v1`, model: "gpt-4o", apiKey: KEY });
+  const llm = await fullTokens.withExactTokens(base, { contextWindow: 5 });
+  const before = sent();
+  const e = await rejects(llm.getAnswer(user("more than five tokens, surely")));
+  assert.ok(e instanceof full.LLMError);
+  assert.equal(e.code, "token_limit_exceeded");
+  assert.equal(sent(), before);
 });
 
 // ------------------------------------------------------------------ lazy loading
