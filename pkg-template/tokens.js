@@ -41,8 +41,29 @@ const ORDINARY = { disallowedSpecial: new Set() };
 const RUN = 1000;
 const LONG_RUN = new RegExp(`[\\p{L}\\p{M}]{${RUN + 1},}|[^\\s\\p{L}\\p{N}]{${RUN + 1},}|\\s{${RUN + 1},}`, "gu");
 
+/** Whether `text` has a run over RUN characters of ASCII whitespace or of anything else: a
+ *  cheap superset of the runs LONG_RUN finds (a loop over char codes; the Unicode regex over
+ *  every text would cost several times the count). */
+function mayHaveLongRun(text) {
+  if (text.length <= RUN) return false;
+  let run = 0;
+  let wasSpace = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space = c === 32 || (c >= 9 && c <= 13);
+    if (space === wasSpace) {
+      if (++run > RUN) return true;
+    } else {
+      run = 1;
+      wasSpace = space;
+    }
+  }
+  return false;
+}
+
 function countText(count, text) {
   if (typeof text !== "string" || text === "") return 0;
+  if (!mayHaveLongRun(text)) return count(text, ORDINARY);
   let total = 0;
   let pieces = 0;
   let last = 0;
