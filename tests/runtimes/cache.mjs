@@ -45,6 +45,11 @@ try {
     throw new Error(`the Worker answered ${res.status}: ${text.slice(0, 2000)}`);
   }
   for (const r of list) record(r.name, r.ok, r.error);
+  // A Worker that answered an empty or short list would otherwise pass: both stores must have run.
+  for (const label of ["workerd Workers KV", "workerd Cache API"]) {
+    const n = list.filter((r) => r.name.includes(label)).length;
+    record(`${label}: its scenarios ran (${n})`, n >= 5, JSON.stringify(list.map((r) => r.name)));
+  }
 } catch (e) {
   record("workerd cache scenarios", false, e.stack);
 } finally {
