@@ -125,7 +125,8 @@ export class Run {
     this.setState("running");
     // On a phone the result is below the form: bring it into view as the run starts.
     if (matchMedia("(max-width: 900px)").matches) {
-      this.result.scrollIntoView({ block: "start", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+      // Instant: a smooth scroll is cut short when the result's contents change size under it.
+      this.result.scrollIntoView({ block: "start", behavior: "instant" });
     }
     return this.controller.signal;
   }

@@ -243,8 +243,9 @@ $("tts-run").addEventListener("click", async () => {
   const format = $("tts-format").value;
   const params = { voice: $("tts-voice").value, format, speed: Number($("tts-speed").value) || 1 };
   if (!$("tts-instructions").disabled && $("tts-instructions").value.trim()) params.instructions = $("tts-instructions").value.trim();
-  let text = $("tts-text").value;
-  if (slow()) text += " [[delay:150]]";
+  const spoken = $("tts-text").value;
+  // The emulator's delay directive is cut out of what it speaks (no space added: the audio stays the text's).
+  const text = slow() ? `${spoken}[[delay:150]]` : spoken;
   const w = new Waveform($("tts-wave"));
   const signal = run.start();
   const parts = [];
@@ -315,8 +316,8 @@ $("tts-run").addEventListener("click", async () => {
       ["first audio", ms(first)],
       ["streamed in", ms(streamedMs)],
       ["audio", `${duration !== undefined ? `${duration.toFixed(2)} s` : "not decodable here"} · ${kb(bytes)} · ${parts.length} chunks`],
-      ["usage", usage ? tokens(usage) : `${text.length} characters`],
-      ["cost", usd(costOf(model, usage, { characters: text.length }))],
+      ["usage", usage ? tokens(usage) : `${spoken.length} characters`],
+      ["cost", usd(costOf(model, usage, { characters: spoken.length }))],
     ]);
     run.setState("done");
     w.draw(player.played());
