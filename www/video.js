@@ -25,6 +25,8 @@ $("vid-run").addEventListener("click", async () => {
   player.pause();
   player.removeAttribute("src");
   player.hidden = true;
+  $("vid-placeholder").hidden = false;
+  $("vid-placeholder").textContent = "Waiting for the job…";
   $("vid-thumb-fig").hidden = true;
   $("vid-download").hidden = true;
   $("vid-progress").value = 0;
@@ -64,6 +66,7 @@ $("vid-run").addEventListener("click", async () => {
     urls.push(url);
     player.src = url;
     player.hidden = false;
+    $("vid-placeholder").hidden = true;
     // The page's own decoder reads the file: duration and frame size come from it.
     const meta = await new Promise((resolve, reject) => {
       player.addEventListener("loadedmetadata", () => resolve({ duration: player.duration, width: player.videoWidth, height: player.videoHeight }), { once: true });
@@ -85,6 +88,7 @@ $("vid-run").addEventListener("click", async () => {
     run.setState("done");
   } catch (e) {
     $("vid-status").textContent = e?.code === "aborted" ? `stopped (${label(status) || "before the job started"})` : "failed";
+    $("vid-placeholder").textContent = "No video.";
     run.fail(e, { endpoint: stream?.endpoint, attempts: stream?.attempts, extra: [["last status", label(status) || "—"]] });
   } finally {
     run.finish();

@@ -60,6 +60,7 @@ async function open(hash = "", viewport = { width: 1280, height: 800 }, colorSch
 async function shot(page, name, fullPage = false) {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
+  await page.mouse.move(1, 1); // no hover styles in the picture
   await page.screenshot({ path: path.join(SHOTS, `studio-${name}.png`), fullPage });
 }
 /** Waits for a tab's run to settle; returns its state. */
@@ -169,7 +170,7 @@ try {
       return { shown: window.shown, natural: [img.naturalWidth, img.naturalHeight], partials: document.getElementById("img-result").dataset.partials, finals: document.getElementById("img-result").dataset.finals, strip: document.querySelectorAll("#img-strip li").length, download: a.download, sig: [...bytes.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(""), ihdr: [dv.getUint32(16), dv.getUint32(20)] };
     });
     const stats = await page.textContent("#img-stats");
-    await shot(page, "image");
+    await shot(page, "image", true);
     const ok = state === "done" && JSON.stringify(got.shown) === JSON.stringify([[1536, 1024, true], [1536, 1024, true], [1536, 1024, false]]) && got.partials === "2" && got.finals === "1" && got.strip === 3 && got.download.endsWith(".png") && got.sig === "PNG" && got.ihdr.join() === "1536,1024" && /tokens\d+ in · 272 out/.test(stats) && /cost\$0\.\d+/.test(stats) && stats.includes(demo.primary.url);
     return { ok, detail: `${state} ${JSON.stringify(got)} | ${stats}` };
   });
@@ -315,6 +316,7 @@ try {
     skip("Video: a job's progress, then the MP4 decoded by a <video> (duration, videoWidth) and the thumbnail", why);
     skip("Video: Stop while the job runs", why);
     await check("Video: with no video model the tab says so and offers no Generate button that cannot work", async () => ({ ok: video.disabled && /no video model/.test(video.note), detail: JSON.stringify(video) }));
+    await shot(page, "video-tab");
   } else {
     await check("Video: the job's progress drives the bar, then the MP4 plays: duration and videoWidth from loadedmetadata; the thumbnail", async () => {
       await page.selectOption("#vid-size", "1280x720");
@@ -331,7 +333,7 @@ try {
         return { duration: v.duration, width: v.videoWidth, height: v.videoHeight, data: { ...document.getElementById("vid-result").dataset }, seen: window.progressSeen, thumb: document.getElementById("vid-thumb-fig").hidden ? null : [document.getElementById("vid-thumb").naturalWidth, document.getElementById("vid-thumb").naturalHeight] };
       });
       const error = await page.textContent("#vid-error");
-      await shot(page, "video");
+      await shot(page, "video", true);
       const progressed = got.seen.some((s) => /queued|in progress|preprocessing|running/.test(s));
       const ok = state === "done" && near(got.duration, 4, 0.5) && got.width === 1280 && got.height === 720 && progressed && got.thumb !== null && got.thumb[0] > 0;
       return { ok, detail: `${state} ${JSON.stringify(got)} ${error}` };
@@ -350,7 +352,6 @@ try {
       return { ok: state === "stopped" && at === later && (await page.isHidden("#vid-player")), detail: `${state} ${at} → ${later}` };
     });
   }
-  if (SHOTS) await shot(page, "video-tab");
 
   // ---------------------------------------------------------------- phone
   await check("Phone (390×844): no sideways scrolling, and the result is scrolled into view when a run starts", async () => {
@@ -377,7 +378,7 @@ try {
     const dark = await open("#image", { width: 1280, height: 800 }, "dark");
     await dark.click("#img-run");
     await settled(dark, "img");
-    await shot(dark, "image-dark");
+    await shot(dark, "image-dark", true);
     await dark.close();
   }
 
