@@ -126,9 +126,12 @@ class PcmPlayer {
     src.onended = () => this.sources.splice(this.sources.indexOf(src), 1);
   }
   played() {
+    if (this.stopped) return this.heldAt;
     return this.t0 ? Math.max(0, Math.min(this.seconds, this.ctx.currentTime - this.t0)) : 0;
   }
   stop() {
+    this.heldAt = this.played();
+    this.stopped = true;
     for (const s of this.sources) s.stop();
     this.sources = [];
   }
@@ -188,6 +191,7 @@ class MsePlayer {
     return this.audio.currentTime;
   }
   stop() {
+    this.stopped = true;
     this.audio.pause();
     this.queue = [];
   }
@@ -214,15 +218,16 @@ function wavFromPcm(pcm, rate = PCM_RATE) {
 }
 
 const wave = () => player?.wave;
-function tick() {
-  if (!player) return;
+/** The playhead, progress and waveform, once a frame while a run streams or its sound plays. */
+function tick(current) {
+  if (!player || player !== current) return; // a newer run has its own loop
   const played = player.played();
   const total = Math.max(player.received?.() ?? 0, played, 0.001);
   $("tts-progress").max = total;
   $("tts-progress").value = played;
   $("tts-time").textContent = `${played.toFixed(1)} s of ${total.toFixed(1)} s`;
   wave()?.draw(played);
-  if (run.running || played < total - 0.05) requestAnimationFrame(tick);
+  if (run.running || (!player.stopped && played < total - 0.05)) requestAnimationFrame(() => tick(current));
 }
 
 $("tts-run").addEventListener("click", async () => {
@@ -261,11 +266,12 @@ $("tts-run").addEventListener("click", async () => {
     player = new MsePlayer(audio, "audio/mpeg");
     player.received = () => (audio.buffered.length ? audio.buffered.end(audio.buffered.length - 1) : 0);
   } else {
-    player = { stop() {}, played: () => 0, received: () => 0 };
+    player = { stop() { this.stopped = true; }, played: () => 0, received: () => 0 };
   }
   player.wave = w;
   w.draw();
-  requestAnimationFrame(tick);
+  const current = player;
+  requestAnimationFrame(() => tick(current));
   try {
     const llm = llmFor("speech", model);
     stream = llm.streamAudio(text, { signal }, params);

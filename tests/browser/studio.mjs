@@ -262,7 +262,7 @@ try {
     return { ok: state === "done" && near(duration, SPOKEN.length / 20, 0.001) && stats.includes(`${SPOKEN.length} characters`) && /cost\$0\.\d+/.test(stats), detail: `${state} ${duration} | ${stats}` };
   });
 
-  await check("Speech: Stop mid-stream ends it (no more chunks, sound stops, state stopped, the server saw the client go)", async () => {
+  await check("Speech: Stop mid-stream ends it (no more chunks, the playhead holds before the end, state stopped, the server saw the client go)", async () => {
     await page.selectOption("#tts-model", "gpt-4o-mini-tts");
     await page.selectOption("#tts-format", "wav");
     await page.fill("#tts-text", "A long passage to stop halfway. ".repeat(8));
@@ -272,12 +272,14 @@ try {
     await page.click("#tts-stop");
     const state = await settled(page, "tts");
     const at = Number(await page.getAttribute("#tts-result", "data-chunks"));
+    const heldAt = await page.$eval("#tts-progress", (p) => [p.value, p.max]);
     await sleep(800);
     const later = Number(await page.getAttribute("#tts-result", "data-chunks"));
+    const heldLater = await page.$eval("#tts-progress", (p) => [p.value, p.max]);
     const req = demo.primary.requests.at(-1);
     await page.uncheck("#slow");
     await page.fill("#tts-text", SPOKEN);
-    return { ok: state === "stopped" && at === later && at < 20 && req.closedEarly === true, detail: `${state} ${at} → ${later} closedEarly=${req.closedEarly}` };
+    return { ok: state === "stopped" && at === later && at < 20 && req.closedEarly === true && heldAt.join() === heldLater.join() && heldAt[0] < heldAt[1], detail: `${state} chunks ${at} → ${later}, playhead ${heldAt} → ${heldLater}, closedEarly=${req.closedEarly}` };
   });
 
   await check("Failover: a 503 on the primary, the backup serves; after three failures the attempts show the primary skipped: circuit open", async () => {
