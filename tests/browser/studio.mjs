@@ -218,6 +218,18 @@ try {
     return { ok: state === "error" && alert.role === "alert" && !alert.hidden && alert.text.startsWith("content_filter") && alert.hint.length > 10, detail: JSON.stringify(alert) };
   });
 
+  await check("Azure mode with no endpoint or key: invalid_input with a hint in role=alert, nothing sent", async () => {
+    const before = demo.primary.requests.length + demo.backup.requests.length;
+    await page.check("input[name=mode][value=azure]");
+    const warned = await page.isVisible("#azure-settings .warning");
+    await page.click("#img-run");
+    const state = await settled(page, "img");
+    const alert = await page.$eval("#img-error", (e) => ({ role: e.getAttribute("role"), hidden: e.hidden, text: e.textContent, hint: e.querySelector(".hint")?.textContent ?? "" }));
+    await page.check("input[name=mode][value=emulator]");
+    const after = demo.primary.requests.length + demo.backup.requests.length;
+    return { ok: warned && state === "error" && alert.role === "alert" && !alert.hidden && alert.text.startsWith("invalid_input") && alert.hint.length > 10 && after === before, detail: `${state} ${JSON.stringify(alert)} requests ${before} → ${after}` };
+  });
+
   // ---------------------------------------------------------------- speech
   const SPOKEN = "Streaming speech starts playing while the rest is still on its way.";
   await check("Speech (wav, Web Audio): plays while it streams; the decoded duration is the text's (50 ms a character)", async () => {
