@@ -15,7 +15,7 @@ export const slow = () => mode() === "emulator" && $("slow").checked;
 const AZURE_FIELDS = ["az-endpoint", "az-key", "az-model", "az-deployment", "az-image-deployment", "az-speech-deployment", "az-video-deployment"];
 const DEPLOYMENT_FIELD = { vision: "az-deployment", image: "az-image-deployment", speech: "az-speech-deployment", video: "az-video-deployment" };
 
-for (const m of MODELS.filter((m) => m.inputTypes.includes("image") && m.outputTypes.includes("text"))) $("az-model").append(new Option(m.modelName, m.modelName));
+modelOptions($("az-model"), (m) => m.inputTypes.includes("image") && m.outputTypes.includes("text"), "gpt-4.1-mini");
 for (const id of AZURE_FIELDS) {
   const v = sessionStorage.getItem(`llm-edge:${id}`);
   if (v) {

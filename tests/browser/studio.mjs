@@ -101,6 +101,15 @@ try {
     return { ok: JSON.stringify(steps.slice(0, 7)) === JSON.stringify(want) && steps[7] !== "tab", detail: steps.join(" | ") };
   });
 
+  await check("no sideways scrolling at desktop size, in either backend mode", async () => {
+    const widths = [];
+    for (const m of ["azure", "emulator"]) {
+      await page.check(`input[name=mode][value=${m}]`);
+      widths.push(await page.evaluate(() => document.documentElement.scrollWidth));
+    }
+    return { ok: widths.every((w) => w <= 1280), detail: widths.join() };
+  });
+
   await check("the file picker is reachable by keyboard (Tab from the Vision tab lands on it)", async () => {
     await page.focus("#tab-vision");
     const seen = [];
