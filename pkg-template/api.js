@@ -433,6 +433,26 @@ function makeStream(handle, link, make, rec) {
   return stream;
 }
 
+/** A stream handle opened once `ready` (an edit's Blobs read) resolves. */
+function lazyHandle(ready, open) {
+  let h;
+  let cancelled = false;
+  return {
+    async next() {
+      if (h === undefined) {
+        const args = await ready;
+        if (cancelled) return undefined;
+        h = open(args);
+      }
+      return h.next();
+    },
+    cancel() {
+      cancelled = true;
+      if (h !== undefined) h.cancel();
+    },
+  };
+}
+
 function failedStream(error, rec) {
   return makeStream({ next: () => Promise.reject(error), cancel() {} }, undefined, undefined, rec);
 }
@@ -547,8 +567,24 @@ export class BaseLLM {
 
 const PROMPT_HINT = "Pass the prompt as a string (or messages, whose last user message is used).";
 
-/** [text, params JSON] for a media call. Edits (params.images, params.mask) are refused
- *  here: they are not sent in this version. */
+const EDIT_HINT = "Give each image as a Uint8Array, an ArrayBuffer, a Blob/File or a data: URL (an edit uploads the bytes; fetch a remote image first).";
+
+/** An edit's image (params.images[i], params.mask) as bytes of our own: at once, or a
+ *  promise for a Blob. */
+function editBytes(img, where) {
+  try {
+    if (img instanceof Uint8Array || img instanceof ArrayBuffer) return new Uint8Array(img).slice();
+    if (typeof img === "string" && /^data:[^,]*;base64,/i.test(img)) return fromBase64(img.slice(img.indexOf(",") + 1));
+    if (typeof Blob !== "undefined" && img instanceof Blob) return img.arrayBuffer().then((b) => new Uint8Array(b), (e) => Promise.reject(invalid(`${where} could not be read: ${what(e)}`, EDIT_HINT)));
+  } catch (e) {
+    throw invalid(`${where} could not be read: ${what(e)}`, EDIT_HINT);
+  }
+  throw invalid(typeof img === "string" ? `${where} is a URL; an edit sends the image's bytes` : `${where} is not an image`, EDIT_HINT);
+}
+
+/** [text, params JSON, edit images, mask] for a media call. An edit's images and mask leave
+ *  the params (they go to wasm as bytes, sent as multipart form data); a Blob among them
+ *  makes `ready` a promise of [images, mask]. */
 function encMedia(method, text, params) {
   const t = reading(() => {
     if (typeof text === "string") return text;
@@ -560,10 +596,18 @@ function encMedia(method, text, params) {
     }
     throw invalid(`${method}: the prompt must be a string or messages`, PROMPT_HINT);
   }, "the prompt", PROMPT_HINT);
-  if (params !== undefined && params !== null && typeof params === "object" && method.endsWith("Image") && reading(() => params.images !== undefined || params.mask !== undefined, "params", "ImageParams")) {
-    throw new LLMError("unsupported_operation", "image edits (params.images, params.mask) are not supported in this version", { hint: "Leave images and mask out to generate; edits (multipart) arrive in a later release." });
+  let edit;
+  if (params !== undefined && params !== null && typeof params === "object" && method.endsWith("Image")) {
+    const { images, mask, ...rest } = reading(() => ({ ...params }), "params", "ImageParams");
+    if (images !== undefined || mask !== undefined) {
+      if (!Array.isArray(images)) throw invalid("params.images must be an array of images", "Pass images: [bytes | Blob | data: URL, ...] (and optionally mask) to edit.");
+      const im = reading(() => Array.from(images, (x, i) => editBytes(x, `params.images[${i}]`)), "params.images", EDIT_HINT);
+      const mk = mask === undefined || mask === null ? undefined : editBytes(mask, "params.mask");
+      edit = im.some((x) => x instanceof Promise) || mk instanceof Promise ? Promise.all([Promise.all(im), mk]) : [im, mk];
+      params = rest;
+    }
   }
-  return [t, enc(params, "params")];
+  return [t, enc(params, "params"), edit];
 }
 
 // ---------------------------------------------------------------- telemetry hooks
@@ -843,11 +887,13 @@ class RegistryModel extends BaseLLM {
     let link;
     let rec;
     try {
-      const [t, p] = encMedia(method, text, params);
+      const [t, p, edit] = encMedia(method, text, params);
       const [c, l] = encCtx(ctx);
       link = l;
       rec = this.#record(op, false, c);
-      return settle(this.#model()[method](t, c, p, link && link.signal), link, rec, done);
+      const go = ([im, mk] = []) => settle(this.#model()[method](t, c, p, link && link.signal, im, mk), link, rec, done);
+      if (edit instanceof Promise) return edit.then(go, (e) => refuse(e, link, rec));
+      return go(edit);
     } catch (e) {
       return refuse(e, link, rec ?? this.#record(op, false, ""));
     }
@@ -861,12 +907,13 @@ class RegistryModel extends BaseLLM {
     let link;
     let rec;
     try {
-      const [t, p] = encMedia(method, text, params);
+      const [t, p, edit] = encMedia(method, text, params);
       const [c, l] = encCtx(ctx);
       link = l;
       rec = this.#record(op, true, c);
       live();
-      return makeStream(this.#model().streamMedia(method, t, c, p, link && link.signal), link, make, rec);
+      const open = ([im, mk] = []) => this.#model().streamMedia(method, t, c, p, link && link.signal, im, mk);
+      return makeStream(edit instanceof Promise ? lazyHandle(edit, open) : open(edit), link, make, rec);
     } catch (e) {
       if (link) link.drop();
       return failedStream(toLLMError(e), rec ?? this.#record(op, true, ""));

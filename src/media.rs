@@ -21,6 +21,9 @@ use crate::wire::{FrameDecoder, FrameError};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 
+pub mod edit;
+pub use edit::EditInputs;
+
 /// The longest speech input the API takes, in characters.
 pub const MAX_SPEECH_CHARS: usize = 4096;
 
@@ -201,6 +204,8 @@ pub struct MediaOp {
     finals: Lock<u32>,
     /// A raw (not SSE) audio body was read.
     raw_seen: AtomicBool,
+    /// An image edit's inputs (sent as multipart form data to /images/edits).
+    edit: Option<EditInputs>,
 }
 
 impl MediaOp {
@@ -261,6 +266,15 @@ impl MediaOp {
                 format!("the prompt is {chars} characters; {model} takes at most {limit}"),
                 "Shorten the prompt.",
             ));
+        }
+        if let Some(inputs) = &self.edit {
+            if dalle {
+                return Err(LlmError::unsupported(
+                    format!("{model} does not edit images (params.images)"),
+                    "Use gpt-image-1 or gpt-image-1-mini for edits, or leave images out to generate.",
+                ));
+            }
+            edit::check(inputs, model, t.deployment().is_some())?;
         }
         if dalle && self.stream {
             return Err(LlmError::unsupported(
@@ -355,7 +369,9 @@ impl MediaOp {
 impl Operation for MediaOp {
     fn kind(&self) -> OpKind {
         let stream = self.stream;
-        if self.image {
+        if self.edit.is_some() {
+            OpKind::ImageEdit { stream }
+        } else if self.image {
             OpKind::Image { stream }
         } else {
             OpKind::Speech { stream }
@@ -419,6 +435,40 @@ impl Operation for MediaOp {
         }
         w.end_obj();
         Ok(w.finish())
+    }
+
+    /// An edit: the JSON body's fields as text parts, then the images and the mask.
+    fn form(&self, target: &dyn Target) -> Option<Result<(Vec<u8>, String)>> {
+        let inputs = self.edit.as_ref()?;
+        Some(self.body(target).map(|json| {
+            let mut fields: Vec<(String, String)> = Vec::new();
+            let mut p = Json::new(&json);
+            let _ = p.obj(|p, k| {
+                let value = if p.kind()? == Kind::String {
+                    p.str()?.into_owned()
+                } else {
+                    p.raw()?.to_string()
+                };
+                fields.push((k.into_owned(), value));
+                Ok(())
+            });
+            let mut parts: Vec<&[u8]> = fields.iter().map(|(_, v)| v.as_bytes()).collect();
+            parts.extend(inputs.images.iter().map(|i| &i[..]));
+            parts.extend(inputs.mask.as_deref());
+            let mut form = edit::Form::new(&parts);
+            for (k, v) in &fields {
+                form.text(k, v);
+            }
+            let name = if inputs.images.len() > 1 { "image[]" } else { "image" };
+            for (i, img) in inputs.images.iter().enumerate() {
+                let mime = crate::core::llm::sniff_image(img).unwrap_or("image/png");
+                form.file(name, &format!("image_{i}.{}", edit::extension(mime)), mime, img);
+            }
+            if let Some(mask) = &inputs.mask {
+                form.file("mask", "mask.png", "image/png", mask);
+            }
+            form.finish()
+        }))
     }
 }
 
@@ -786,7 +836,14 @@ pub struct Media<'a> {
 impl Media<'_> {
     /// The checks every media call runs first: the output kind, the model open, the
     /// parameters, and every endpoint's model accepting them. Nothing is sent on failure.
-    fn prepare(&self, method: &str, text: String, params: &str, stream: bool) -> Result<MediaOp> {
+    fn prepare(
+        &self,
+        method: &str,
+        text: String,
+        params: &str,
+        stream: bool,
+        edit: Option<EditInputs>,
+    ) -> Result<MediaOp> {
         let image = method.ends_with("Image");
         let kind = if image {
             MediaType::Image
@@ -809,6 +866,7 @@ impl Media<'_> {
             p: Fields::read(params, what, known)?,
             finals: Lock::default(),
             raw_seen: AtomicBool::new(false),
+            edit: edit.filter(|_| image),
         };
         for t in self.exec.targets() {
             op.check(&**t)?;
@@ -825,8 +883,9 @@ impl Media<'_> {
         prompt: String,
         ctx: RequestContext,
         params: &str,
+        edit: Option<EditInputs>,
     ) -> BoxFuture<'static, Result<String>> {
-        let op = self.prepare("getImage", prompt, params, false);
+        let op = self.prepare("getImage", prompt, params, false, edit);
         let exec = self.exec.clone();
         boxed(async move {
             let op = op?;
@@ -854,7 +913,7 @@ impl Media<'_> {
         ctx: RequestContext,
         params: &str,
     ) -> BoxFuture<'static, Result<(String, Vec<u8>)>> {
-        let op = self.prepare("getAudio", input, params, false);
+        let op = self.prepare("getAudio", input, params, false, None);
         let exec = self.exec.clone();
         boxed(async move {
             let op = op?;
@@ -883,8 +942,9 @@ impl Media<'_> {
         text: String,
         ctx: RequestContext,
         params: &str,
+        edit: Option<EditInputs>,
     ) -> BoxStream<'static, Result<ChunkBatch>> {
-        let op = match self.prepare(method, text, params, true) {
+        let op = match self.prepare(method, text, params, true, edit) {
             Ok(op) => Arc::new(op),
             Err(e) => return boxed_stream(futures::stream::once(async move { Err(e) })),
         };

@@ -93,6 +93,8 @@ impl Transport for FetchTransport {
             init.set_headers(&headers);
             if let Some(body) = &req.body {
                 init.set_body(&JsValue::from_str(body));
+            } else if let Some(bytes) = &req.binary {
+                init.set_body(&js_sys::Uint8Array::from(&bytes[..]).into());
             }
             init.set_signal(Some(&controller.signal()));
             // Credentials are never sent on to wherever a redirect points: a 3xx comes back
@@ -145,6 +147,9 @@ impl Transport for FetchTransport {
                 }),
             })
         })
+    }
+    fn detach(&self, work: BoxFuture<'static, ()>) {
+        wasm_bindgen_futures::spawn_local(work);
     }
 }
 

@@ -52,6 +52,7 @@ fn op(image: bool, text: &str, params: &str, stream: bool) -> MediaOp {
         p: Fields::read(params, "params", known).unwrap(),
         finals: Lock::default(),
         raw_seen: AtomicBool::new(false),
+        edit: None,
     }
 }
 

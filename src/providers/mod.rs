@@ -9,4 +9,4 @@ pub mod openai;
 pub mod target;
 pub mod url;
 
-pub use target::{Auth, OpKind, Prepared, Secret, Target, TokenProvider, Wire};
+pub use target::{Auth, OpKind, Prepared, Secret, Target, TokenProvider, VideoApi, VideoStep, Wire};

@@ -21,19 +21,80 @@ pub enum OpKind {
     Image {
         stream: bool,
     },
+    /// images/edits: multipart form data (`stream`: partial images as SSE).
+    ImageEdit {
+        stream: bool,
+    },
     /// audio/speech (`stream`: read as it arrives, raw or SSE).
     Speech {
         stream: bool,
     },
+    /// One request of a video job. For every step but `Create` the body argument of
+    /// `Target::prepare` is the job's (or, for Azure's Sora jobs, the generation's) id.
+    Video {
+        api: VideoApi,
+        step: VideoStep,
+    },
+}
+
+/// The two video APIs: Azure's Sora jobs (`/video/generations/jobs`, Azure v1 only) and
+/// the `/videos` API (Sora 2 on OpenAI and on Azure's v1 path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VideoApi {
+    Jobs,
+    Videos,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VideoStep {
+    Create,
+    Status,
+    Content,
+    Thumbnail,
+    /// Deletes the job: how both APIs cancel one that is still running.
+    Delete,
 }
 
 impl OpKind {
-    /// The path after the API root (`/chat/completions`, `/images/generations`, ...).
+    /// The path after the API root (`/chat/completions`, `/images/generations`, ...) for
+    /// the POST operations; video steps use `request`.
     pub fn path(self) -> &'static str {
         match self {
             OpKind::Chat { .. } => "/chat/completions",
             OpKind::Image { .. } => "/images/generations",
+            OpKind::ImageEdit { .. } => "/images/edits",
             OpKind::Speech { .. } => "/audio/speech",
+            OpKind::Video { api: VideoApi::Jobs, .. } => "/video/generations/jobs",
+            OpKind::Video { .. } => "/videos",
+        }
+    }
+
+    /// Method, path after the API root (with its own query, if any) and body for `body`
+    /// as `prepare` got it.
+    pub fn request(self, body: String) -> (&'static str, String, Option<String>) {
+        let OpKind::Video { api, step } = self else {
+            return ("POST", self.path().to_string(), Some(body));
+        };
+        let id = crate::providers::url::encode_segment(&body);
+        let root = self.path();
+        match (api, step) {
+            (_, VideoStep::Create) => ("POST", root.to_string(), Some(body)),
+            (_, VideoStep::Status) => ("GET", format!("{root}/{id}"), None),
+            (_, VideoStep::Delete) => ("DELETE", format!("{root}/{id}"), None),
+            (VideoApi::Jobs, VideoStep::Content) => {
+                ("GET", format!("/video/generations/{id}/content/video"), None)
+            }
+            (VideoApi::Jobs, VideoStep::Thumbnail) => (
+                "GET",
+                format!("/video/generations/{id}/content/thumbnail"),
+                None,
+            ),
+            (VideoApi::Videos, VideoStep::Content) => ("GET", format!("/videos/{id}/content"), None),
+            (VideoApi::Videos, VideoStep::Thumbnail) => (
+                "GET",
+                format!("/videos/{id}/content?variant=thumbnail"),
+                None,
+            ),
         }
     }
 }
@@ -114,6 +175,10 @@ pub trait Target: MaybeSend + MaybeSync {
     fn profile(&self) -> &Profile;
     /// The model name a request body carries, when the URL does not name it.
     fn body_model(&self) -> Option<&str>;
+    /// Azure's deployment name (video bodies carry it as `model` on every path style).
+    fn deployment(&self) -> Option<&str> {
+        None
+    }
     /// URL, headers and auth for `op` with `body`. Async: a token may have to be fetched.
     fn prepare<'a>(
         &'a self,
@@ -177,7 +242,8 @@ pub async fn bearer_post(
     id_header: &str,
     ctx: &RequestContext,
     url: String,
-    body: String,
+    method: &'static str,
+    body: Option<String>,
 ) -> Result<Prepared> {
     let token = bearer(auth, token_hint).await?;
     let mut headers = prebuilt.to_vec();
@@ -187,10 +253,11 @@ pub async fn bearer_post(
     request_id_header(ctx, id_header, &mut headers);
     Ok(Prepared {
         request: HttpRequest {
-            method: "POST",
+            method,
             url,
             headers,
-            body: Some(body),
+            body,
+            binary: None,
         },
         token,
     })

@@ -238,6 +238,7 @@ impl Target for BedrockTarget {
                     url: format!("{}{}", self.base.origin, path),
                     headers,
                     body: Some(body),
+                    binary: None,
                 },
                 token,
             })
