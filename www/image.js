@@ -7,6 +7,8 @@ const SIZES = { "gpt-image": ["1024x1024", "1536x1024", "1024x1536", "auto"], "d
 const QUALITY = { "gpt-image": ["low", "medium", "high", "auto"], "dall-e": ["standard", "hd"] };
 const family = (id) => (id.startsWith("dall-e") ? "dall-e" : "gpt-image");
 let urls = []; // object URLs of the current run, revoked by the next one
+const inputs = []; // images to edit: { file, url }
+let lastResult = null; // the final image's Blob, for "Edit this image"
 
 modelOptions($("img-model"), (m) => m.outputTypes.includes("image"), "gpt-image-1");
 function fitControls() {
@@ -17,8 +19,50 @@ function fitControls() {
   if (SIZES[f].includes(keep.size)) $("img-size").value = keep.size;
   $("img-quality").value = QUALITY[f].includes(keep.quality) ? keep.quality : f === "dall-e" ? "standard" : "low";
   $("img-partials").disabled = f === "dall-e";
-  $("img-note").textContent = f === "dall-e" ? "dall-e-3 does not stream: one image arrives, with the prompt as the service revised it." : "Partial images stream as the model works, coarse to sharp, then the final image.";
+  $("img-files").disabled = f === "dall-e";
+  $("img-size").disabled = inputs.length > 0;
+  $("img-run").textContent = inputs.length && f !== "dall-e" ? "Edit" : "Generate";
+  $("img-note").textContent =
+    f === "dall-e" ? "dall-e-3 does not stream or edit: one image arrives, with the prompt as the service revised it."
+    : inputs.length ? `Editing ${inputs.length} image${inputs.length > 1 ? "s" : ""} (sent as multipart form data); the size follows the service's choice. Partial images stream, then the final one.`
+    : "Partial images stream as the model works, coarse to sharp, then the final image.";
 }
+
+function renderInputs() {
+  $("img-inputs").replaceChildren(
+    ...inputs.map((im, i) => {
+      const li = document.createElement("li");
+      const img = document.createElement("img");
+      img.src = im.url;
+      img.alt = im.file.name;
+      const rm = document.createElement("button");
+      rm.textContent = "×";
+      rm.setAttribute("aria-label", `Remove ${im.file.name}`);
+      rm.onclick = () => {
+        URL.revokeObjectURL(im.url);
+        inputs.splice(i, 1);
+        renderInputs();
+      };
+      li.append(img, rm);
+      return li;
+    }),
+  );
+  fitControls();
+}
+function addInputs(files) {
+  for (const file of files) if (file.type.startsWith("image/")) inputs.push({ file, url: URL.createObjectURL(file) });
+  renderInputs();
+}
+$("img-files").addEventListener("change", (e) => {
+  addInputs(e.target.files);
+  e.target.value = "";
+});
+$("img-edit-result").addEventListener("click", () => {
+  if (!lastResult) return;
+  for (const im of inputs.splice(0)) URL.revokeObjectURL(im.url);
+  addInputs([new File([lastResult], "generated.png", { type: lastResult.type || "image/png" })]);
+  $("img-prompt").focus();
+});
 $("img-model").addEventListener("change", fitControls);
 fitControls();
 
@@ -47,6 +91,8 @@ async function show(blob, label, final) {
 }
 
 function offerDownload(blob, ext) {
+  lastResult = blob;
+  $("img-edit-result").hidden = family($("img-model").value) === "dall-e";
   const a = $("img-download");
   a.href = urls.at(-1);
   a.download = `llm-edge-image.${ext}`;
@@ -64,10 +110,12 @@ $("img-run").addEventListener("click", async () => {
   $("img-caption").textContent = "";
   $("img-revised").hidden = true;
   $("img-download").hidden = true;
+  $("img-edit-result").hidden = true;
   const result = $("img-result");
   result.dataset.partials = "0";
   result.dataset.finals = "0";
   const signal = run.start();
+  result.dataset.edit = String(inputs.length > 0 && family($("img-model").value) !== "dall-e");
   const model = $("img-model").value;
   const params = { size: $("img-size").value, quality: $("img-quality").value };
   let prompt = $("img-prompt").value;
@@ -92,6 +140,10 @@ $("img-run").addEventListener("click", async () => {
       run.setStats([["served by", r.endpoint], ["latency", ms(r.latencyMs)], ["images", String(r.images.length)], ["tokens", tokens(r.usage)], ["cost", usd(costOf(model, r.usage, { images: r.images.length }))]]);
     } else {
       params.partialImages = Number($("img-partials").value);
+      if (inputs.length) {
+        params.images = inputs.map((im) => im.file);
+        delete params.size;
+      }
       stream = llm.streamImage(prompt, { signal }, params);
       let usage;
       let finals = 0;

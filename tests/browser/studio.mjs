@@ -184,6 +184,21 @@ try {
     return { ok, detail: `${state} ${JSON.stringify(got)} | ${stats}` };
   });
 
+  await check("Image edit: \"Edit this image\" sends the result back as multipart to /images/edits; partials, then an edited image of the input's size", async () => {
+    await page.click("#img-edit-result");
+    const label = await page.textContent("#img-run");
+    const chips = await page.$$eval("#img-inputs li img", (imgs) => imgs.length);
+    await page.fill("#img-prompt", "The same lighthouse at night");
+    await page.click("#img-run");
+    const state = await settled(page, "img");
+    const req = demo.primary.requests.at(-1);
+    const got = await page.evaluate(() => ({ natural: [document.getElementById("img-out").naturalWidth, document.getElementById("img-out").naturalHeight], partials: document.getElementById("img-result").dataset.partials, edit: document.getElementById("img-result").dataset.edit }));
+    // Back to generating: remove the input again.
+    await page.click("#img-inputs li button");
+    const after = await page.textContent("#img-run");
+    return { ok: state === "done" && label === "Edit" && chips === 1 && /\/images\/edits$/.test(req.path) && /^multipart\/form-data; boundary=/.test(req.headers["content-type"]) && got.natural.join() === "1536,1024" && got.partials === "2" && got.edit === "true" && after === "Generate", detail: `${state} ${label} ${chips} ${req.path} ${req.headers["content-type"]} ${JSON.stringify(got)} ${after}` };
+  });
+
   await check("Image (dall-e-3): one image fetched from its URL, 1792×1024, with the revised prompt", async () => {
     await page.selectOption("#img-model", "dall-e-3");
     await page.selectOption("#img-size", "1792x1024");
