@@ -193,6 +193,7 @@ try {
     const state = await settled(page, "img");
     const req = demo.primary.requests.at(-1);
     const got = await page.evaluate(() => ({ natural: [document.getElementById("img-out").naturalWidth, document.getElementById("img-out").naturalHeight], partials: document.getElementById("img-result").dataset.partials, edit: document.getElementById("img-result").dataset.edit }));
+    await shot(page, "image-edit", true);
     // Back to generating: remove the input again.
     await page.click("#img-inputs li button");
     const after = await page.textContent("#img-run");
