@@ -23,6 +23,8 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 pub mod edit;
 pub use edit::EditInputs;
+#[cfg(feature = "media")]
+pub mod video;
 
 /// The longest speech input the API takes, in characters.
 pub const MAX_SPEECH_CHARS: usize = 4096;
@@ -369,9 +371,11 @@ impl MediaOp {
 impl Operation for MediaOp {
     fn kind(&self) -> OpKind {
         let stream = self.stream;
+        #[cfg(feature = "media")]
         if self.edit.is_some() {
-            OpKind::ImageEdit { stream }
-        } else if self.image {
+            return OpKind::ImageEdit { stream };
+        }
+        if self.image {
             OpKind::Image { stream }
         } else {
             OpKind::Speech { stream }
@@ -438,6 +442,7 @@ impl Operation for MediaOp {
     }
 
     /// An edit: the JSON body's fields as text parts, then the images and the mask.
+    #[cfg(feature = "media")]
     fn form(&self, target: &dyn Target) -> Option<Result<(Vec<u8>, String)>> {
         let inputs = self.edit.as_ref()?;
         Some(self.body(target).map(|json| {
@@ -955,5 +960,6 @@ impl Media<'_> {
     }
 }
 
-#[cfg(test)]
+// The request and parser tests read edits' multipart bodies, built only with the feature.
+#[cfg(all(test, feature = "media"))]
 mod tests;

@@ -67,6 +67,7 @@ impl AzureTarget {
     fn url(&self, op: OpKind, path: &str) -> String {
         match self.style {
             // Video is on the v1 path only (notes 03), whatever the endpoint's style.
+            #[cfg(feature = "media")]
             _ if matches!(op, OpKind::Video { .. }) => {
                 let sep = if path.contains('?') { '&' } else { '?' };
                 self.base

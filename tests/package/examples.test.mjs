@@ -201,3 +201,18 @@ test("examples/tools run from a project that installed the packed tarball", asyn
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+// ---------------------------------------------------------------- examples/media
+
+test("examples/media/image-edit.mjs: a generated image, then its edit streamed, against the emulator", async () => {
+  const before = emu.requests.length;
+  const r = await run(path.join(root, "examples/media/image-edit.mjs"), { env: { AZURE_OPENAI_ENDPOINT: emu.url, AZURE_OPENAI_KEY: "test-key", AZURE_OPENAI_DEPLOYMENT: "gpt-image-1", OUT: "" }, args: ["a", "red", "kite"] });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /generated: \d+ bytes, 1024x1024/);
+  assert.match(r.out, /partial image 0:[\s\S]*partial image 1:[\s\S]*final image 0:/);
+  assert.match(r.out, /edited: \d+ bytes/);
+  const sent = emu.requests.slice(before);
+  assert.deepEqual(sent.map((q) => q.path), ["/openai/deployments/gpt-image-1/images/generations", "/openai/deployments/gpt-image-1/images/edits"]);
+  assert.equal(sent[1].body.prompt, "a red kite, at night");
+  assert.equal(sent[1].files[0].name, "image");
+});
