@@ -680,3 +680,47 @@ fn image_edit_stream_events_read_like_generations() {
     assert_eq!(batch.marks[1].usage.as_ref().unwrap().total_tokens, 100);
     assert!(o.finished(&batch, 0));
 }
+
+// ---------------------------------------------------------------- video
+
+#[test]
+fn video_urls_per_api_and_provider() {
+    use crate::providers::{VideoApi, VideoStep};
+    let at = |t: &dyn Target, api, step, id: &str| {
+        let ctx = RequestContext::default();
+        let r = block_on(t.prepare(OpKind::Video { api, step }, id.into(), &ctx)).unwrap().request;
+        (r.method, r.url, r.body.is_some())
+    };
+    // Azure: the v1 path with api-version=preview whatever the endpoint's style.
+    let az = azure("sora", AzureStyle::Deployments);
+    let base = "https://res.openai.azure.com/openai/v1";
+    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Create, "{}"), ("POST", format!("{base}/video/generations/jobs?api-version=preview"), true));
+    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Status, "task_1"), ("GET", format!("{base}/video/generations/jobs/task_1?api-version=preview"), false));
+    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Delete, "task_1"), ("DELETE", format!("{base}/video/generations/jobs/task_1?api-version=preview"), false));
+    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Content, "gen_1"), ("GET", format!("{base}/video/generations/gen_1/content/video?api-version=preview"), false));
+    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Thumbnail, "gen_1"), ("GET", format!("{base}/video/generations/gen_1/content/thumbnail?api-version=preview"), false));
+    let az2 = azure("sora-2", AzureStyle::V1);
+    assert_eq!(at(&az2, VideoApi::Videos, VideoStep::Create, "{}").1, format!("{base}/videos?api-version=preview"));
+    assert_eq!(at(&az2, VideoApi::Videos, VideoStep::Thumbnail, "video_1").1, format!("{base}/videos/video_1/content?variant=thumbnail&api-version=preview"));
+    let oa = openai("sora-2");
+    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Status, "video_1"), ("GET", "https://api.openai.com/v1/videos/video_1".into(), false));
+    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Content, "video_1").1, "https://api.openai.com/v1/videos/video_1/content");
+    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Delete, "video_1").0, "DELETE");
+    // A hostile id from the service cannot leave its path segment.
+    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Status, "../../x?y").1, "https://api.openai.com/v1/videos/..%2F..%2Fx%3Fy");
+}
+
+#[test]
+fn video_create_bodies_name_the_deployment_or_model() {
+    let op = |api| video::CreateOp { api, prompt: "a cat".into(), size: None, seconds: None, extra: vec![] };
+    use crate::providers::VideoApi;
+    let az = azure("sora", AzureStyle::Deployments);
+    let b = json(&op(VideoApi::Jobs).body(&az).unwrap());
+    assert_eq!(b, serde_json::json!({"model":"dep","prompt":"a cat","width":1280,"height":720}));
+    op(VideoApi::Jobs).check(&az).unwrap();
+    // sora on OpenAI: the jobs API is Azure's.
+    assert_eq!(op(VideoApi::Jobs).check(&openai("sora")).unwrap_err().code, ErrorCode::InvalidInput);
+    // A backup of the other API is refused.
+    assert_eq!(op(VideoApi::Videos).check(&az).unwrap_err().code, ErrorCode::InvalidInput);
+    assert_eq!(json(&op(VideoApi::Videos).body(&openai("sora-2-pro")).unwrap())["model"], "sora-2-pro");
+}

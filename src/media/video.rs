@@ -4,13 +4,27 @@
 //! the bytes under the generation's id) and the `/videos` API (Sora 2 on OpenAI and on
 //! Azure's v1 path: queued, in_progress, completed, failed, with a progress percentage).
 //!
-//! Not wired to getVideo/streamVideo yet: the polling loop, the content download and the
-//! JS methods are still to come (see the README's "Not yet done").
+//! A run: the job is created with failover (`Executor::complete`); once accepted it stays on
+//! that endpoint: polled every `pollIntervalMs` within ctx.timeoutMs and ctx.signal, its
+//! progress reported as chunks, then the MP4 read in order from the content endpoint (one
+//! chunk per network read), then the thumbnail. A run dropped or failed while the job is
+//! still running deletes the job (both APIs cancel by DELETE), without waiting for it.
 
+use crate::core::context::RequestContext;
 use crate::core::error::{ErrorCode, LlmError, Result};
+use crate::core::llm::base64;
+use crate::core::maybe_send::boxed;
+use crate::core::response::{ChunkBatch, ChunkMark, FinishReason};
+use crate::engine::{Executor, Opened, Operation};
 use crate::prelude::*;
-use crate::providers::VideoApi;
+use crate::providers::{OpKind, Target, VideoApi, VideoStep};
+use crate::resilience::race;
+use crate::transport::TransportError;
 use crate::wire::json::{Json, JsonWriter, Kind};
+use alloc::sync::Arc;
+
+/// The default time between two status requests.
+pub const DEFAULT_POLL_MS: f64 = 5000.0;
 
 /// Which API a model's family speaks: "sora" is Azure's jobs API, "sora-2" the /videos one.
 pub fn api_of(family: &str) -> VideoApi {
@@ -178,6 +192,13 @@ pub fn create_body(
     if prompt.trim().is_empty() {
         return Err(LlmError::invalid_input("the prompt is empty", "Describe the video to generate."));
     }
+    let chars = prompt.chars().count();
+    if chars > 32_000 {
+        return Err(LlmError::invalid_input(
+            format!("the prompt is {chars} characters; Sora takes at most 32,000"),
+            "Shorten the prompt.",
+        ));
+    }
     let mut w = JsonWriter::new();
     w.begin_obj();
     let ours = |k: &str| !extra.iter().any(|(e, _)| e == k);
@@ -242,6 +263,310 @@ pub fn create_body(
     }
     w.end_obj();
     Ok(w.finish())
+}
+
+/// The model name a video body carries: Azure's deployment, or the endpoint's model.
+fn body_model(t: &dyn Target) -> &str {
+    t.deployment()
+        .or(t.body_model())
+        .unwrap_or(&t.profile().meta.model_name)
+}
+
+/// The create request (failed over like any call until one endpoint accepts it).
+pub struct CreateOp {
+    pub api: VideoApi,
+    pub prompt: String,
+    pub size: Option<String>,
+    pub seconds: Option<f64>,
+    pub extra: Vec<(String, String)>,
+}
+
+impl CreateOp {
+    /// Checks the request against one endpoint (nothing is sent on failure).
+    pub fn check(&self, t: &dyn Target) -> Result<()> {
+        let fam = t.profile().meta.family.as_str();
+        if api_of(fam) != self.api {
+            return Err(LlmError::invalid_input(
+                format!("an endpoint's model {} speaks another video API than the first's", t.profile().meta.model_name),
+                "Give a video model backups of the same family (sora with sora, sora-2 with sora-2 or sora-2-pro).",
+            ));
+        }
+        if self.api == VideoApi::Jobs && t.deployment().is_none() {
+            return Err(LlmError::invalid_input(
+                "sora (the jobs API) is Azure's",
+                "Use sora-2 or sora-2-pro on OpenAI, or sora on an Azure endpoint.",
+            ));
+        }
+        self.body(t).map(|_| ())
+    }
+}
+
+impl Operation for CreateOp {
+    fn kind(&self) -> OpKind {
+        OpKind::Video { api: self.api, step: VideoStep::Create }
+    }
+    fn body(&self, t: &dyn Target) -> Result<String> {
+        create_body(
+            self.api,
+            body_model(t),
+            &self.prompt,
+            self.size.as_deref(),
+            self.seconds,
+            t.deployment().is_some(),
+            &self.extra,
+        )
+    }
+}
+
+/// A later request of the job: its id is what `prepare` gets as the body.
+struct StepOp {
+    api: VideoApi,
+    step: VideoStep,
+    id: String,
+}
+
+impl Operation for StepOp {
+    fn kind(&self) -> OpKind {
+        OpKind::Video { api: self.api, step: self.step }
+    }
+    fn body(&self, _: &dyn Target) -> Result<String> {
+        Ok(self.id.clone())
+    }
+}
+
+fn parse_job_answer(_: &dyn Target, body: &[u8]) -> Result<Job> {
+    parse_job(body)
+}
+
+/// Deletes a running job when dropped (the caller aborted, the deadline passed, or a read
+/// failed); `done` disarms it once the job ended on its own.
+struct CancelOnDrop {
+    exec: Arc<Executor>,
+    endpoint: usize,
+    api: VideoApi,
+    id: String,
+    armed: bool,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let exec = self.exec.clone();
+        let (endpoint, api, id) = (self.endpoint, self.api, core::mem::take(&mut self.id));
+        let work = boxed(async move {
+            let op = StepOp { api, step: VideoStep::Delete, id };
+            let ctx = RequestContext::default();
+            let deadline = Some(exec.clock.now_ms() + 10_000.0);
+            if let Ok(mut o) = exec.send_to(endpoint, &op, &ctx, deadline).await {
+                o.response.body.cancel();
+            }
+        });
+        self.exec.detach(work);
+    }
+}
+
+enum Phase {
+    Create(CreateOp),
+    Poll,
+    Content,
+    Reading(Opened),
+    Thumbnail,
+    Done,
+}
+
+/// One getVideo/streamVideo call.
+pub struct VideoRun {
+    exec: Arc<Executor>,
+    ctx: RequestContext,
+    deadline: Option<f64>,
+    api: VideoApi,
+    interval: f64,
+    phase: Phase,
+    endpoint: usize,
+    job_id: String,
+    content_id: Option<String>,
+    last: Option<(JobState, Option<u8>)>,
+    cancel: Option<CancelOnDrop>,
+    failed_polls: u32,
+}
+
+/// A chunk's description (its `reasoning` slot): status, progress, job id, and which bytes
+/// its text carries (base64).
+fn mark(state: &str, progress: Option<u8>, job: Option<&str>, model: Option<&str>, part: Option<&str>) -> ChunkMark {
+    let mut w = JsonWriter::new();
+    w.begin_obj().key("status").str(state);
+    if let Some(p) = progress {
+        w.key("progress").num(p as f64);
+    }
+    w.opt_str("jobId", job).opt_str("model", model).opt_str("part", part);
+    w.end_obj();
+    ChunkMark {
+        reasoning: Some(w.finish()),
+        ..Default::default()
+    }
+}
+
+impl VideoRun {
+    pub fn new(exec: Arc<Executor>, ctx: RequestContext, create: CreateOp, interval: f64) -> VideoRun {
+        VideoRun {
+            deadline: exec.deadline(&ctx),
+            api: create.api,
+            exec,
+            ctx,
+            interval,
+            phase: Phase::Create(create),
+            endpoint: 0,
+            job_id: String::new(),
+            content_id: None,
+            last: None,
+            cancel: None,
+            failed_polls: 0,
+        }
+    }
+
+    /// Takes in one job read: the next phase, and a chunk when the status or progress moved.
+    fn observe(&mut self, job: Job, batch: &mut ChunkBatch, model: Option<&str>) -> Result<()> {
+        if job.content_id.is_some() {
+            self.content_id = job.content_id.clone();
+        }
+        if job.state.terminal() {
+            if let Some(c) = self.cancel.as_mut() {
+                c.armed = false;
+            }
+        }
+        if let Some(e) = job.error() {
+            self.phase = Phase::Done;
+            return Err(e);
+        }
+        if job.state == JobState::Completed {
+            self.phase = Phase::Content;
+            return Ok(());
+        }
+        let now = (job.state, job.progress);
+        if self.last != Some(now) || model.is_some() {
+            self.last = Some(now);
+            batch.push("", mark(job.state.as_str(), job.progress, Some(&job.id), model, None));
+        }
+        self.phase = Phase::Poll;
+        Ok(())
+    }
+
+    /// The next batch of chunks, or None at the end.
+    pub async fn next(&mut self) -> Option<Result<ChunkBatch>> {
+        let r = self.step().await;
+        if r.is_err() {
+            self.phase = Phase::Done;
+        }
+        r.transpose()
+    }
+
+    async fn step(&mut self) -> Result<Option<ChunkBatch>> {
+        let mut batch = ChunkBatch::default();
+        loop {
+            match core::mem::replace(&mut self.phase, Phase::Done) {
+                Phase::Done => return Ok(None),
+                Phase::Create(op) => {
+                    let s = self.exec.complete(&op, &self.ctx, parse_job_answer).await?;
+                    self.endpoint = s.endpoint;
+                    self.job_id = s.value.id.clone();
+                    self.cancel = Some(CancelOnDrop {
+                        exec: self.exec.clone(),
+                        endpoint: s.endpoint,
+                        api: self.api,
+                        id: self.job_id.clone(),
+                        armed: true,
+                    });
+                    batch.endpoint = Some(s.origin.clone());
+                    batch.attempts = Some(s.attempts);
+                    let model = self.exec.target(s.endpoint).profile().meta.model_name.clone();
+                    self.observe(s.value, &mut batch, Some(&model))?;
+                    if !batch.is_empty() {
+                        return Ok(Some(batch));
+                    }
+                }
+                Phase::Poll => {
+                    self.exec.pause(self.interval, &self.ctx, self.deadline).await?;
+                    let op = StepOp { api: self.api, step: VideoStep::Status, id: self.job_id.clone() };
+                    let read = match self.exec.send_to(self.endpoint, &op, &self.ctx, self.deadline).await {
+                        Ok(mut o) => self
+                            .exec
+                            .read_body(&mut o, &self.ctx, self.deadline)
+                            .await
+                            .and_then(|b| parse_job(&b)),
+                        Err(e) => Err(e),
+                    };
+                    match read {
+                        // A passing outage while the job runs: ask again at the next interval.
+                        Err(e) if e.code.is_failover() && !e.terminal && self.failed_polls < 3 => {
+                            self.failed_polls += 1;
+                            self.phase = Phase::Poll;
+                        }
+                        Err(e) => return Err(e),
+                        Ok(job) => {
+                            self.failed_polls = 0;
+                            self.observe(job, &mut batch, None)?;
+                            if !batch.is_empty() {
+                                return Ok(Some(batch));
+                            }
+                        }
+                    }
+                }
+                Phase::Content => {
+                    let id = self.content_id.clone().unwrap_or_else(|| self.job_id.clone());
+                    let op = StepOp { api: self.api, step: VideoStep::Content, id };
+                    let o = self.exec.send_to(self.endpoint, &op, &self.ctx, self.deadline).await?;
+                    self.phase = Phase::Reading(o);
+                }
+                Phase::Reading(mut o) => {
+                    let read = race(
+                        o.response.body.read(),
+                        &*self.exec.clock,
+                        &self.ctx.cancel,
+                        self.deadline,
+                        self.exec.policy.idle_timeout_ms,
+                    )
+                    .await;
+                    match read {
+                        Ok(Ok(Some(bytes))) => {
+                            batch.push(&base64(&bytes), mark("completed", None, None, None, Some("video")));
+                            self.phase = Phase::Reading(o);
+                            return Ok(Some(batch));
+                        }
+                        Ok(Ok(None)) => self.phase = Phase::Thumbnail,
+                        Ok(Err(TransportError::Cancelled)) => return Err(LlmError::aborted()),
+                        Ok(Err(TransportError::Connection(why))) => {
+                            return Err(LlmError::new(
+                                ErrorCode::Connection,
+                                format!("the video download broke off: {why}"),
+                            )
+                            .with_hint("The job's video stays on the service for a while (about a day); download it again with a new call or the job id."))
+                        }
+                        Err(why) => {
+                            o.response.body.cancel();
+                            o.token.cancel(ErrorCode::Aborted);
+                            return Err(self.exec.interrupt_error(why, &self.ctx, "while downloading the video"));
+                        }
+                    }
+                }
+                Phase::Thumbnail => {
+                    let id = self.content_id.clone().unwrap_or_else(|| self.job_id.clone());
+                    let op = StepOp { api: self.api, step: VideoStep::Thumbnail, id };
+                    // The thumbnail is a courtesy: without one the video is still complete.
+                    let thumb = match self.exec.send_to(self.endpoint, &op, &self.ctx, self.deadline).await {
+                        Ok(mut o) => self.exec.read_body(&mut o, &self.ctx, self.deadline).await.ok(),
+                        Err(e) if e.code == ErrorCode::Aborted || e.terminal => return Err(e),
+                        Err(_) => None,
+                    };
+                    let mut m = mark("completed", Some(100).filter(|_| self.api == VideoApi::Videos), Some(&self.job_id), None, Some("thumbnail"));
+                    m.finish_reason = Some(FinishReason::Stop);
+                    batch.push(&thumb.map(|t| base64(&t)).unwrap_or_default(), m);
+                    return Ok(Some(batch));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

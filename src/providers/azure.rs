@@ -99,6 +99,7 @@ impl Target for AzureTarget {
     fn profile(&self) -> &Profile {
         &self.profile
     }
+    #[cfg(feature = "media")]
     fn deployment(&self) -> Option<&str> {
         Some(&self.deployment_name)
     }

@@ -197,6 +197,7 @@ pub trait Target: MaybeSend + MaybeSync {
     /// The model name a request body carries, when the URL does not name it.
     fn body_model(&self) -> Option<&str>;
     /// Azure's deployment name (video bodies carry it as `model` on every path style).
+    #[cfg(feature = "media")]
     fn deployment(&self) -> Option<&str> {
         None
     }
