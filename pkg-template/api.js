@@ -433,26 +433,6 @@ function makeStream(handle, link, make, rec) {
   return stream;
 }
 
-/** A stream handle opened once `ready` (an edit's Blobs read) resolves. */
-function lazyHandle(ready, open) {
-  let h;
-  let cancelled = false;
-  return {
-    async next() {
-      if (h === undefined) {
-        const args = await ready;
-        if (cancelled) return undefined;
-        h = open(args);
-      }
-      return h.next();
-    },
-    cancel() {
-      cancelled = true;
-      if (h !== undefined) h.cancel();
-    },
-  };
-}
-
 function failedStream(error, rec) {
   return makeStream({ next: () => Promise.reject(error), cancel() {} }, undefined, undefined, rec);
 }
@@ -567,24 +547,10 @@ export class BaseLLM {
 
 const PROMPT_HINT = "Pass the prompt as a string (or messages, whose last user message is used).";
 
-const EDIT_HINT = "Give each image as a Uint8Array, an ArrayBuffer, a Blob/File or a data: URL (an edit uploads the bytes; fetch a remote image first).";
-
-/** An edit's image (params.images[i], params.mask) as bytes of our own: at once, or a
- *  promise for a Blob. */
-function editBytes(img, where) {
-  try {
-    if (img instanceof Uint8Array || img instanceof ArrayBuffer) return new Uint8Array(img).slice();
-    if (typeof img === "string" && /^data:[^,]*;base64,/i.test(img)) return fromBase64(img.slice(img.indexOf(",") + 1));
-    if (typeof Blob !== "undefined" && img instanceof Blob) return img.arrayBuffer().then((b) => new Uint8Array(b), (e) => Promise.reject(invalid(`${where} could not be read: ${what(e)}`, EDIT_HINT)));
-  } catch (e) {
-    throw invalid(`${where} could not be read: ${what(e)}`, EDIT_HINT);
-  }
-  throw invalid(typeof img === "string" ? `${where} is a URL; an edit sends the image's bytes` : `${where} is not an image`, EDIT_HINT);
-}
-
-/** [text, params JSON, edit images, mask] for a media call. An edit's images and mask leave
- *  the params (they go to wasm as bytes, sent as multipart form data); a Blob among them
- *  makes `ready` a promise of [images, mask]. */
+/** [text, params JSON, edit inputs] for a media call: the inputs ([images, mask] as bytes,
+ *  or a promise of them while Blobs are read) only for an edit in the full variant. */
+let mediaFull;
+let mediaStreamOf;
 function encMedia(method, text, params) {
   const t = reading(() => {
     if (typeof text === "string") return text;
@@ -596,18 +562,9 @@ function encMedia(method, text, params) {
     }
     throw invalid(`${method}: the prompt must be a string or messages`, PROMPT_HINT);
   }, "the prompt", PROMPT_HINT);
-  let edit;
-  if (params !== undefined && params !== null && typeof params === "object" && method.endsWith("Image")) {
-    const { images, mask, ...rest } = reading(() => ({ ...params }), "params", "ImageParams");
-    if (images !== undefined || mask !== undefined) {
-      if (!Array.isArray(images)) throw invalid("params.images must be an array of images", "Pass images: [bytes | Blob | data: URL, ...] (and optionally mask) to edit.");
-      const im = reading(() => Array.from(images, (x, i) => editBytes(x, `params.images[${i}]`)), "params.images", EDIT_HINT);
-      const mk = mask === undefined || mask === null ? undefined : editBytes(mask, "params.mask");
-      edit = im.some((x) => x instanceof Promise) || mk instanceof Promise ? Promise.all([Promise.all(im), mk]) : [im, mk];
-      params = rest;
-    }
-  }
-  return [t, enc(params, "params"), edit];
+  // Edits (params.images, mask): read by media-full.js, which only the full variant carries.
+  if (mediaFull && params !== undefined && params !== null && typeof params === "object" && method.endsWith("Image") && reading(() => params.images !== undefined || params.mask !== undefined, "params", "ImageParams")) return [t, ...mediaFull.edit(params)];
+  return [t, enc(params, "params")];
 }
 
 // ---------------------------------------------------------------- telemetry hooks
@@ -898,8 +855,11 @@ class RegistryModel extends BaseLLM {
       return refuse(e, link, rec ?? this.#record(op, false, ""));
     }
   }
+  static {
+    mediaStreamOf = (m, ...a) => m.#mediaStream(...a); // for media-full.js's streamVideo
+  }
   #mediaStream(method, text, ctx, params, make) {
-    const op = method === "streamImage" ? "image" : "speech";
+    const op = method === "streamImage" ? "image" : method === "streamAudio" ? "speech" : "video";
     if (typeof wasm.WasmModel.prototype.streamMedia !== "function") {
       if (!this.#tel) return super[method]();
       return failedStream(this.#refusal(method), this.#record(op, true, ""));
@@ -913,7 +873,7 @@ class RegistryModel extends BaseLLM {
       rec = this.#record(op, true, c);
       live();
       const open = ([im, mk] = []) => this.#model().streamMedia(method, t, c, p, link && link.signal, im, mk);
-      return makeStream(edit instanceof Promise ? lazyHandle(edit, open) : open(edit), link, make, rec);
+      return makeStream(edit instanceof Promise ? mediaFull.lazy(edit, open) : open(edit), link, make, rec);
     } catch (e) {
       if (link) link.drop();
       return failedStream(toLLMError(e), rec ?? this.#record(op, true, ""));

@@ -285,7 +285,7 @@ export interface TelemetryRequestEvent {
   model?: string;
   /** config.provider (the backup's for events about a backup on another provider). */
   provider?: string;
-  operation: "chat" | "image" | "speech";
+  operation: "chat" | "image" | "speech" | "video";
   stream: boolean;
   /** ctx.metadata, when given (a copy). */
   metadata?: Record<string, string>;

@@ -46,7 +46,10 @@ for f in api.js node.js web.js workerd.js init.js tools.js telemetry.js; do cp "
 printf 'export * from "../index.js";\n' > pkg/full/index.d.ts
 printf 'export * from "../init.js";\n' > pkg/full/init.d.ts
 printf 'export { default } from "../wasm.js";\n' > pkg/full/wasm.d.ts
+# The full variant's media JS shares api.js's module scope: appended to its copy only.
+cat pkg-template/media-full.js >> pkg/full/api.js
 cp pkg-template/* pkg/
+rm pkg/media-full.js
 cp LICENSE CHANGELOG.md pkg/ # the package README is pkg-template/README.md (for users), copied above
 echo "$sum" > pkg/.build-sum
 say "pkg/: wasm $(wc -c < pkg/llm_edge_bg.wasm) B raw, $(gzip -9 -c pkg/llm_edge_bg.wasm | wc -c) B gzip; pkg/full: $(wc -c < pkg/full/llm_edge_bg.wasm) B raw, $(gzip -9 -c pkg/full/llm_edge_bg.wasm | wc -c) B gzip"

@@ -23,6 +23,8 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 pub mod edit;
 pub use edit::EditInputs;
+#[cfg(feature = "media")]
+pub mod video;
 
 /// The longest speech input the API takes, in characters.
 pub const MAX_SPEECH_CHARS: usize = 4096;
@@ -180,6 +182,8 @@ const IMAGE_FIELDS: &[&str] = &[
     "user",
 ];
 const SPEECH_FIELDS: &[&str] = &["voice", "format", "speed", "instructions"];
+#[cfg(feature = "media")]
+const VIDEO_FIELDS: &[&str] = &["size", "seconds", "pollIntervalMs"];
 pub const AUDIO_FORMATS: [&str; 6] = ["mp3", "opus", "aac", "flac", "wav", "pcm"];
 
 /// The MIME type of a speech format (pcm: raw 24 kHz 16-bit little-endian mono samples).
@@ -204,7 +208,9 @@ pub struct MediaOp {
     finals: Lock<u32>,
     /// A raw (not SSE) audio body was read.
     raw_seen: AtomicBool,
-    /// An image edit's inputs (sent as multipart form data to /images/edits).
+    /// An image edit's inputs (sent as multipart form data to /images/edits; read only in
+    /// builds with the feature).
+    #[cfg_attr(not(feature = "media"), allow(dead_code))]
     edit: Option<EditInputs>,
 }
 
@@ -267,6 +273,7 @@ impl MediaOp {
                 "Shorten the prompt.",
             ));
         }
+        #[cfg(feature = "media")]
         if let Some(inputs) = &self.edit {
             if dalle {
                 return Err(LlmError::unsupported(
@@ -369,9 +376,11 @@ impl MediaOp {
 impl Operation for MediaOp {
     fn kind(&self) -> OpKind {
         let stream = self.stream;
+        #[cfg(feature = "media")]
         if self.edit.is_some() {
-            OpKind::ImageEdit { stream }
-        } else if self.image {
+            return OpKind::ImageEdit { stream };
+        }
+        if self.image {
             OpKind::Image { stream }
         } else {
             OpKind::Speech { stream }
@@ -438,6 +447,7 @@ impl Operation for MediaOp {
     }
 
     /// An edit: the JSON body's fields as text parts, then the images and the mask.
+    #[cfg(feature = "media")]
     fn form(&self, target: &dyn Target) -> Option<Result<(Vec<u8>, String)>> {
         let inputs = self.edit.as_ref()?;
         Some(self.body(target).map(|json| {
@@ -935,6 +945,32 @@ impl Media<'_> {
         })
     }
 
+    /// getVideo/streamVideo's run: every check first (nothing is sent on failure).
+    #[cfg(feature = "media")]
+    fn video(&self, method: &str, text: String, ctx: RequestContext, params: &str) -> Result<video::VideoRun> {
+        if !self.helpers.metadata.supports_output(MediaType::Video) {
+            return Err(self.helpers.unsupported_media(method, MediaType::Video));
+        }
+        self.exec.check_open()?;
+        let p = Fields::read(params, "VideoParams", VIDEO_FIELDS)?;
+        let interval = match p.num("pollIntervalMs")? {
+            Some(v) if !(10.0..=600_000.0).contains(&v) => return Err(bad("pollIntervalMs", "from 10 to 600000")),
+            Some(v) => v,
+            None => video::DEFAULT_POLL_MS,
+        };
+        let op = video::CreateOp {
+            api: video::api_of(&self.exec.target(0).profile().meta.family),
+            prompt: text,
+            size: p.str("size")?,
+            seconds: p.num("seconds")?,
+            extra: p.extra,
+        };
+        for t in self.exec.targets() {
+            op.check(&**t)?;
+        }
+        Ok(video::VideoRun::new(self.exec.clone(), ctx, op, interval))
+    }
+
     /// streamImage / streamAudio: batches whose chunks are base64 payloads.
     pub fn stream(
         &self,
@@ -944,6 +980,15 @@ impl Media<'_> {
         params: &str,
         edit: Option<EditInputs>,
     ) -> BoxStream<'static, Result<ChunkBatch>> {
+        #[cfg(feature = "media")]
+        if method.ends_with("Video") {
+            return match self.video(method, text, ctx, params) {
+                Ok(run) => boxed_stream(futures::stream::unfold(run, |mut r| async move {
+                    r.next().await.map(|item| (item, r))
+                })),
+                Err(e) => boxed_stream(futures::stream::once(async move { Err(e) })),
+            };
+        }
         let op = match self.prepare(method, text, params, true, edit) {
             Ok(op) => Arc::new(op),
             Err(e) => return boxed_stream(futures::stream::once(async move { Err(e) })),
@@ -955,5 +1000,6 @@ impl Media<'_> {
     }
 }
 
-#[cfg(test)]
+// The request and parser tests read edits' multipart bodies, built only with the feature.
+#[cfg(all(test, feature = "media"))]
 mod tests;

@@ -93,7 +93,9 @@ impl Transport for FetchTransport {
             init.set_headers(&headers);
             if let Some(body) = &req.body {
                 init.set_body(&JsValue::from_str(body));
-            } else if let Some(bytes) = &req.binary {
+            }
+            #[cfg(feature = "media")]
+            if let Some(bytes) = &req.binary {
                 init.set_body(&js_sys::Uint8Array::from(&bytes[..]).into());
             }
             init.set_signal(Some(&controller.signal()));
@@ -148,6 +150,7 @@ impl Transport for FetchTransport {
             })
         })
     }
+    #[cfg(feature = "media")]
     fn detach(&self, work: BoxFuture<'static, ()>) {
         wasm_bindgen_futures::spawn_local(work);
     }

@@ -27,6 +27,7 @@ pub trait Operation: MaybeSend + MaybeSync {
     fn body(&self, target: &dyn Target) -> Result<String>;
     /// A body that is not JSON, with its content type (image edits' multipart form data),
     /// sent instead of `body`'s. None (the default) for every JSON operation.
+    #[cfg(feature = "media")]
     fn form(&self, _target: &dyn Target) -> Option<Result<(Vec<u8>, String)>> {
         None
     }
@@ -213,11 +214,16 @@ impl Executor {
     ) -> core::result::Result<Opened, (LlmError, Option<u16>)> {
         let target = &*self.targets[i];
         let started_ms = self.clock.now_ms();
+        #[cfg(feature = "media")]
         let form = op.form(target).transpose().map_err(|e| (e, None))?;
+        #[cfg(feature = "media")]
         let body = match form {
             Some(_) => String::new(),
             None => op.body(target).map_err(|e| (e, None))?,
         };
+        #[cfg(not(feature = "media"))]
+        let body = op.body(target).map_err(|e| (e, None))?;
+        #[allow(unused_mut)] // set only for a binary body (media)
         let mut prepared = race(
             target.prepare(op.kind(), body, ctx),
             &*self.clock,
@@ -228,6 +234,7 @@ impl Executor {
         .await
         .map_err(|w| (self.interrupt_error(w, ctx, "while getting a token"), None))?
         .map_err(|e| (self.redact(e, None), None))?;
+        #[cfg(feature = "media")]
         if let Some((bytes, content_type)) = form {
             let r = &mut prepared.request;
             r.body = None;
@@ -318,6 +325,7 @@ impl Executor {
 
     /// One request to endpoint `i` alone, no failover: a job's later steps stay where the
     /// job was accepted. A non-2xx answer is the target's typed error.
+    #[cfg(feature = "media")]
     pub async fn send_to(
         &self,
         i: usize,
@@ -330,6 +338,7 @@ impl Executor {
     }
 
     /// Reads an opened body whole (up to the configured limit), within the deadline.
+    #[cfg(feature = "media")]
     pub async fn read_body(
         &self,
         opened: &mut Opened,
@@ -362,11 +371,13 @@ impl Executor {
     }
 
     /// Runs `work` without awaiting it (see `Transport::detach`).
+    #[cfg(feature = "media")]
     pub fn detach(&self, work: crate::core::maybe_send::BoxFuture<'static, ()>) {
         self.transport.detach(work);
     }
 
     /// Sleeps `ms` (a job's poll interval): the caller's signal and deadline interrupt.
+    #[cfg(feature = "media")]
     pub async fn pause(&self, ms: f64, ctx: &RequestContext, deadline: Option<f64>) -> Result<()> {
         race(self.clock.sleep(ms), &*self.clock, &ctx.cancel, deadline, None)
             .await

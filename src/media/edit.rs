@@ -68,8 +68,10 @@ fn png_has_alpha(b: &[u8]) -> bool {
     false
 }
 
+/// Bytes as MB with one decimal, in integers (float formatting would cost the wasm KBs).
 fn mb(n: usize) -> String {
-    format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    let tenths = (n as u64 * 10 + 512 * 1024) / (1024 * 1024);
+    format!("{}.{} MB", tenths / 10, tenths % 10)
 }
 
 /// Checks the inputs for a model (`azure`: the endpoint is Azure, which takes PNG and JPEG
@@ -163,7 +165,10 @@ impl Form {
             h = (h ^ p.len() as u64).wrapping_mul(0x100_0000_01b3);
         }
         loop {
-            let boundary = format!("----llm-edge-{h:016x}");
+            let mut boundary = String::from("----llm-edge-");
+            for i in (0..16).rev() {
+                boundary.push(char::from(b"0123456789abcdef"[(h >> (i * 4)) as usize & 15]));
+            }
             let b = boundary.as_bytes();
             if !parts.iter().any(|p| p.windows(b.len()).any(|w| w == b)) {
                 return Form {

@@ -67,6 +67,7 @@ impl AzureTarget {
     fn url(&self, op: OpKind, path: &str) -> String {
         match self.style {
             // Video is on the v1 path only (notes 03), whatever the endpoint's style.
+            #[cfg(feature = "media")]
             _ if matches!(op, OpKind::Video { .. }) => {
                 let sep = if path.contains('?') { '&' } else { '?' };
                 self.base
@@ -98,6 +99,7 @@ impl Target for AzureTarget {
     fn profile(&self) -> &Profile {
         &self.profile
     }
+    #[cfg(feature = "media")]
     fn deployment(&self) -> Option<&str> {
         Some(&self.deployment_name)
     }

@@ -9,4 +9,6 @@ pub mod openai;
 pub mod target;
 pub mod url;
 
-pub use target::{Auth, OpKind, Prepared, Secret, Target, TokenProvider, VideoApi, VideoStep, Wire};
+pub use target::{Auth, OpKind, Prepared, Secret, Target, TokenProvider, Wire};
+#[cfg(feature = "media")]
+pub use target::{VideoApi, VideoStep};

@@ -8,6 +8,7 @@ use crate::core::maybe_send::{BoxFuture, MaybeSend, MaybeSync};
 use crate::models::Profile;
 use crate::prelude::*;
 use crate::transport::HttpRequest;
+use alloc::borrow::Cow;
 use alloc::sync::Arc;
 
 /// The operations the executor can run. Each has its own body and response parser (in the
@@ -22,6 +23,7 @@ pub enum OpKind {
         stream: bool,
     },
     /// images/edits: multipart form data (`stream`: partial images as SSE).
+    #[cfg(feature = "media")]
     ImageEdit {
         stream: bool,
     },
@@ -31,6 +33,7 @@ pub enum OpKind {
     },
     /// One request of a video job. For every step but `Create` the body argument of
     /// `Target::prepare` is the job's (or, for Azure's Sora jobs, the generation's) id.
+    #[cfg(feature = "media")]
     Video {
         api: VideoApi,
         step: VideoStep,
@@ -39,12 +42,14 @@ pub enum OpKind {
 
 /// The two video APIs: Azure's Sora jobs (`/video/generations/jobs`, Azure v1 only) and
 /// the `/videos` API (Sora 2 on OpenAI and on Azure's v1 path).
+#[cfg(feature = "media")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VideoApi {
     Jobs,
     Videos,
 }
 
+#[cfg(feature = "media")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VideoStep {
     Create,
@@ -62,21 +67,36 @@ impl OpKind {
         match self {
             OpKind::Chat { .. } => "/chat/completions",
             OpKind::Image { .. } => "/images/generations",
-            OpKind::ImageEdit { .. } => "/images/edits",
             OpKind::Speech { .. } => "/audio/speech",
+            #[cfg(feature = "media")]
+            OpKind::ImageEdit { .. } => "/images/edits",
+            #[cfg(feature = "media")]
             OpKind::Video { api: VideoApi::Jobs, .. } => "/video/generations/jobs",
+            #[cfg(feature = "media")]
             OpKind::Video { .. } => "/videos",
         }
     }
 
     /// Method, path after the API root (with its own query, if any) and body for `body`
     /// as `prepare` got it.
-    pub fn request(self, body: String) -> (&'static str, String, Option<String>) {
-        let OpKind::Video { api, step } = self else {
-            return ("POST", self.path().to_string(), Some(body));
-        };
+    pub fn request(self, body: String) -> (&'static str, Cow<'static, str>, Option<String>) {
+        #[cfg(feature = "media")]
+        if let OpKind::Video { api, step } = self {
+            return video_request(api, step, body);
+        }
+        ("POST", Cow::Borrowed(self.path()), Some(body))
+    }
+}
+
+#[cfg(feature = "media")]
+fn video_request(
+    api: VideoApi,
+    step: VideoStep,
+    body: String,
+) -> (&'static str, Cow<'static, str>, Option<String>) {
+    let (method, path, body) = {
         let id = crate::providers::url::encode_segment(&body);
-        let root = self.path();
+        let root = OpKind::Video { api, step }.path();
         match (api, step) {
             (_, VideoStep::Create) => ("POST", root.to_string(), Some(body)),
             (_, VideoStep::Status) => ("GET", format!("{root}/{id}"), None),
@@ -96,7 +116,8 @@ impl OpKind {
                 None,
             ),
         }
-    }
+    };
+    (method, Cow::Owned(path), body)
 }
 
 /// Tokens from the host (getToken in JS), asked for on every request so they may refresh.
@@ -176,6 +197,7 @@ pub trait Target: MaybeSend + MaybeSync {
     /// The model name a request body carries, when the URL does not name it.
     fn body_model(&self) -> Option<&str>;
     /// Azure's deployment name (video bodies carry it as `model` on every path style).
+    #[cfg(feature = "media")]
     fn deployment(&self) -> Option<&str> {
         None
     }
@@ -257,6 +279,7 @@ pub async fn bearer_post(
             url,
             headers,
             body,
+            #[cfg(feature = "media")]
             binary: None,
         },
         token,

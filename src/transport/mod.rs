@@ -12,7 +12,8 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
     /// A binary body (multipart form data) sent instead of `body`; its content type is in
-    /// `headers`. Only media edits set it, so chat requests carry `None`.
+    /// `headers`. Only media edits set it.
+    #[cfg(feature = "media")]
     pub binary: Option<Vec<u8>>,
 }
 
@@ -60,6 +61,7 @@ pub trait Transport: MaybeSend + MaybeSync {
     /// Runs `work` to its end without anyone awaiting it (a video job's cancel after the
     /// caller went away). Runtimes without a spawner drop it: the job then runs out on the
     /// service.
+    #[cfg(feature = "media")]
     fn detach(&self, work: BoxFuture<'static, ()>) {
         drop(work);
     }

@@ -32,6 +32,7 @@ import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { media, parseMultipart } from "./media.mjs";
+import { video, videoRoute } from "./video.mjs";
 
 // createChatCompletionRequest's properties in the 2024-10-21 spec (a test checks this list
 // against shared/azure/spec); reasoning_effort is accepted from 2024-12-01-preview on.
@@ -55,6 +56,7 @@ export const DEFAULT_DEPLOYMENTS = {
   "gpt-4o-mini": "gpt-4o-mini", "o3-mini": "o3-mini", "o4-mini": "o4-mini",
   "gpt-image-1": "gpt-image-1", "gpt-image-1-mini": "gpt-image-1-mini", "dall-e-3": "dall-e-3",
   "gpt-4o-mini-tts": "gpt-4o-mini-tts", "tts-1": "tts-1", "tts-1-hd": "tts-1-hd",
+  sora: "sora", "sora-2": "sora-2", "sora-2-pro": "sora-2-pro",
 };
 
 /** Where a streamed answer's usage goes:
@@ -293,6 +295,7 @@ export async function startEmulator(opts = {}) {
   const sockets = new Set();
   const replay = new Map();
   const images = new Map(); // dall-e-3 URLs: id → PNG bytes
+  const jobs = new Map(); // video jobs (and Sora generations): id → job
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e) => {
@@ -336,6 +339,9 @@ export async function startEmulator(opts = {}) {
       if (!path.startsWith(state.prefix + "/")) return { kind: undefined };
       path = path.slice(state.prefix.length);
     }
+    // Video jobs (tests/emulator/video.mjs).
+    const v = videoRoute(path);
+    if (v) return { kind: v.kind, video: v };
     const d = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(path);
     if (d) return { kind: "deployments", deployment: decodeURIComponent(d[1]) };
     if (path === "/openai/v1/chat/completions") return { kind: "azure-v1" };
@@ -358,7 +364,7 @@ export async function startEmulator(opts = {}) {
     if (req.method === "OPTIONS") {
       res.writeHead(200, {
         "access-control-allow-origin": "*",
-        "access-control-allow-methods": "GET, POST, OPTIONS",
+        "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
         "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "api-key, authorization, content-type, x-ms-client-request-id",
         "access-control-max-age": "86400",
       });
@@ -425,7 +431,7 @@ export async function startEmulator(opts = {}) {
       fault = state.faultMix[Math.floor(random() * state.faultMix.length)];
       entry.fault = fault;
     }
-    const messages = r.op ? [{ role: "user", content: String(entry.body?.prompt ?? entry.body?.input ?? "") }] : Array.isArray(entry.body?.messages) ? entry.body.messages : [];
+    const messages = r.op || r.video ? [{ role: "user", content: String(entry.body?.prompt ?? entry.body?.input ?? "") }] : Array.isArray(entry.body?.messages) ? entry.body.messages : [];
     const requested = directive(messages, "fault");
     let faultAt = state.faultAt;
     if (requested) {
@@ -445,7 +451,7 @@ export async function startEmulator(opts = {}) {
       return res.end("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>");
     }
 
-    if (req.method !== "POST" || !kind) {
+    if ((req.method !== "POST" && !r.video) || !kind) {
       if (openai) return fail(404, { message: `Invalid URL (${req.method} ${url.pathname})`, code: null });
       return send(res, 404, { error: { code: "404", message: "Resource not found" } }, {}, req);
     }
@@ -464,6 +470,9 @@ export async function startEmulator(opts = {}) {
     // OpenAI reads only Authorization: Bearer; an api-key header means nothing to it.
     else authorized = !state.requireAuth || (bearer !== undefined && (keys.has(bearer) || tokens.has(bearer)));
     if (!authorized) return fail(401);
+    const videoHeaders = (type) => ({ ...baseHeaders(req), "content-type": type });
+    // A job's later requests (status, content, delete) name the job, not a deployment.
+    if (r.video && r.video.id !== undefined) return video({ req, res, route: r.video, fail, send, headers: videoHeaders, jobs });
 
     if (formError) return fail(400, { message: `Could not parse multipart form: ${formError}`, type: "invalid_request_error", code: "invalid_multipart" });
     let deployment;
@@ -478,6 +487,7 @@ export async function startEmulator(opts = {}) {
     const model = deployments[deployment];
     if (!model) return openai ? fail(404, { message: `The model \`${deployment}\` does not exist or you do not have access to it.` }) : fail(404);
     if (entry.body === undefined) return fail(400, { message: "We could not parse the JSON body of your request." });
+    if (r.video) return video({ req, res, route: r.video, body: entry.body, model, fail, send, headers: videoHeaders, jobs });
     if (r.op) return media({ files, req, res, op: r.op, kind, model, apiVersion, body: entry.body, prompt: messages[0].content, fault, faultAt, fail, send, baseHeaders, images });
     const invalid = validate(entry.body, model, apiVersion, kind);
     if (invalid) return send(res, invalid.status, invalid.body, invalid.headers, req);

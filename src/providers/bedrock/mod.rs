@@ -238,7 +238,8 @@ impl Target for BedrockTarget {
                     url: format!("{}{}", self.base.origin, path),
                     headers,
                     body: Some(body),
-                    binary: None,
+                    #[cfg(feature = "media")]
+            binary: None,
                 },
                 token,
             })
