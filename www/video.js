@@ -6,6 +6,20 @@ import { $, llmFor, slow, ms, costOf, usd, kb, modelOptions, Run } from "./share
 const run = new Run({ run: "vid-run", stop: "vid-stop", result: "vid-result", state: "vid-state", stats: "vid-stats", attempts: "vid-attempts", error: "vid-error" });
 const models = modelOptions($("vid-model"), (m) => m.outputTypes.includes("video"), "sora-2");
 let urls = [];
+// What each API takes: Azure's Sora jobs API (sora) and the /videos API (sora-2, sora-2-pro;
+// on Azure's v1 path the two landscape and portrait 720p sizes).
+const JOBS = { sizes: ["1280x720", "720x1280", "480x480", "854x480", "480x854", "720x720", "1080x1080", "1920x1080", "1080x1920"], seconds: [5, 10, 15, 20] };
+const VIDEOS = { sizes: ["1280x720", "720x1280"], seconds: [4, 8, 12] };
+function fitControls() {
+  const api = $("vid-model").value === "sora" ? JOBS : VIDEOS;
+  const keep = [$("vid-size").value, Number($("vid-seconds").value)];
+  $("vid-size").replaceChildren(...api.sizes.map((x) => new Option(x, x)));
+  $("vid-seconds").replaceChildren(...api.seconds.map((x) => new Option(String(x), String(x))));
+  if (api.sizes.includes(keep[0])) $("vid-size").value = keep[0];
+  if (api.seconds.includes(keep[1])) $("vid-seconds").value = String(keep[1]);
+}
+$("vid-model").addEventListener("change", fitControls);
+fitControls();
 if (!models.length) {
   // Nothing to pick: say what is missing rather than offer a button that cannot work.
   $("vid-model").append(new Option("no video model in this build", ""));
@@ -24,6 +38,7 @@ $("vid-run").addEventListener("click", async () => {
   const player = $("vid-player");
   player.pause();
   player.removeAttribute("src");
+  player.removeAttribute("poster");
   player.hidden = true;
   $("vid-placeholder").hidden = false;
   $("vid-placeholder").textContent = "Waiting for the job…";
@@ -33,13 +48,15 @@ $("vid-run").addEventListener("click", async () => {
   $("vid-status").textContent = "creating the job…";
   const result = $("vid-result");
   result.dataset.chunks = "0";
+  delete result.dataset.jobId;
   delete result.dataset.duration;
   delete result.dataset.width;
   const model = $("vid-model").value;
   const seconds = Number($("vid-seconds").value);
   const params = { size: $("vid-size").value, seconds, pollIntervalMs: Math.max(100, Number($("vid-poll").value) || 500) };
   let prompt = $("vid-prompt").value;
-  if (slow()) prompt += " [[delay:300]]";
+  // The emulator's job then takes 20 status reads instead of 4.
+  if (slow()) prompt += " [[video-steps:20]]";
   const signal = run.start();
   const parts = [];
   let bytes = 0;
@@ -50,13 +67,16 @@ $("vid-run").addEventListener("click", async () => {
     for await (const chunk of stream) {
       result.dataset.chunks = String(Number(result.dataset.chunks) + 1);
       status = chunk.status;
+      // A percentage when the API gives one (the /videos API); else the bar is indeterminate.
       if (typeof chunk.progress === "number") $("vid-progress").value = chunk.progress;
+      else if (!chunk.video && !chunk.thumbnail && status !== "completed") $("vid-progress").removeAttribute("value");
+      if (chunk.jobId) result.dataset.jobId = chunk.jobId;
       if (chunk.video?.length) {
         parts.push(chunk.video);
         bytes += chunk.video.length;
         $("vid-progress").value = 100;
         $("vid-status").textContent = `downloading · ${kb(bytes)}`;
-      } else {
+      } else if (!chunk.thumbnail) {
         $("vid-status").textContent = `${label(status)}${typeof chunk.progress === "number" ? ` · ${Math.round(chunk.progress)}%` : ""}`;
       }
       if (chunk.thumbnail?.length) showThumbnail(chunk.thumbnail);
@@ -81,6 +101,7 @@ $("vid-run").addEventListener("click", async () => {
     run.setAttempts(stream.attempts);
     run.setStats([
       ["served by", stream.endpoint],
+      ["job", result.dataset.jobId ?? "—"],
       ["total", ms(run.elapsed())],
       ["video", `${meta.duration.toFixed(2)} s · ${meta.width}×${meta.height} · ${kb(bytes)}`],
       ["cost", usd(costOf(model, undefined, { seconds: meta.duration }))],
@@ -101,4 +122,5 @@ function showThumbnail(bytes) {
   urls.push(url);
   $("vid-thumb").src = url;
   $("vid-thumb-fig").hidden = false;
+  $("vid-player").poster = url; // the still the player shows until it plays
 }

@@ -357,38 +357,57 @@ try {
     await check("Video: with no video model the tab says so and offers no Generate button that cannot work", async () => ({ ok: video.disabled && /no video model/.test(video.note), detail: JSON.stringify(video) }));
     await shot(page, "video-tab");
   } else {
-    await check("Video: the job's progress drives the bar, then the MP4 plays: duration and videoWidth from loadedmetadata; the thumbnail", async () => {
-      await page.selectOption("#vid-size", "1280x720");
-      await page.selectOption("#vid-seconds", "4");
+    const runVideo = async (model, size, seconds) => {
+      await page.selectOption("#vid-model", model);
+      await page.selectOption("#vid-size", size);
+      await page.selectOption("#vid-seconds", String(seconds));
       await page.fill("#vid-poll", "100");
       await page.evaluate(() => {
         window.progressSeen = [];
-        new MutationObserver(() => window.progressSeen.push(document.getElementById("vid-status").textContent)).observe(document.getElementById("vid-status"), { childList: true, characterData: true, subtree: true });
+        window.barSeen = [];
+        new MutationObserver(() => {
+          window.progressSeen.push(document.getElementById("vid-status").textContent);
+          const bar = document.getElementById("vid-progress");
+          window.barSeen.push(bar.hasAttribute("value") ? bar.value : "indeterminate");
+        }).observe(document.getElementById("vid-status"), { childList: true, characterData: true, subtree: true });
       });
       await page.click("#vid-run");
       const state = await settled(page, "vid", 60_000);
       const got = await page.evaluate(() => {
         const v = document.getElementById("vid-player");
-        return { duration: v.duration, width: v.videoWidth, height: v.videoHeight, data: { ...document.getElementById("vid-result").dataset }, seen: window.progressSeen, thumb: document.getElementById("vid-thumb-fig").hidden ? null : [document.getElementById("vid-thumb").naturalWidth, document.getElementById("vid-thumb").naturalHeight] };
+        const t = document.getElementById("vid-thumb");
+        return { duration: v.duration, width: v.videoWidth, height: v.videoHeight, seen: window.progressSeen, bars: window.barSeen, thumb: document.getElementById("vid-thumb-fig").hidden ? null : [t.naturalWidth, t.naturalHeight], stats: document.getElementById("vid-stats").textContent, error: document.getElementById("vid-error").textContent };
       });
-      const error = await page.textContent("#vid-error");
+      return { state, ...got };
+    };
+    await check("Video (sora-2, the /videos API): progress 25/50/75% drives the bar, then the MP4's duration and videoWidth from loadedmetadata, and the thumbnail", async () => {
+      const r = await runVideo("sora-2", "1280x720", 4);
       await shot(page, "video", true);
-      const progressed = got.seen.some((s) => /queued|in progress|preprocessing|running/.test(s));
-      const ok = state === "done" && near(got.duration, 4, 0.5) && got.width === 1280 && got.height === 720 && progressed && got.thumb !== null && got.thumb[0] > 0;
-      return { ok, detail: `${state} ${JSON.stringify(got)} ${error}` };
+      const percents = r.seen.filter((x) => /in progress · \d+%/.test(x));
+      const ok = r.state === "done" && near(r.duration, 4, 0.01) && r.width === 1280 && r.height === 720 && r.seen.some((x) => x.startsWith("queued")) && percents.length >= 2 && r.bars.includes(50) && r.thumb?.join() === "160,90" && r.stats.includes(demo.primary.url) && /cost\$0\.4/.test(r.stats);
+      return { ok, detail: JSON.stringify(r) };
     });
-    await check("Video: Stop while the job runs ends the stream (no more chunks, state stopped)", async () => {
+    await check("Video (sora, Azure's jobs API): no percentages, so the bar is indeterminate until the MP4 (480×480, 5 s) arrives", async () => {
+      const r = await runVideo("sora", "480x480", 5);
+      const ok = r.state === "done" && near(r.duration, 5, 0.01) && r.width === 480 && r.height === 480 && r.bars.includes("indeterminate") && r.seen.includes("in progress") && !r.seen.some((x) => /%/.test(x)) && r.thumb?.join() === "60,60";
+      return { ok, detail: JSON.stringify(r) };
+    });
+    await check("Video: Stop while the job runs ends the stream (no more chunks, state stopped) and the job is deleted on the server", async () => {
+      await page.selectOption("#vid-model", "sora-2");
       await page.fill("#vid-poll", "300");
       await page.check("#slow");
       await page.click("#vid-run");
-      await page.waitForFunction(() => Number(document.getElementById("vid-result").dataset.chunks) >= 1, null, { timeout: 20_000 });
+      await page.waitForFunction(() => Number(document.getElementById("vid-result").dataset.chunks) >= 2 && document.getElementById("vid-result").dataset.jobId, null, { timeout: 20_000 });
       await page.click("#vid-stop");
       const state = await settled(page, "vid");
       const at = await page.getAttribute("#vid-result", "data-chunks");
-      await sleep(1000);
+      const jobId = await page.getAttribute("#vid-result", "data-job-id");
+      await sleep(1200);
       const later = await page.getAttribute("#vid-result", "data-chunks");
+      const deleted = demo.primary.requests.some((q) => q.method === "DELETE" && q.path.includes(jobId));
+      const status = await page.textContent("#vid-status");
       await page.uncheck("#slow");
-      return { ok: state === "stopped" && at === later && (await page.isHidden("#vid-player")), detail: `${state} ${at} → ${later}` };
+      return { ok: state === "stopped" && at === later && (await page.isHidden("#vid-player")) && deleted && status.startsWith("stopped"), detail: `${state} ${at} → ${later} job ${jobId} deleted=${deleted} ${status}` };
     });
   }
 
