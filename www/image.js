@@ -119,7 +119,7 @@ $("img-run").addEventListener("click", async () => {
   const model = $("img-model").value;
   const params = { size: $("img-size").value, quality: $("img-quality").value };
   let prompt = $("img-prompt").value;
-  if (slow()) prompt += " [[delay:400]]";
+  if (slow()) prompt += " [[delay:700]]";
   let stream;
   let first = 0;
   try {

@@ -223,7 +223,7 @@ try {
     await page.click("#img-stop");
     const state = await settled(page, "img");
     const at = await page.$eval("#img-result", (r) => [r.dataset.partials, r.dataset.finals]);
-    await sleep(1500); // three more 400 ms gaps: anything still flowing would have arrived
+    await sleep(2200); // three more 700 ms gaps: anything still flowing would have arrived
     const later = await page.$eval("#img-result", (r) => [r.dataset.partials, r.dataset.finals]);
     const req = demo.primary.requests.at(-1);
     const stats = await page.textContent("#img-stats");
