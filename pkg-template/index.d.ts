@@ -14,6 +14,7 @@ import type {
   ImageInput,
   LLMResponse,
   LLMStreamChunk,
+  LLMVideoChunk,
   Message,
   Model as ContractModel,
   RequestContext,
@@ -84,6 +85,15 @@ export interface StreamChunk extends LLMStreamChunk {
 export interface Answer extends LLMResponse {
   reasoning?: string;
   droppedParams: string[];
+}
+
+/** streamVideo's chunks as llm-edge/full sends them: the contract's, plus the job's id and
+ *  serving model on progress chunks, and the thumbnail on the last chunk when the service
+ *  has one. */
+export interface VideoChunk extends LLMVideoChunk {
+  jobId?: string;
+  model?: string;
+  thumbnail?: Uint8Array;
 }
 
 /** What `new LLMError(code, message, details)` copies onto the error. */

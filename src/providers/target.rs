@@ -8,6 +8,7 @@ use crate::core::maybe_send::{BoxFuture, MaybeSend, MaybeSync};
 use crate::models::Profile;
 use crate::prelude::*;
 use crate::transport::HttpRequest;
+#[cfg(feature = "media")]
 use alloc::borrow::Cow;
 use alloc::sync::Arc;
 
@@ -79,21 +80,28 @@ impl OpKind {
 
     /// Method, path after the API root (with its own query, if any) and body for `body`
     /// as `prepare` got it.
-    pub fn request(self, body: String) -> (&'static str, Cow<'static, str>, Option<String>) {
+    pub fn request(self, body: String) -> (&'static str, RequestPath, Option<String>) {
         #[cfg(feature = "media")]
         if let OpKind::Video { api, step } = self {
             return video_request(api, step, body);
         }
-        ("POST", Cow::Borrowed(self.path()), Some(body))
+        ("POST", self.path().into(), Some(body))
     }
 }
+
+/// A request's path: always a constant in builds without media (no allocation, no drop code
+/// in the default entry), a job's own path with it.
+#[cfg(feature = "media")]
+pub type RequestPath = Cow<'static, str>;
+#[cfg(not(feature = "media"))]
+pub type RequestPath = &'static str;
 
 #[cfg(feature = "media")]
 fn video_request(
     api: VideoApi,
     step: VideoStep,
     body: String,
-) -> (&'static str, Cow<'static, str>, Option<String>) {
+) -> (&'static str, RequestPath, Option<String>) {
     let (method, path, body) = {
         let id = crate::providers::url::encode_segment(&body);
         let root = OpKind::Video { api, step }.path();
