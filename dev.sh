@@ -2,7 +2,7 @@
 # llm-edge's two commands (see README):
 #   ./dev.sh ask "your prompt"   set up, build, stream an answer (emulator, or Azure with AZURE_OPENAI_*)
 #   ./dev.sh test                set up, build, run every test
-#   ./dev.sh www [--port 8080]   set up, build, serve the vision demo (emulators embedded)
+#   ./dev.sh www [--port 8080]   set up, build, serve the studio demo: vision, image, speech, video (emulators embedded)
 # Both install what they need on a fresh machine and are quick on the second run.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -547,8 +547,10 @@ export class BaseLLM {
 
 const PROMPT_HINT = "Pass the prompt as a string (or messages, whose last user message is used).";
 
-/** [text, params JSON] for a media call. Edits (params.images, params.mask) are refused
- *  here: they are not sent in this version. */
+/** [text, params JSON, edit inputs] for a media call: the inputs ([images, mask] as bytes,
+ *  or a promise of them while Blobs are read) only for an edit in the full variant. */
+let mediaFull;
+let mediaStreamOf;
 function encMedia(method, text, params) {
   const t = reading(() => {
     if (typeof text === "string") return text;
@@ -560,9 +562,8 @@ function encMedia(method, text, params) {
     }
     throw invalid(`${method}: the prompt must be a string or messages`, PROMPT_HINT);
   }, "the prompt", PROMPT_HINT);
-  if (params !== undefined && params !== null && typeof params === "object" && method.endsWith("Image") && reading(() => params.images !== undefined || params.mask !== undefined, "params", "ImageParams")) {
-    throw new LLMError("unsupported_operation", "image edits (params.images, params.mask) are not supported in this version", { hint: "Leave images and mask out to generate; edits (multipart) arrive in a later release." });
-  }
+  // Edits (params.images, mask): read by media-full.js, which only the full variant carries.
+  if (mediaFull && params !== undefined && params !== null && typeof params === "object" && method.endsWith("Image") && reading(() => params.images !== undefined || params.mask !== undefined, "params", "ImageParams")) return [t, ...mediaFull.edit(params)];
   return [t, enc(params, "params")];
 }
 
@@ -843,17 +844,22 @@ class RegistryModel extends BaseLLM {
     let link;
     let rec;
     try {
-      const [t, p] = encMedia(method, text, params);
+      const [t, p, edit] = encMedia(method, text, params);
       const [c, l] = encCtx(ctx);
       link = l;
       rec = this.#record(op, false, c);
-      return settle(this.#model()[method](t, c, p, link && link.signal), link, rec, done);
+      const go = ([im, mk] = []) => settle(this.#model()[method](t, c, p, link && link.signal, im, mk), link, rec, done);
+      if (edit instanceof Promise) return edit.then(go, (e) => refuse(e, link, rec));
+      return go(edit);
     } catch (e) {
       return refuse(e, link, rec ?? this.#record(op, false, ""));
     }
   }
+  static {
+    mediaStreamOf = (m, ...a) => m.#mediaStream(...a); // for media-full.js's streamVideo
+  }
   #mediaStream(method, text, ctx, params, make) {
-    const op = method === "streamImage" ? "image" : "speech";
+    const op = method === "streamImage" ? "image" : method === "streamAudio" ? "speech" : "video";
     if (typeof wasm.WasmModel.prototype.streamMedia !== "function") {
       if (!this.#tel) return super[method]();
       return failedStream(this.#refusal(method), this.#record(op, true, ""));
@@ -861,12 +867,13 @@ class RegistryModel extends BaseLLM {
     let link;
     let rec;
     try {
-      const [t, p] = encMedia(method, text, params);
+      const [t, p, edit] = encMedia(method, text, params);
       const [c, l] = encCtx(ctx);
       link = l;
       rec = this.#record(op, true, c);
       live();
-      return makeStream(this.#model().streamMedia(method, t, c, p, link && link.signal), link, make, rec);
+      const open = ([im, mk] = []) => this.#model().streamMedia(method, t, c, p, link && link.signal, im, mk);
+      return makeStream(edit instanceof Promise ? mediaFull.lazy(edit, open) : open(edit), link, make, rec);
     } catch (e) {
       if (link) link.drop();
       return failedStream(toLLMError(e), rec ?? this.#record(op, true, ""));

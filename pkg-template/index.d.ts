@@ -14,6 +14,7 @@ import type {
   ImageInput,
   LLMResponse,
   LLMStreamChunk,
+  LLMVideoChunk,
   Message,
   Model as ContractModel,
   RequestContext,
@@ -84,6 +85,15 @@ export interface StreamChunk extends LLMStreamChunk {
 export interface Answer extends LLMResponse {
   reasoning?: string;
   droppedParams: string[];
+}
+
+/** streamVideo's chunks as llm-edge/full sends them: the contract's, plus the job's id and
+ *  serving model on progress chunks, and the thumbnail on the last chunk when the service
+ *  has one. */
+export interface VideoChunk extends LLMVideoChunk {
+  jobId?: string;
+  model?: string;
+  thumbnail?: Uint8Array;
 }
 
 /** What `new LLMError(code, message, details)` copies onto the error. */
@@ -285,7 +295,7 @@ export interface TelemetryRequestEvent {
   model?: string;
   /** config.provider (the backup's for events about a backup on another provider). */
   provider?: string;
-  operation: "chat" | "image" | "speech";
+  operation: "chat" | "image" | "speech" | "video";
   stream: boolean;
   /** ctx.metadata, when given (a copy). */
   metadata?: Record<string, string>;

@@ -48,7 +48,10 @@ printf 'export * from "../init.js";\n' > pkg/full/init.d.ts
 printf 'export { default } from "../wasm.js";\n' > pkg/full/wasm.d.ts
 printf 'export * from "../cache.js";\n' > pkg/full/cache.d.ts # llm-edge/full/cache: the same cache, throwing full's LLMError
 printf 'export * from "../tokens.js";\n' > pkg/full/tokens.d.ts
+# The full variant's media JS shares api.js's module scope: appended to its copy only.
+cat pkg-template/media-full.js >> pkg/full/api.js
 cp pkg-template/* pkg/
+rm pkg/media-full.js
 cp LICENSE CHANGELOG.md pkg/ # the package README is pkg-template/README.md (for users), copied above
 echo "$sum" > pkg/.build-sum
 say "pkg/: wasm $(wc -c < pkg/llm_edge_bg.wasm) B raw, $(gzip -9 -c pkg/llm_edge_bg.wasm | wc -c) B gzip; pkg/full: $(wc -c < pkg/full/llm_edge_bg.wasm) B raw, $(gzip -9 -c pkg/full/llm_edge_bg.wasm | wc -c) B gzip"

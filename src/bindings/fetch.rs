@@ -94,6 +94,10 @@ impl Transport for FetchTransport {
             if let Some(body) = &req.body {
                 init.set_body(&JsValue::from_str(body));
             }
+            #[cfg(feature = "media")]
+            if let Some(bytes) = &req.binary {
+                init.set_body(&js_sys::Uint8Array::from(&bytes[..]).into());
+            }
             init.set_signal(Some(&controller.signal()));
             // Credentials are never sent on to wherever a redirect points: a 3xx comes back
             // as it is (a browser gives an opaque redirect) and becomes a typed error.
@@ -145,6 +149,10 @@ impl Transport for FetchTransport {
                 }),
             })
         })
+    }
+    #[cfg(feature = "media")]
+    fn detach(&self, work: BoxFuture<'static, ()>) {
+        wasm_bindgen_futures::spawn_local(work);
     }
 }
 

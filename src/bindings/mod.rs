@@ -413,13 +413,17 @@ impl WasmModel {
         ctx_json: &str,
         params_json: &str,
         signal: Option<AbortSignal>,
+        images: Option<Array>,
+        mask: Option<js_sys::Uint8Array>,
     ) -> Promise {
         let ctx = match parse_ctx(ctx_json) {
             Ok(c) => c,
             Err(e) => return Promise::reject(&error_to_js(&e)),
         };
         let guard = watch_signal(signal, &ctx.cancel);
-        let fut = self.media().get_image(prompt, ctx, params_json);
+        let fut = self
+            .media()
+            .get_image(prompt, ctx, params_json, edit_inputs(images, mask));
         future_to_promise(async move {
             let r = fut.await;
             drop(guard);
@@ -464,11 +468,14 @@ impl WasmModel {
         ctx_json: &str,
         params_json: &str,
         signal: Option<AbortSignal>,
+        images: Option<Array>,
+        mask: Option<js_sys::Uint8Array>,
     ) -> WasmStream {
+        let edit = edit_inputs(images, mask);
         let (stream, cancel) = match parse_ctx(ctx_json) {
             Ok(ctx) => {
                 let cancel = ctx.cancel.clone();
-                (self.media().stream(method, text, ctx, params_json), cancel)
+                (self.media().stream(method, text, ctx, params_json, edit), cancel)
             }
             Err(e) => (
                 Box::pin(futures::stream::once(async move { Err(e) })) as BoxStream<'static, _>,
@@ -482,6 +489,26 @@ impl WasmModel {
             guard: Rc::new(RefCell::new(guard)),
         }
     }
+}
+
+/// An edit's inputs from JS (Uint8Arrays the package made, copied into wasm memory once).
+#[cfg(feature = "media")]
+fn edit_inputs(
+    images: Option<Array>,
+    mask: Option<js_sys::Uint8Array>,
+) -> Option<crate::media::EditInputs> {
+    let images = images?;
+    Some(crate::media::EditInputs {
+        images: images
+            .iter()
+            .map(|v| {
+                v.dyn_into::<js_sys::Uint8Array>()
+                    .map(|a| a.to_vec())
+                    .unwrap_or_default()
+            })
+            .collect(),
+        mask: mask.map(|m| m.to_vec()),
+    })
 }
 
 /// A stream of batches for the package's JS to turn into chunk objects.

@@ -25,6 +25,12 @@ pub trait Operation: MaybeSend + MaybeSync {
     fn kind(&self) -> OpKind;
     /// The request body for one target: its model rules and how it names the model.
     fn body(&self, target: &dyn Target) -> Result<String>;
+    /// A body that is not JSON, with its content type (image edits' multipart form data),
+    /// sent instead of `body`'s. None (the default) for every JSON operation.
+    #[cfg(feature = "media")]
+    fn form(&self, _target: &dyn Target) -> Option<Result<(Vec<u8>, String)>> {
+        None
+    }
 }
 
 pub struct Executor {
@@ -208,8 +214,17 @@ impl Executor {
     ) -> core::result::Result<Opened, (LlmError, Option<u16>)> {
         let target = &*self.targets[i];
         let started_ms = self.clock.now_ms();
+        #[cfg(feature = "media")]
+        let form = op.form(target).transpose().map_err(|e| (e, None))?;
+        #[cfg(feature = "media")]
+        let body = match form {
+            Some(_) => String::new(),
+            None => op.body(target).map_err(|e| (e, None))?,
+        };
+        #[cfg(not(feature = "media"))]
         let body = op.body(target).map_err(|e| (e, None))?;
-        let prepared = race(
+        #[allow(unused_mut)] // set only for a binary body (media)
+        let mut prepared = race(
             target.prepare(op.kind(), body, ctx),
             &*self.clock,
             &ctx.cancel,
@@ -219,6 +234,14 @@ impl Executor {
         .await
         .map_err(|w| (self.interrupt_error(w, ctx, "while getting a token"), None))?
         .map_err(|e| (self.redact(e, None), None))?;
+        #[cfg(feature = "media")]
+        if let Some((bytes, content_type)) = form {
+            let r = &mut prepared.request;
+            r.body = None;
+            r.binary = Some(bytes);
+            r.headers.retain(|(k, _)| k != "content-type");
+            r.headers.push(("content-type".into(), content_type));
+        }
         let bearer = prepared.token;
         let token = CancelToken::new();
         let sent = race(
@@ -298,6 +321,67 @@ impl Executor {
             )
         };
         Err((self.redact(e, bearer.as_deref()), Some(status)))
+    }
+
+    /// One request to endpoint `i` alone, no failover: a job's later steps stay where the
+    /// job was accepted. A non-2xx answer is the target's typed error.
+    #[cfg(feature = "media")]
+    pub async fn send_to(
+        &self,
+        i: usize,
+        op: &dyn Operation,
+        ctx: &RequestContext,
+        deadline: Option<f64>,
+    ) -> Result<Opened> {
+        self.check_open()?;
+        self.attempt(i, op, ctx, deadline).await.map_err(|(e, _)| e)
+    }
+
+    /// Reads an opened body whole (up to the configured limit), within the deadline.
+    #[cfg(feature = "media")]
+    pub async fn read_body(
+        &self,
+        opened: &mut Opened,
+        ctx: &RequestContext,
+        deadline: Option<f64>,
+    ) -> Result<Vec<u8>> {
+        let limit = self.policy.limits.max_body_bytes;
+        match race(
+            read_capped(&mut *opened.response.body, limit),
+            &*self.clock,
+            &ctx.cancel,
+            deadline,
+            self.policy.idle_timeout_ms,
+        )
+        .await
+        {
+            Ok(Ok(Some(b))) => Ok(b),
+            Ok(Ok(None)) => Err(LlmError::too_large("the answer", limit)),
+            Ok(Err(TransportError::Cancelled)) => Err(LlmError::aborted()),
+            Ok(Err(TransportError::Connection(why))) => Err(LlmError::new(
+                ErrorCode::Connection,
+                format!("the answer broke off: {why}"),
+            )),
+            Err(why) => {
+                opened.response.body.cancel();
+                opened.token.cancel(ErrorCode::Aborted);
+                Err(self.interrupt_error(why, ctx, "while reading the answer"))
+            }
+        }
+    }
+
+    /// Runs `work` without awaiting it (see `Transport::detach`).
+    #[cfg(feature = "media")]
+    pub fn detach(&self, work: crate::core::maybe_send::BoxFuture<'static, ()>) {
+        self.transport.detach(work);
+    }
+
+    /// Sleeps `ms` (a job's poll interval): the caller's signal and deadline interrupt.
+    #[cfg(feature = "media")]
+    pub async fn pause(&self, ms: f64, ctx: &RequestContext, deadline: Option<f64>) -> Result<()> {
+        race(self.clock.sleep(ms), &*self.clock, &ctx.cancel, deadline, None)
+            .await
+            .map_err(|why| self.interrupt_error(why, ctx, "while waiting for the job"))
     }
 
     /// Walks `run` until an endpoint answers 2xx, recording every failed attempt.

@@ -52,6 +52,7 @@ fn op(image: bool, text: &str, params: &str, stream: bool) -> MediaOp {
         p: Fields::read(params, "params", known).unwrap(),
         finals: Lock::default(),
         raw_seen: AtomicBool::new(false),
+        edit: None,
     }
 }
 
@@ -509,4 +510,217 @@ fn media_models_are_in_the_table() {
         models::table::find("gpt-4o").unwrap().azure_api_version(),
         "2024-10-21"
     );
+}
+
+// ---------------------------------------------------------------- image edits
+
+fn png(w: u32, h: u32, color: u8) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    b.extend(w.to_be_bytes());
+    b.extend(h.to_be_bytes());
+    b.extend([8, color, 0, 0, 0, 0, 0, 0, 0]);
+    b
+}
+
+fn edit_op(params: &str, inputs: EditInputs, stream: bool) -> MediaOp {
+    let mut o = op(true, "In the style of WordArt, Microsoft Clippy wearing a cowboy hat.", params, stream);
+    o.edit = Some(inputs);
+    o
+}
+
+/// Splits a multipart body into (headers, data) per part, checking its framing.
+fn parts(body: &[u8], content_type: &str) -> Vec<(String, Vec<u8>)> {
+    let boundary = content_type.split("boundary=").nth(1).unwrap();
+    let delim = format!("--{boundary}");
+    let text = unsafe { core::str::from_utf8_unchecked(body) };
+    assert!(text.starts_with(&delim));
+    assert!(text.ends_with(&format!("{delim}--\r\n")));
+    let mut out = Vec::new();
+    let sep = format!("\r\n{delim}");
+    let mut rest = &body[delim.len() + 2..];
+    while let Some(end) = rest.windows(sep.len()).position(|w| w == sep.as_bytes()) {
+        let part = &rest[..end];
+        let split = part.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        out.push((
+            String::from_utf8(part[..split].to_vec()).unwrap(),
+            part[split + 4..].to_vec(),
+        ));
+        rest = &rest[end + sep.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        rest = &rest[2..];
+    }
+    out
+}
+
+#[test]
+fn edit_form_matches_the_azure_example() {
+    // 2025-04-01-preview_image_edits.yaml: image, mask, prompt, n, size, quality.
+    let ex = data("azure/media/2025-04-01-preview_image_edits.yaml");
+    assert!(ex.contains("mask: \"<binary-mask-data>\""));
+    let image = png(1024, 1024, 2);
+    let mask = png(1024, 1024, 6);
+    let o = edit_op(
+        r#"{"n":1,"size":"1024x1024","quality":"high"}"#,
+        EditInputs { images: vec![image.clone()], mask: Some(mask.clone()) },
+        false,
+    );
+    let t = azure("gpt-image-1", AzureStyle::Deployments);
+    o.check(&t).unwrap();
+    assert_eq!(o.kind(), OpKind::ImageEdit { stream: false });
+    assert_eq!(
+        url(&t, o.kind()),
+        "https://res.openai.azure.com/openai/deployments/dep/images/edits?api-version=2025-04-01-preview"
+    );
+    let (body, ct) = o.form(&t).unwrap().unwrap();
+    assert!(ct.starts_with("multipart/form-data; boundary=----llm-edge-"));
+    let p = parts(&body, &ct);
+    let names: Vec<&str> = p.iter().map(|(h, _)| h.split('"').nth(1).unwrap()).collect();
+    assert_eq!(names, ["prompt", "n", "size", "quality", "image", "mask"]);
+    assert_eq!(p[0].1, b"In the style of WordArt, Microsoft Clippy wearing a cowboy hat.");
+    assert_eq!(p[1].1, b"1");
+    assert_eq!(p[2].1, b"1024x1024");
+    assert!(p[4].0.contains("filename=\"image_0.png\"\r\nContent-Type: image/png"));
+    assert_eq!(p[4].1, image);
+    assert_eq!(p[5].1, mask);
+    // On v1 and OpenAI the model rides in the form; streaming adds stream and partial_images.
+    let o = edit_op(r#"{"partialImages":2}"#, EditInputs { images: vec![image.clone(), image.clone()], mask: None }, true);
+    let v1 = azure("gpt-image-1", AzureStyle::V1);
+    assert_eq!(url(&v1, o.kind()), "https://res.openai.azure.com/openai/v1/images/edits?api-version=preview");
+    let (body, ct) = o.form(&v1).unwrap().unwrap();
+    let p = parts(&body, &ct);
+    let names: Vec<&str> = p.iter().map(|(h, _)| h.split('"').nth(1).unwrap()).collect();
+    assert_eq!(names, ["model", "prompt", "stream", "partial_images", "image[]", "image[]"]);
+    assert_eq!(p[0].1, b"dep");
+    assert_eq!(p[2].1, b"true");
+    assert_eq!(url(&openai("gpt-image-1"), o.kind()), "https://api.openai.com/v1/images/edits");
+}
+
+#[test]
+fn the_boundary_never_occurs_in_a_part() {
+    let image = png(8, 8, 2);
+    let o = edit_op("", EditInputs { images: vec![image.clone()], mask: None }, false);
+    let (_, ct) = o.form(&openai("gpt-image-1")).unwrap().unwrap();
+    let boundary = ct.split("boundary=").nth(1).unwrap();
+    // An image of the same length (so the same first boundary is tried) that contains
+    // that boundary gets another one.
+    let mut shorter = png(8, 8, 2);
+    shorter.truncate(shorter.len() - boundary.len());
+    shorter.extend(boundary.as_bytes());
+    let o = edit_op("", EditInputs { images: vec![shorter.clone()], mask: None }, false);
+    let (body, ct2) = o.form(&openai("gpt-image-1")).unwrap().unwrap();
+    assert_ne!(ct, ct2);
+    let p = parts(&body, &ct2);
+    assert_eq!(p.last().unwrap().1, shorter);
+}
+
+#[test]
+fn edit_inputs_are_checked_before_sending() {
+    let t = azure("gpt-image-1", AzureStyle::Deployments);
+    let o = openai("gpt-image-1");
+    let check = |t: &dyn Target, images: Vec<Vec<u8>>, mask: Option<Vec<u8>>| {
+        edit_op("", EditInputs { images, mask }, false).check(t)
+    };
+    let webp = b"RIFF\0\0\0\0WEBPVP8 ".to_vec();
+    let jpeg = {
+        // SOI, APP0 (len 4), SOF0: len 17, precision 8, height 48, width 64.
+        let mut j = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 17, 8, 0, 48, 0, 64];
+        j.extend([0; 14]);
+        j
+    };
+    assert_eq!(edit::dimensions(&jpeg), Some((64, 48)));
+    assert_eq!(edit::dimensions(&png(3, 5, 2)), Some((3, 5)));
+    assert!(check(&t, vec![png(8, 8, 2)], None).is_ok());
+    assert!(check(&t, vec![jpeg.clone()], Some(png(64, 48, 6))).is_ok());
+    assert!(check(&o, vec![webp.clone()], None).is_ok());
+    let e = check(&t, vec![webp], None).unwrap_err();
+    assert_eq!((e.code, e.message.contains("PNG or JPEG on Azure")), (ErrorCode::InvalidInput, true));
+    for (images, mask, says) in [
+        (vec![], None, "empty"),
+        (vec![png(1, 1, 2); 17], None, "at most 16"),
+        (vec![b"GIF89a..".to_vec()], None, "image/gif"),
+        (vec![png(8, 8, 2)], Some(jpeg.clone()), "not a PNG"),
+        (vec![png(8, 8, 2)], Some(png(8, 8, 2)), "no alpha"),
+        (vec![png(8, 8, 2)], Some(png(4, 8, 6)), "4x8 but params.images[0] is 8x8"),
+        (vec![png(8, 8, 2)], Some(vec![0x89; edit::MAX_MASK_BYTES]), "under 4 MB"),
+    ] {
+        let e = check(&o, images, mask).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{says}: {}", e.message);
+        assert!(e.message.contains(says), "{says}: {}", e.message);
+        assert!(e.hint.is_some());
+    }
+    let mut big = png(8, 8, 2);
+    big.resize(edit::MAX_IMAGE_BYTES, 0);
+    assert!(check(&o, vec![big], None).unwrap_err().message.contains("under 50 MB"));
+    // A palette mask with a tRNS chunk has transparency.
+    let mut pal = png(8, 8, 3);
+    pal.extend([0, 0, 0, 1]);
+    pal.extend(b"tRNS");
+    assert!(check(&o, vec![png(8, 8, 2)], Some(pal)).is_ok());
+    let dalle = edit_op("", EditInputs { images: vec![png(8, 8, 2)], mask: None }, false)
+        .check(&openai("dall-e-3"))
+        .unwrap_err();
+    assert_eq!(dalle.code, ErrorCode::UnsupportedOperation);
+}
+
+#[test]
+fn image_edit_stream_events_read_like_generations() {
+    // openai_images_edits_stream.sse: a partial image then the completed one with usage.
+    let t = openai("gpt-image-1");
+    let o = edit_op("", EditInputs { images: vec![png(8, 8, 2)], mask: None }, true);
+    let mut batch = ChunkBatch::default();
+    for ev in decode_all(data("openai/openai_images_edits_stream.sse").as_bytes()) {
+        o.event(&t, &ev, &mut batch).unwrap();
+    }
+    assert_eq!(batch.marks.len(), 2);
+    assert_eq!(batch.marks[0].reasoning.as_deref(), Some("0"));
+    assert!(batch.marks[0].finish_reason.is_none());
+    assert!(batch.marks[1].finish_reason.is_some());
+    assert_eq!(batch.marks[1].usage.as_ref().unwrap().total_tokens, 100);
+    assert!(o.finished(&batch, 0));
+}
+
+// ---------------------------------------------------------------- video
+
+#[test]
+fn video_urls_per_api_and_provider() {
+    use crate::providers::{VideoApi, VideoStep};
+    let at = |t: &dyn Target, api, step, id: &str| {
+        let ctx = RequestContext::default();
+        let r = block_on(t.prepare(OpKind::Video { api, step }, id.into(), &ctx)).unwrap().request;
+        (r.method, r.url, r.body.is_some())
+    };
+    // Azure: the v1 path with api-version=preview whatever the endpoint's style.
+    let az = azure("sora", AzureStyle::Deployments);
+    let base = "https://res.openai.azure.com/openai/v1";
+    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Create, "{}"), ("POST", format!("{base}/video/generations/jobs?api-version=preview"), true));
+    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Status, "task_1"), ("GET", format!("{base}/video/generations/jobs/task_1?api-version=preview"), false));
+    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Delete, "task_1"), ("DELETE", format!("{base}/video/generations/jobs/task_1?api-version=preview"), false));
+    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Content, "gen_1"), ("GET", format!("{base}/video/generations/gen_1/content/video?api-version=preview"), false));
+    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Thumbnail, "gen_1"), ("GET", format!("{base}/video/generations/gen_1/content/thumbnail?api-version=preview"), false));
+    let az2 = azure("sora-2", AzureStyle::V1);
+    assert_eq!(at(&az2, VideoApi::Videos, VideoStep::Create, "{}").1, format!("{base}/videos?api-version=preview"));
+    assert_eq!(at(&az2, VideoApi::Videos, VideoStep::Thumbnail, "video_1").1, format!("{base}/videos/video_1/content?variant=thumbnail&api-version=preview"));
+    let oa = openai("sora-2");
+    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Status, "video_1"), ("GET", "https://api.openai.com/v1/videos/video_1".into(), false));
+    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Content, "video_1").1, "https://api.openai.com/v1/videos/video_1/content");
+    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Delete, "video_1").0, "DELETE");
+    // A hostile id from the service cannot leave its path segment.
+    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Status, "../../x?y").1, "https://api.openai.com/v1/videos/..%2F..%2Fx%3Fy");
+}
+
+#[test]
+fn video_create_bodies_name_the_deployment_or_model() {
+    let op = |api| video::CreateOp { api, prompt: "a cat".into(), size: None, seconds: None, extra: vec![] };
+    use crate::providers::VideoApi;
+    let az = azure("sora", AzureStyle::Deployments);
+    let b = json(&op(VideoApi::Jobs).body(&az).unwrap());
+    assert_eq!(b, serde_json::json!({"model":"dep","prompt":"a cat","width":1280,"height":720}));
+    op(VideoApi::Jobs).check(&az).unwrap();
+    // sora on OpenAI: the jobs API is Azure's.
+    assert_eq!(op(VideoApi::Jobs).check(&openai("sora")).unwrap_err().code, ErrorCode::InvalidInput);
+    // A backup of the other API is refused.
+    assert_eq!(op(VideoApi::Videos).check(&az).unwrap_err().code, ErrorCode::InvalidInput);
+    assert_eq!(json(&op(VideoApi::Videos).body(&openai("sora-2-pro")).unwrap())["model"], "sora-2-pro");
 }

@@ -113,16 +113,52 @@ fn media_profile(e: &MediaEntry) -> Profile {
     }
 }
 
+/// Video models (the full variant): (id, family, USD per second of video). sora-2 $0.10 and
+/// sora-2-pro $0.30 a second (720p) are OpenAI's price list as remembered from late 2025,
+/// not re-read here (notes 03 gives no prices): unverified. Azure's Sora (the jobs API) has
+/// no per-second price we could source: left unset.
+#[cfg(feature = "media")]
+const VIDEO: &[(&str, &str, Option<f64>)] = &[
+    ("sora", "sora", None),
+    ("sora-2", "sora-2", Some(0.10)),
+    ("sora-2-pro", "sora-2", Some(0.30)),
+];
+
+#[cfg(feature = "media")]
+fn video_profile(e: &(&'static str, &'static str, Option<f64>)) -> Profile {
+    let mut p = media_profile(&MediaEntry {
+        id: e.0,
+        family: e.1,
+        inputs: TEXT,
+        output: MediaType::Video,
+        price: (None, None, None),
+    });
+    p.meta.pricing.per_second = e.2;
+    p
+}
+
+#[cfg(feature = "media")]
+fn find_video(id: &str) -> Option<Profile> {
+    VIDEO.iter().find(|e| e.0 == id).map(video_profile)
+}
+#[cfg(not(feature = "media"))]
+fn find_video(_: &str) -> Option<Profile> {
+    None
+}
+
 pub fn find(id: &str) -> Option<Profile> {
     MODELS
         .iter()
         .find(|e| e.id == id)
         .map(profile_of)
         .or_else(|| MEDIA.iter().find(|e| e.id == id).map(media_profile))
+        .or_else(|| find_video(id))
 }
 
 pub fn all() -> Vec<Profile> {
     let mut out: Vec<Profile> = MODELS.iter().map(profile_of).collect();
     out.extend(MEDIA.iter().map(media_profile));
+    #[cfg(feature = "media")]
+    out.extend(VIDEO.iter().map(video_profile));
     out
 }

@@ -63,9 +63,16 @@ impl AzureTarget {
         }
     }
 
-    fn url(&self, op: OpKind) -> String {
-        let path = op.path();
+    /// The URL for `path` (from `OpKind::request`) of operation `op`.
+    fn url(&self, op: OpKind, path: &str) -> String {
         match self.style {
+            // Video is on the v1 path only (notes 03), whatever the endpoint's style.
+            #[cfg(feature = "media")]
+            _ if matches!(op, OpKind::Video { .. }) => {
+                let sep = if path.contains('?') { '&' } else { '?' };
+                self.base
+                    .join(&format!("/openai/v1{path}{sep}api-version=preview"))
+            }
             AzureStyle::Deployments => self.base.join(&format!(
                 "/openai/deployments/{}{path}?api-version={}",
                 self.deployment,
@@ -92,6 +99,10 @@ impl Target for AzureTarget {
     fn profile(&self) -> &Profile {
         &self.profile
     }
+    #[cfg(feature = "media")]
+    fn deployment(&self) -> Option<&str> {
+        Some(&self.deployment_name)
+    }
     fn body_model(&self) -> Option<&str> {
         match self.style {
             AzureStyle::Deployments => None,
@@ -104,13 +115,16 @@ impl Target for AzureTarget {
         body: String,
         ctx: &'a RequestContext,
     ) -> BoxFuture<'a, Result<Prepared>> {
+        let (method, path, body) = op.request(body);
+        let url = self.url(op, &path);
         boxed(bearer_post(
             &self.auth,
             TOKEN_HINT,
             &self.headers,
             "x-ms-client-request-id",
             ctx,
-            self.url(op),
+            url,
+            method,
             body,
         ))
     }

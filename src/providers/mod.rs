@@ -10,3 +10,5 @@ pub mod target;
 pub mod url;
 
 pub use target::{Auth, OpKind, Prepared, Secret, Target, TokenProvider, Wire};
+#[cfg(feature = "media")]
+pub use target::{VideoApi, VideoStep};

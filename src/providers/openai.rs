@@ -79,13 +79,15 @@ impl Target for OpenAiTarget {
         body: String,
         ctx: &'a RequestContext,
     ) -> BoxFuture<'a, Result<Prepared>> {
+        let (method, path, body) = op.request(body);
         boxed(bearer_post(
             &self.auth,
             "getToken must return (or resolve to) the bearer token this server expects.",
             &self.headers,
             "x-client-request-id",
             ctx,
-            self.base.join(op.path()),
+            self.base.join(&path),
+            method,
             body,
         ))
     }

@@ -8,6 +8,8 @@ use crate::core::maybe_send::{BoxFuture, MaybeSend, MaybeSync};
 use crate::models::Profile;
 use crate::prelude::*;
 use crate::transport::HttpRequest;
+#[cfg(feature = "media")]
+use alloc::borrow::Cow;
 use alloc::sync::Arc;
 
 /// The operations the executor can run. Each has its own body and response parser (in the
@@ -21,21 +23,109 @@ pub enum OpKind {
     Image {
         stream: bool,
     },
+    /// images/edits: multipart form data (`stream`: partial images as SSE).
+    #[cfg(feature = "media")]
+    ImageEdit {
+        stream: bool,
+    },
     /// audio/speech (`stream`: read as it arrives, raw or SSE).
     Speech {
         stream: bool,
     },
+    /// One request of a video job. For every step but `Create` the body argument of
+    /// `Target::prepare` is the job's (or, for Azure's Sora jobs, the generation's) id.
+    #[cfg(feature = "media")]
+    Video {
+        api: VideoApi,
+        step: VideoStep,
+    },
+}
+
+/// The two video APIs: Azure's Sora jobs (`/video/generations/jobs`, Azure v1 only) and
+/// the `/videos` API (Sora 2 on OpenAI and on Azure's v1 path).
+#[cfg(feature = "media")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VideoApi {
+    Jobs,
+    Videos,
+}
+
+#[cfg(feature = "media")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VideoStep {
+    Create,
+    Status,
+    Content,
+    Thumbnail,
+    /// Deletes the job: how both APIs cancel one that is still running.
+    Delete,
 }
 
 impl OpKind {
-    /// The path after the API root (`/chat/completions`, `/images/generations`, ...).
+    /// The path after the API root (`/chat/completions`, `/images/generations`, ...) for
+    /// the POST operations; video steps use `request`.
     pub fn path(self) -> &'static str {
         match self {
             OpKind::Chat { .. } => "/chat/completions",
             OpKind::Image { .. } => "/images/generations",
             OpKind::Speech { .. } => "/audio/speech",
+            #[cfg(feature = "media")]
+            OpKind::ImageEdit { .. } => "/images/edits",
+            #[cfg(feature = "media")]
+            OpKind::Video { api: VideoApi::Jobs, .. } => "/video/generations/jobs",
+            #[cfg(feature = "media")]
+            OpKind::Video { .. } => "/videos",
         }
     }
+
+    /// Method, path after the API root (with its own query, if any) and body for `body`
+    /// as `prepare` got it.
+    pub fn request(self, body: String) -> (&'static str, RequestPath, Option<String>) {
+        #[cfg(feature = "media")]
+        if let OpKind::Video { api, step } = self {
+            return video_request(api, step, body);
+        }
+        ("POST", self.path().into(), Some(body))
+    }
+}
+
+/// A request's path: always a constant in builds without media (no allocation, no drop code
+/// in the default entry), a job's own path with it.
+#[cfg(feature = "media")]
+pub type RequestPath = Cow<'static, str>;
+#[cfg(not(feature = "media"))]
+pub type RequestPath = &'static str;
+
+#[cfg(feature = "media")]
+fn video_request(
+    api: VideoApi,
+    step: VideoStep,
+    body: String,
+) -> (&'static str, RequestPath, Option<String>) {
+    let (method, path, body) = {
+        let id = crate::providers::url::encode_segment(&body);
+        let root = OpKind::Video { api, step }.path();
+        match (api, step) {
+            (_, VideoStep::Create) => ("POST", root.to_string(), Some(body)),
+            (_, VideoStep::Status) => ("GET", format!("{root}/{id}"), None),
+            (_, VideoStep::Delete) => ("DELETE", format!("{root}/{id}"), None),
+            (VideoApi::Jobs, VideoStep::Content) => {
+                ("GET", format!("/video/generations/{id}/content/video"), None)
+            }
+            (VideoApi::Jobs, VideoStep::Thumbnail) => (
+                "GET",
+                format!("/video/generations/{id}/content/thumbnail"),
+                None,
+            ),
+            (VideoApi::Videos, VideoStep::Content) => ("GET", format!("/videos/{id}/content"), None),
+            (VideoApi::Videos, VideoStep::Thumbnail) => (
+                "GET",
+                format!("/videos/{id}/content?variant=thumbnail"),
+                None,
+            ),
+        }
+    };
+    (method, Cow::Owned(path), body)
 }
 
 /// Tokens from the host (getToken in JS), asked for on every request so they may refresh.
@@ -114,6 +204,11 @@ pub trait Target: MaybeSend + MaybeSync {
     fn profile(&self) -> &Profile;
     /// The model name a request body carries, when the URL does not name it.
     fn body_model(&self) -> Option<&str>;
+    /// Azure's deployment name (video bodies carry it as `model` on every path style).
+    #[cfg(feature = "media")]
+    fn deployment(&self) -> Option<&str> {
+        None
+    }
     /// URL, headers and auth for `op` with `body`. Async: a token may have to be fetched.
     fn prepare<'a>(
         &'a self,
@@ -177,7 +272,8 @@ pub async fn bearer_post(
     id_header: &str,
     ctx: &RequestContext,
     url: String,
-    body: String,
+    method: &'static str,
+    body: Option<String>,
 ) -> Result<Prepared> {
     let token = bearer(auth, token_hint).await?;
     let mut headers = prebuilt.to_vec();
@@ -187,10 +283,12 @@ pub async fn bearer_post(
     request_id_header(ctx, id_header, &mut headers);
     Ok(Prepared {
         request: HttpRequest {
-            method: "POST",
+            method,
             url,
             headers,
-            body: Some(body),
+            body,
+            #[cfg(feature = "media")]
+            binary: None,
         },
         token,
     })

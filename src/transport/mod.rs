@@ -11,6 +11,10 @@ pub struct HttpRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
+    /// A binary body (multipart form data) sent instead of `body`; its content type is in
+    /// `headers`. Only media edits set it.
+    #[cfg(feature = "media")]
+    pub binary: Option<Vec<u8>>,
 }
 
 /// Why a transport could not deliver: a failure of the connection itself, not an HTTP status.
@@ -54,6 +58,13 @@ pub trait Transport: MaybeSend + MaybeSync {
         req: HttpRequest,
         cancel: CancelToken,
     ) -> BoxFuture<'static, Result<HttpResponse, TransportError>>;
+    /// Runs `work` to its end without anyone awaiting it (a video job's cancel after the
+    /// caller went away). Runtimes without a spawner drop it: the job then runs out on the
+    /// service.
+    #[cfg(feature = "media")]
+    fn detach(&self, work: BoxFuture<'static, ()>) {
+        drop(work);
+    }
 }
 
 /// Time, for deadlines and latency: `performance.now()` and `setTimeout` on wasm.

@@ -31,7 +31,8 @@
 import http from "node:http";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { media } from "./media.mjs";
+import { media, parseMultipart } from "./media.mjs";
+import { video, videoRoute } from "./video.mjs";
 
 // createChatCompletionRequest's properties in the 2024-10-21 spec (a test checks this list
 // against shared/azure/spec); reasoning_effort is accepted from 2024-12-01-preview on.
@@ -55,6 +56,7 @@ export const DEFAULT_DEPLOYMENTS = {
   "gpt-4o-mini": "gpt-4o-mini", "o3-mini": "o3-mini", "o4-mini": "o4-mini",
   "gpt-image-1": "gpt-image-1", "gpt-image-1-mini": "gpt-image-1-mini", "dall-e-3": "dall-e-3",
   "gpt-4o-mini-tts": "gpt-4o-mini-tts", "tts-1": "tts-1", "tts-1-hd": "tts-1-hd",
+  sora: "sora", "sora-2": "sora-2", "sora-2-pro": "sora-2-pro",
 };
 
 /** Where a streamed answer's usage goes:
@@ -293,6 +295,7 @@ export async function startEmulator(opts = {}) {
   const sockets = new Set();
   const replay = new Map();
   const images = new Map(); // dall-e-3 URLs: id → PNG bytes
+  const jobs = new Map(); // video jobs (and Sora generations): id → job
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e) => {
@@ -326,7 +329,7 @@ export async function startEmulator(opts = {}) {
   async function readBody(req) {
     const parts = [];
     for await (const c of req) parts.push(c);
-    return Buffer.concat(parts).toString("utf8");
+    return Buffer.concat(parts);
   }
 
   /** Which chat path a request's pathname names (after the gateway prefix), if any. */
@@ -336,12 +339,15 @@ export async function startEmulator(opts = {}) {
       if (!path.startsWith(state.prefix + "/")) return { kind: undefined };
       path = path.slice(state.prefix.length);
     }
+    // Video jobs (tests/emulator/video.mjs).
+    const v = videoRoute(path);
+    if (v) return { kind: v.kind, video: v };
     const d = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(path);
     if (d) return { kind: "deployments", deployment: decodeURIComponent(d[1]) };
     if (path === "/openai/v1/chat/completions") return { kind: "azure-v1" };
     if (path === "/v1/chat/completions") return { kind: "openai" };
     // Media (tests/emulator/media.mjs): images/generations and audio/speech on each style.
-    const m = /^(?:\/openai\/deployments\/([^/]+)|(\/openai\/v1)|\/v1)\/(images\/generations|audio\/speech)$/.exec(path);
+    const m = /^(?:\/openai\/deployments\/([^/]+)|(\/openai\/v1)|\/v1)\/(images\/generations|images\/edits|audio\/speech)$/.exec(path);
     if (m) return { kind: m[1] !== undefined ? "deployments" : m[2] ? "azure-v1" : "openai", deployment: m[1] && decodeURIComponent(m[1]), op: m[3] };
     return { kind: undefined, openaiLike: path.startsWith("/v1/") };
   }
@@ -358,7 +364,7 @@ export async function startEmulator(opts = {}) {
     if (req.method === "OPTIONS") {
       res.writeHead(200, {
         "access-control-allow-origin": "*",
-        "access-control-allow-methods": "GET, POST, OPTIONS",
+        "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
         "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "api-key, authorization, content-type, x-ms-client-request-id",
         "access-control-max-age": "86400",
       });
@@ -366,7 +372,7 @@ export async function startEmulator(opts = {}) {
     }
     // Control plane for tests and the demo: per-endpoint faults and the request log.
     if (url.pathname === "/__emulator/config" && req.method === "POST") {
-      const c = JSON.parse((await readBody(req)) || "{}");
+      const c = JSON.parse((await readBody(req)).toString("utf8") || "{}");
       state.fault = c.fault ?? undefined;
       state.faultTimes = c.times ?? Infinity;
       state.faultAt = c.at ?? 2;
@@ -385,7 +391,8 @@ export async function startEmulator(opts = {}) {
     }
     const r = route(url.pathname);
     const kind = r.kind;
-    const raw = await readBody(req);
+    const rawBytes = await readBody(req);
+    const raw = rawBytes.toString("utf8");
     const entry = { method: req.method, path: url.pathname, kind: kind ?? null, apiVersion: url.searchParams.get("api-version"), auth: req.headers["api-key"] ? "api-key" : req.headers.authorization ? "bearer" : "none", requestId: req.headers["x-ms-client-request-id"], headers: loggedHeaders(req.headers), body: undefined, at: Date.now() };
     state.requests.push(entry);
     // Whether the client went away before the answer was complete (aborts, cancels).
@@ -393,9 +400,23 @@ export async function startEmulator(opts = {}) {
       entry.closedEarly = !res.writableFinished;
     });
     if (state.requests.length > 10_000) state.requests.splice(0, state.requests.length - 10_000);
-    try {
-      entry.body = raw ? JSON.parse(raw) : undefined;
-    } catch {}
+    // Image edits come as multipart form data: its text fields become the body, its files
+    // are kept aside (the log records their names, types and sizes).
+    let files;
+    let formError;
+    if (/^multipart\/form-data/i.test(req.headers["content-type"] ?? "")) {
+      const form = parseMultipart(rawBytes, req.headers["content-type"]);
+      if (typeof form === "string") formError = form;
+      else {
+        entry.body = form.fields;
+        files = form.files;
+        entry.files = files.map((f) => ({ name: f.name, filename: f.filename, contentType: f.contentType, size: f.data.length }));
+      }
+    } else {
+      try {
+        entry.body = raw ? JSON.parse(raw) : undefined;
+      } catch {}
+    }
     const openai = kind === "openai" || (kind === undefined && r.openaiLike);
     const fail = (status, extra) => {
       const e = openai ? openaiErrorFor(status, extra) : errorFor(status, extra);
@@ -410,7 +431,7 @@ export async function startEmulator(opts = {}) {
       fault = state.faultMix[Math.floor(random() * state.faultMix.length)];
       entry.fault = fault;
     }
-    const messages = r.op ? [{ role: "user", content: String(entry.body?.prompt ?? entry.body?.input ?? "") }] : Array.isArray(entry.body?.messages) ? entry.body.messages : [];
+    const messages = r.op || r.video ? [{ role: "user", content: String(entry.body?.prompt ?? entry.body?.input ?? "") }] : Array.isArray(entry.body?.messages) ? entry.body.messages : [];
     const requested = directive(messages, "fault");
     let faultAt = state.faultAt;
     if (requested) {
@@ -430,7 +451,7 @@ export async function startEmulator(opts = {}) {
       return res.end("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>");
     }
 
-    if (req.method !== "POST" || !kind) {
+    if ((req.method !== "POST" && !r.video) || !kind) {
       if (openai) return fail(404, { message: `Invalid URL (${req.method} ${url.pathname})`, code: null });
       return send(res, 404, { error: { code: "404", message: "Resource not found" } }, {}, req);
     }
@@ -449,7 +470,11 @@ export async function startEmulator(opts = {}) {
     // OpenAI reads only Authorization: Bearer; an api-key header means nothing to it.
     else authorized = !state.requireAuth || (bearer !== undefined && (keys.has(bearer) || tokens.has(bearer)));
     if (!authorized) return fail(401);
+    const videoHeaders = (type) => ({ ...baseHeaders(req), "content-type": type });
+    // A job's later requests (status, content, delete) name the job, not a deployment.
+    if (r.video && r.video.id !== undefined) return video({ req, res, route: r.video, fail, send, headers: videoHeaders, jobs });
 
+    if (formError) return fail(400, { message: `Could not parse multipart form: ${formError}`, type: "invalid_request_error", code: "invalid_multipart" });
     let deployment;
     if (kind === "deployments") deployment = r.deployment;
     else {
@@ -462,7 +487,8 @@ export async function startEmulator(opts = {}) {
     const model = deployments[deployment];
     if (!model) return openai ? fail(404, { message: `The model \`${deployment}\` does not exist or you do not have access to it.` }) : fail(404);
     if (entry.body === undefined) return fail(400, { message: "We could not parse the JSON body of your request." });
-    if (r.op) return media({ req, res, op: r.op, kind, model, apiVersion, body: entry.body, prompt: messages[0].content, fault, faultAt, fail, send, baseHeaders, images });
+    if (r.video) return video({ req, res, route: r.video, body: entry.body, model, fail, send, headers: videoHeaders, jobs });
+    if (r.op) return media({ files, req, res, op: r.op, kind, model, apiVersion, body: entry.body, prompt: messages[0].content, fault, faultAt, fail, send, baseHeaders, images });
     const invalid = validate(entry.body, model, apiVersion, kind);
     if (invalid) return send(res, invalid.status, invalid.body, invalid.headers, req);
 

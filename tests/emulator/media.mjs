@@ -128,6 +128,88 @@ export function silentMp3(sampleCount) {
   return out;
 }
 
+// ---------------------------------------------------------------- multipart (image edits)
+
+/** Parses multipart/form-data strictly: the boundary from the content type, every part
+ *  opened by --boundary CRLF, headers with a form-data Content-Disposition and a name, the
+ *  closing --boundary--. Returns { fields, files } or a string saying what is wrong. */
+export function parseMultipart(buf, contentType) {
+  const m = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = m?.[1] ?? m?.[2];
+  if (!boundary || boundary.length > 70) return "no boundary in the content type";
+  const delim = Buffer.from(`--${boundary}`);
+  if (!buf.subarray(0, delim.length).equals(delim)) return "the body does not start with the boundary";
+  const fields = {};
+  const files = [];
+  let at = delim.length;
+  for (;;) {
+    if (buf[at] === 45 && buf[at + 1] === 45) return buf.length - at - 2 <= 2 ? { fields, files } : "data after the closing boundary";
+    if (buf[at] !== 13 || buf[at + 1] !== 10) return "a boundary is not followed by CRLF";
+    at += 2;
+    const headEnd = buf.indexOf("\r\n\r\n", at);
+    if (headEnd < 0) return "a part's headers do not end";
+    const headers = {};
+    for (const line of buf.subarray(at, headEnd).toString("latin1").split("\r\n")) {
+      const i = line.indexOf(":");
+      if (i < 1) return `a malformed part header: ${JSON.stringify(line.slice(0, 40))}`;
+      headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+    }
+    const cd = headers["content-disposition"] ?? "";
+    const name = /(?:^|;)\s*name="([^"]*)"/.exec(cd)?.[1];
+    if (!/^form-data\b/i.test(cd) || name === undefined) return "a part without Content-Disposition: form-data; name";
+    const next = buf.indexOf(Buffer.concat([Buffer.from("\r\n"), delim]), headEnd + 4);
+    if (next < 0) return "the body ends before its closing boundary";
+    const data = buf.subarray(headEnd + 4, next);
+    const filename = /;\s*filename="([^"]*)"/.exec(cd)?.[1];
+    if (filename !== undefined) files.push({ name, filename, contentType: headers["content-type"] ?? "application/octet-stream", data });
+    else fields[name] = data.toString("utf8");
+    at = next + 2 + delim.length;
+  }
+}
+
+/** Width and height of a PNG (IHDR) or JPEG (SOFn), or undefined. */
+export function imageSize(b) {
+  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47 && b.toString("latin1", 12, 16) === "IHDR") return [b.readUInt32BE(16), b.readUInt32BE(20)];
+  if (b[0] === 0xff && b[1] === 0xd8) {
+    for (let i = 2; i + 9 < b.length && b[i] === 0xff; i += 2 + b.readUInt16BE(i + 2)) {
+      const mk = b[i + 1];
+      if (mk >= 0xc0 && mk <= 0xcf && mk !== 0xc4 && mk !== 0xc8 && mk !== 0xcc) return [b.readUInt16BE(i + 7), b.readUInt16BE(i + 5)];
+    }
+  }
+  return undefined;
+}
+const IMAGE_TYPES = { png: [0x89, 0x50, 0x4e, 0x47], jpeg: [0xff, 0xd8, 0xff], webp: [0x52, 0x49, 0x46, 0x46] };
+const kindOf = (b) => Object.keys(IMAGE_TYPES).find((k) => IMAGE_TYPES[k].every((v, i) => b[i] === v));
+
+/** An edit's request (form fields as strings) checked and read as the API does: the
+ *  images, the mask, and numbers and booleans from their text. Returns an error or
+ *  { text } with `body` normalised in place. */
+function readEdit(body, files, family, azure) {
+  if (family === "dall-e") return { error: { message: "Image edits are not supported for this model.", code: "OperationNotSupported" } };
+  const imgs = files.filter((f) => f.name === "image" || f.name === "image[]");
+  if (imgs.length === 0) return { error: { message: "Missing required parameter: 'image'.", param: "image", code: "missing_required_parameter" } };
+  if (imgs.length > 16) return { error: { message: "Too many images: at most 16.", param: "image" } };
+  for (const f of files) if (!["image", "image[]", "mask"].includes(f.name)) return { error: { message: `Unrecognized file field: ${f.name}`, param: f.name } };
+  for (const f of imgs) {
+    const k = kindOf(f.data);
+    if (!k || (azure && k === "webp")) return { error: { message: `Invalid image file or mode for image ${f.filename}, please check your image file.`, param: "image", code: "invalid_image_format" } };
+    if (f.data.length >= 50 * 1024 * 1024) return { error: { message: "Image file must be less than 50MB.", param: "image" } };
+  }
+  const mask = files.find((f) => f.name === "mask");
+  if (mask) {
+    if (kindOf(mask.data) !== "png") return { error: { message: "Invalid mask file: must be a PNG.", param: "mask", code: "invalid_image_format" } };
+    const a = imageSize(mask.data), b = imageSize(imgs[0].data);
+    if (a && b && (a[0] !== b[0] || a[1] !== b[1])) return { error: { message: "Invalid mask image: mask and image must have the same dimensions.", param: "mask" } };
+  }
+  for (const k of ["n", "output_compression", "partial_images"]) if (body[k] !== undefined) body[k] = Number(body[k]);
+  if (body.stream !== undefined) body.stream = body.stream === "true";
+  if (body.input_fidelity !== undefined && !["high", "low"].includes(body.input_fidelity)) return { error: { message: "Invalid value for input_fidelity.", param: "input_fidelity" } };
+  // The edited picture depends on the prompt and on every input's bytes.
+  let seed = 0;
+  for (const f of files) seed = hash(seed + ":" + f.name + ":" + f.data.length + ":" + f.data.subarray(0, 4096).toString("base64"));
+  return { seed, inputSize: imageSize(imgs[0].data) };
+}
+
 // ---------------------------------------------------------------- the handler
 
 function sse(res, obj, event) {
@@ -136,19 +218,28 @@ function sse(res, obj, event) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export async function media(x) {
-  const { req, res, op, kind, model, apiVersion, body, prompt, fault, faultAt, fail, send, baseHeaders, images } = x;
+  const { req, res, op, kind, model, apiVersion, body, prompt, fault, faultAt, fail, send, baseHeaders, images, files } = x;
   const azure = kind !== "openai";
   const family = MODELS[model];
-  const image = op === "images/generations";
+  const editing = op === "images/edits";
+  const image = op === "images/generations" || editing;
+  if (editing !== (files !== undefined)) return fail(400, { message: editing ? "images/edits takes multipart/form-data." : "This operation takes a JSON body.", code: "invalid_request" });
   if (!family || (image !== (family === "gpt-image" || family === "dall-e"))) {
     return fail(400, { message: `The model ${model} does not support ${op}.`, code: "OperationNotSupported" });
   }
-  const allowed = image ? IMAGE_KEYS[family] : SPEECH_KEYS;
+  let edit;
+  if (editing) {
+    edit = readEdit(body, files, family, azure);
+    if (edit.error) return fail(400, edit.error);
+  }
+  const allowed = image ? [...IMAGE_KEYS[family], ...(editing ? ["input_fidelity"] : [])] : SPEECH_KEYS;
   for (const k of Object.keys(body)) if (!allowed.includes(k)) return fail(400, { message: `Unrecognized request argument supplied: ${k}`, param: k });
   if (kind === "deployments" && apiVersion < "2025-04-01-preview" && (family === "gpt-image" || !image)) {
     return fail(400, { message: `The ${op} operation for ${model} is not supported with api-version ${apiVersion}.`, code: "OperationNotSupported" });
   }
+  // An edit's picture: the prompt's, recoloured by the inputs' bytes.
   const text = String(image ? body.prompt ?? "" : body.input ?? "");
+  const seedText = edit ? `${text}#edit:${edit.seed}` : text;
   if (text === "") return fail(400, { message: `Missing required parameter: '${image ? "prompt" : "input"}'.`, param: image ? "prompt" : "input", code: "missing_required_parameter" });
   const delay = Number(/\[\[delay:(\d+)\]\]/.exec(prompt)?.[1] ?? 0);
   const headers = (type) => ({ ...baseHeaders(req), "content-type": type, ...(azure ? { "x-ms-rai-invoked": "true" } : { "x-request-id": `req_${randomUUID().replace(/-/g, "")}` }) });
@@ -172,7 +263,9 @@ export async function media(x) {
     const n = body.n ?? 1;
     if (family === "dall-e" && n !== 1) return fail(400, { message: "You must provide n=1 for this model.", param: "n", code: "invalid_value" });
     if (body.stream && family !== "gpt-image") return fail(400, { message: "Streaming is not supported for this model.", param: "stream" });
-    const [w, h] = (!body.size || body.size === "auto" ? "1024x1024" : body.size).split("x").map(Number);
+    const ev = editing ? "image_edit" : "image_generation";
+    // size "auto" on an edit keeps the input's size (bounded, so a hostile header cannot ask for a huge picture).
+    const [w, h] = !body.size || body.size === "auto" ? (edit?.inputSize?.every((d) => d > 0 && d <= 2048) ? edit.inputSize : [1024, 1024]) : body.size.split("x").map(Number);
     const quality = body.quality ?? (family === "dall-e" ? "standard" : "high");
     const usage = { total_tokens: 0, input_tokens: Math.ceil(text.length / 4), output_tokens: { low: 272, medium: 1056, high: 4160, auto: 4160 }[quality] ?? 0, input_tokens_details: { text_tokens: Math.ceil(text.length / 4), image_tokens: 0 } };
     usage.total_tokens = usage.input_tokens + usage.output_tokens;
@@ -184,17 +277,17 @@ export async function media(x) {
       for (let v = 0; v < n; v++) {
         for (let i = 0; i < partials; i++) {
           if (broke(piece++)) return;
-          sse(res, { type: "image_generation.partial_image", b64_json: promptImage(text, w, h, 2 ** (partials - i + 3), v).toString("base64"), partial_image_index: i, ...common }, "image_generation.partial_image");
+          sse(res, { type: `${ev}.partial_image`, b64_json: promptImage(seedText, w, h, 2 ** (partials - i + 3), v).toString("base64"), partial_image_index: i, ...common }, `${ev}.partial_image`);
           if (delay) await sleep(delay);
         }
         if (broke(piece++)) return;
-        sse(res, { type: "image_generation.completed", b64_json: promptImage(text, w, h, 1, v).toString("base64"), ...common, usage }, "image_generation.completed");
+        sse(res, { type: `${ev}.completed`, b64_json: promptImage(seedText, w, h, 1, v).toString("base64"), ...common, usage }, `${ev}.completed`);
       }
       return res.end();
     }
     const data = [];
     for (let v = 0; v < n; v++) {
-      const png = promptImage(text, w, h, 1, v);
+      const png = promptImage(seedText, w, h, 1, v);
       const item = {};
       if (family === "dall-e" && body.response_format !== "b64_json") {
         const id = randomUUID();

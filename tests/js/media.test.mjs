@@ -161,10 +161,10 @@ test("text models refuse media methods; image models refuse getAnswer naming get
   assert.match(g.hint, /getImage, streamImage/);
   assert.equal((await rejects(img.getAudio("hi"))).code, "unsupported_operation");
   assert.equal((await rejects(speech().getImage("x"))).code, "unsupported_operation");
-  // Edits are not in this version: refused, nothing sent.
+  // An edit of bytes that are no image is refused before sending (image-edit.test.mjs has the rest).
   const n = emu.requests.length;
   const ed = await rejects(img.getImage("x", {}, { images: [new Uint8Array(4)] }));
-  assert.equal(ed.code, "unsupported_operation");
+  assert.equal(ed.code, "invalid_input");
   assert.equal(emu.requests.length, n);
 });
 

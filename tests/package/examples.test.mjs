@@ -201,3 +201,35 @@ test("examples/tools run from a project that installed the packed tarball", asyn
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+// ---------------------------------------------------------------- examples/media
+
+test("examples/media/image-edit.mjs: a generated image, then its edit streamed, against the emulator", async () => {
+  const before = emu.requests.length;
+  const r = await run(path.join(root, "examples/media/image-edit.mjs"), { env: { AZURE_OPENAI_ENDPOINT: emu.url, AZURE_OPENAI_KEY: "test-key", AZURE_OPENAI_DEPLOYMENT: "gpt-image-1", OUT: "" }, args: ["a", "red", "kite"] });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /generated: \d+ bytes, 1024x1024/);
+  assert.match(r.out, /partial image 0:[\s\S]*partial image 1:[\s\S]*final image 0:/);
+  assert.match(r.out, /edited: \d+ bytes/);
+  const sent = emu.requests.slice(before);
+  assert.deepEqual(sent.map((q) => q.path), ["/openai/deployments/gpt-image-1/images/generations", "/openai/deployments/gpt-image-1/images/edits"]);
+  assert.equal(sent[1].body.prompt, "a red kite, at night");
+  assert.equal(sent[1].files[0].name, "image");
+});
+
+test("examples/media/speech.mjs: getAudio's WAV and streamAudio's PCM, against the emulator", async () => {
+  const r = await run(path.join(root, "examples/media/speech.mjs"), { env: { OPENAI_BASE_URL: `${emu.url}/v1`, OPENAI_API_KEY: "test-key" }, args: ["Hello", "there"] });
+  assert.equal(r.code, 0, r.out);
+  // 11 characters at 50 ms each: 0.55 s, 26,400 bytes of 24 kHz 16-bit PCM.
+  assert.match(r.out, /getAudio: 26444 bytes of audio\/wav/);
+  assert.match(r.out, /streamAudio: \d+ pieces, 26400 bytes, 0\.55 s of audio/);
+});
+
+test("examples/media/video.mjs: the job's progress, then the MP4 and its thumbnail, against the emulator", async () => {
+  const before = emu.requests.length;
+  const r = await run(path.join(root, "examples/media/video.mjs"), { env: { OPENAI_BASE_URL: `${emu.url}/v1`, OPENAI_API_KEY: "test-key", POLL_MS: "20" }, args: ["a", "kite"] });
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /job video_\w+: queued 0%\njob video_\w+: in_progress 25%[\s\S]*in_progress 75%/);
+  assert.match(r.out, /video: \d+ bytes of MP4 \(\d+ pieces\), thumbnail: \d+ bytes/);
+  assert.deepEqual(emu.requests[before].body, { model: "sora-2", prompt: "a kite", size: "1280x720", seconds: "4" });
+});

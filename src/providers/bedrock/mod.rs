@@ -238,6 +238,8 @@ impl Target for BedrockTarget {
                     url: format!("{}{}", self.base.origin, path),
                     headers,
                     body: Some(body),
+                    #[cfg(feature = "media")]
+            binary: None,
                 },
                 token,
             })
