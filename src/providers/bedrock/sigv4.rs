@@ -234,6 +234,30 @@ pub fn amz_date(epoch_ms: f64) -> String {
     )
 }
 
+/// `YYYYMMDDTHHMMSSZ` (as AWS quotes times in signature errors) as Unix milliseconds.
+pub fn parse_amz_date_ms(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: core::ops::Range<usize>| -> Option<i64> {
+        b[r.clone()].iter().all(u8::is_ascii_digit).then_some(())?;
+        s[r].parse().ok()
+    };
+    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (h, m, sec) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    Some(((days * 86_400 + h * 3600 + m * 60 + sec) * 1000) as f64)
+}
+
 /// What a signature needs besides the request.
 pub struct SignInput<'a> {
     pub method: &'a str,
