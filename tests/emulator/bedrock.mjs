@@ -38,12 +38,8 @@ import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { toUtf8, fromUtf8 } from "@smithy/util-utf8";
 import { answerPieces } from "./emulator.mjs";
 
-export const BEDROCK_CREDENTIALS = {
-  accessKeyId: "AKIAEMULATOR00000001",
-  secretAccessKey: "emulator/Secret+Key/0123456789abcdefghijKLMN",
-  sessionToken: "emulator-session-token-IQoJb3JpZ2luX2VjEHUaCXVzLWVhc3QtMSJHMEUCIQ",
-};
-export const BEDROCK_API_KEY = "ABSKQmVkcm9ja0FQSUtleS1lbXVsYXRvcg==";
+import { BEDROCK_CREDENTIALS, BEDROCK_API_KEY } from "./bedrock-credentials.mjs";
+export { BEDROCK_CREDENTIALS, BEDROCK_API_KEY };
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const CONVERSE_FIELDS = ["messages", "system", "inferenceConfig", "toolConfig", "guardrailConfig", "additionalModelRequestFields", "promptVariables", "additionalModelResponseFieldPaths", "requestMetadata", "performanceConfig"];
