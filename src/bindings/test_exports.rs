@@ -6,6 +6,7 @@
 use super::{error_to_js, JsResult};
 use crate::core::error::{ErrorCode, LlmError};
 use crate::prelude::*;
+use crate::providers::bedrock::cut;
 use crate::providers::bedrock::sha256::hex;
 use crate::providers::bedrock::sigv4::{self, Credentials, SignInput, Signer};
 use crate::wire::eventstream::{EventStreamDecoder, HeaderValue};
@@ -26,8 +27,14 @@ fn bad(why: impl Into<String>) -> JsValue {
 /// stringToSign, signature, authorization, headers }` as JSON.
 #[wasm_bindgen(js_name = __sigv4SignForTests)]
 pub fn sigv4_sign(json: &str) -> JsResult<String> {
-    let (mut method, mut url, mut body, mut region, mut service, mut date) =
-        (String::new(), String::new(), String::new(), String::new(), String::new(), String::new());
+    let (mut method, mut url, mut body, mut region, mut service, mut date) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut creds = Credentials {
         access_key_id: String::new(),
@@ -79,11 +86,11 @@ pub fn sigv4_sign(json: &str) -> JsResult<String> {
         Ok(())
     })
     .map_err(|e| bad(format!("not a request: {e}")))?;
-    let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
-    let path_and_query = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-    let (path, query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
+    let after_scheme = cut(&url, "://").map_or(url.as_str(), |(_, r)| r);
+    let path_and_query = crate::core::find(after_scheme, "/")
+        .and_then(|i| after_scheme.get(i..))
+        .unwrap_or("/");
+    let (path, query) = cut(path_and_query, "?").unwrap_or((path_and_query, ""));
     let signed = Signer::new(&region, &service).sign(
         &creds,
         SignInput {
@@ -123,12 +130,19 @@ pub fn event_stream_decode(bytes: &[u8], splits: &[u32], max_frame_bytes: u32) -
     let mut w = JsonWriter::new();
     w.begin_arr();
     let mut at = 0usize;
-    let mut ends: Vec<usize> = splits.iter().map(|&s| (s as usize).min(bytes.len())).collect();
+    let mut ends: Vec<usize> = splits
+        .iter()
+        .map(|&s| (s as usize).min(bytes.len()))
+        .collect();
     ends.push(bytes.len());
     let fail = |e: FrameError| {
         error_to_js(&match e {
-            FrameError::TooLarge => LlmError::too_large("an event-stream frame", max_frame_bytes as usize),
-            FrameError::Corrupt(why) => LlmError::new(ErrorCode::Parse, format!("event stream: {why}")),
+            FrameError::TooLarge => {
+                LlmError::too_large("an event-stream frame", max_frame_bytes as usize)
+            }
+            FrameError::Corrupt(why) => {
+                LlmError::new(ErrorCode::Parse, format!("event stream: {why}"))
+            }
         })
     };
     for end in ends {

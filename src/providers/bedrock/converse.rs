@@ -31,7 +31,7 @@ fn image_block(w: &mut JsonWriter, url: &str, at: usize) -> Result<()> {
             hint,
         )
     })?;
-    let (format, data) = rest.split_once(";base64,").ok_or_else(|| {
+    let (format, data) = super::cut(rest, ";base64,").ok_or_else(|| {
         bad(
             format!("messages[{at}]: the image data: URL is not base64"),
             hint,
@@ -254,7 +254,7 @@ pub fn build_converse_payload(
             Some((r, prev)) if *r == role => {
                 prev.pop(); // "]"
                 prev.push(',');
-                prev.push_str(&b[1..]);
+                prev.push_str(b.get(1..).unwrap_or(""));
             }
             _ => turns.push((role, b)),
         }
@@ -659,8 +659,9 @@ pub fn is_clock_skew(message: &str) -> bool {
 /// browsers hide `Date` from cross-origin scripts (not a CORS-safelisted header).
 pub fn server_time_ms(message: &str, headers: &[(String, String)]) -> Option<f64> {
     let in_message = message
-        .rsplit_once('(')
-        .and_then(|(_, rest)| rest.get(..16))
+        .bytes()
+        .rposition(|b| b == b'(')
+        .and_then(|at| message.get(at + 1..at + 17))
         .and_then(super::sigv4::parse_amz_date_ms);
     in_message.or_else(|| {
         headers

@@ -69,7 +69,7 @@ const MODELS: &[Entry] = &[
 /// The model behind `id`: a model id, or a cross-region inference profile id
 /// (`us.`, `eu.`, `apac.`, `global.` ... in front of it).
 pub fn find(id: &str) -> Option<Profile> {
-    let bare = match id.split_once('.') {
+    let bare = match super::cut(id, ".") {
         Some((geo, rest))
             if !geo.is_empty()
                 && geo.len() <= 6

@@ -118,7 +118,7 @@ pub fn canonical_uri(path: &str, mode: PathMode) -> String {
 pub fn canonical_query(query: &str) -> String {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for part in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        let (k, v) = super::cut(part, "=").unwrap_or((part, ""));
         let (mut ek, mut ev) = (String::new(), String::new());
         encode_into(&mut ek, &decode(k), false);
         encode_into(&mut ev, &decode(v), false);
@@ -241,8 +241,9 @@ pub fn parse_amz_date_ms(s: &str) -> Option<f64> {
         return None;
     }
     let num = |r: core::ops::Range<usize>| -> Option<i64> {
-        b[r.clone()].iter().all(u8::is_ascii_digit).then_some(())?;
-        s[r].parse().ok()
+        b.get(r)?.iter().try_fold(0i64, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
     };
     let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
     let (h, m, sec) = (num(9..11)?, num(11..13)?, num(13..15)?);
