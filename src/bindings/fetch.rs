@@ -42,6 +42,12 @@ const WANTED_HEADERS: &[&str] = &[
     "content-type",
     "x-ms-region",
     "apim-request-id",
+    // Bedrock's error type, and the server's clock for a signature-time answer (full
+    // variant only).
+    #[cfg(feature = "bedrock")]
+    "x-amzn-errortype",
+    #[cfg(feature = "bedrock")]
+    "date",
 ];
 
 /// The runtime's global `fetch`, or the one the config passed (tracing, proxies, tests).

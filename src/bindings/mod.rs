@@ -5,6 +5,8 @@
 use crate::prelude::*;
 
 pub mod fetch;
+#[cfg(feature = "bedrock")]
+mod test_exports;
 
 use crate::core::cancel::CancelToken;
 use crate::core::context::RequestContext;

@@ -409,6 +409,9 @@ impl Executor {
             } else {
                 0
             };
+            // One immediate retry when the target corrected itself (a Bedrock clock skew).
+            #[cfg(feature = "bedrock")]
+            let mut retry_at_once = true;
             loop {
                 let attempt_start = self.clock.now_ms();
                 let (e, status) = match self.attempt(i, op, ctx, deadline).await {
@@ -432,6 +435,12 @@ impl Executor {
                 } else {
                     // 4xx: the endpoint is alive and answering.
                     self.pool.success(i, attempt.latency_ms);
+                }
+                #[cfg(feature = "bedrock")]
+                if retry_at_once && self.targets[i].retry_at_once(&e) {
+                    retry_at_once = false;
+                    run.attempts.push(attempt);
+                    continue;
                 }
                 if e.code == ErrorCode::RateLimited && rate_waits > 0 {
                     rate_waits -= 1;

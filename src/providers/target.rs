@@ -226,6 +226,13 @@ pub trait Target: MaybeSend + MaybeSync {
     ) -> LlmError;
     /// Every configured credential of this endpoint, for scrubbing.
     fn secrets(&self) -> Vec<&str>;
+    /// Whether this failed answer should be tried once more on the same endpoint at once,
+    /// because `error` corrected something (Bedrock: its clock offset after a "signature
+    /// expired" answer).
+    #[cfg(feature = "bedrock")]
+    fn retry_at_once(&self, _e: &LlmError) -> bool {
+        false
+    }
 }
 
 /// Headers every request carries, then the endpoint's own `headers`, then auth: in that

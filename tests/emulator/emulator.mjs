@@ -9,6 +9,7 @@
 //                                           no dated api-version; api-key or Bearer
 //   POST /v1/chat/completions               OpenAI: Bearer auth, model required, OpenAI's
 //                                           error shape and chunks (no content filter fields)
+// Bedrock's POST /model/{modelId}/converse and /converse-stream: see bedrock.mjs.
 // Each may sit under a gateway prefix (option `prefix`, or --prefix /gateway): then only
 // /gateway/openai/deployments/... and so on are served.
 //
@@ -296,6 +297,8 @@ export async function startEmulator(opts = {}) {
   const replay = new Map();
   const images = new Map(); // dall-e-3 URLs: id → PNG bytes
   const jobs = new Map(); // video jobs (and Sora generations): id → job
+  const bedrockOptions = opts.bedrock ?? {}; // read per request: tests may change clockSkewMs
+  let bedrock;
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e) => {
@@ -388,6 +391,11 @@ export async function startEmulator(opts = {}) {
     }
     if (url.pathname === "/__emulator/requests") {
       return send(res, 200, state.requests, { "access-control-allow-origin": "*" });
+    }
+    // Bedrock's Converse routes (tests/emulator/bedrock.mjs, loaded on first use).
+    if (req.method === "POST" && /^\/model\/[^/]+\/converse(-stream)?$/.test(url.pathname)) {
+      bedrock ??= import("./bedrock.mjs").then((m) => m.createBedrock(bedrockOptions, state, random));
+      return (await bedrock).handle(req, res, url);
     }
     const r = route(url.pathname);
     const kind = r.kind;
@@ -661,6 +669,8 @@ export async function startEmulator(opts = {}) {
       state.prefix = normalizePrefix(prefix);
     },
     requests: state.requests,
+    /** The Bedrock routes' options (credentials, apiKeys, clockSkewMs), live. */
+    bedrock: bedrockOptions,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));

@@ -31,7 +31,7 @@ fn image_block(w: &mut JsonWriter, url: &str, at: usize) -> Result<()> {
             hint,
         )
     })?;
-    let (format, data) = rest.split_once(";base64,").ok_or_else(|| {
+    let (format, data) = super::cut(rest, ";base64,").ok_or_else(|| {
         bad(
             format!("messages[{at}]: the image data: URL is not base64"),
             hint,
@@ -254,7 +254,7 @@ pub fn build_converse_payload(
             Some((r, prev)) if *r == role => {
                 prev.pop(); // "]"
                 prev.push(',');
-                prev.push_str(&b[1..]);
+                prev.push_str(b.get(1..).unwrap_or(""));
             }
             _ => turns.push((role, b)),
         }
@@ -637,6 +637,40 @@ pub const HINTS: Hints = Hints {
     not_found: "Check modelId and region: the model (or inference profile) must be available in this region, and model access granted in the Bedrock console.",
 };
 
+/// AWS's answers to a request signed too far from its clock (more than 5 minutes):
+/// "Signature expired: 20250130T203827Z is now earlier than 20250130T204131Z
+/// (20250130T204631Z - 5 min.)", "Signature not yet current: … is still later than …
+/// (… + 5 min.)" (InvalidSignatureException, 403 from Bedrock, 400 from older services), and
+/// S3-style "RequestTimeTooSkewed" / "request time too skewed".
+pub fn is_clock_skew(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "signature expired",
+        "not yet current",
+        "too skewed",
+        "requesttimetooskewed",
+    ]
+    .iter()
+    .any(|k| crate::core::find(&m, k).is_some())
+}
+
+/// The server's clock at the time of a clock-skew answer, in Unix milliseconds: the time in
+/// the message's parentheses (AWS's "now"), else the `Date` header. The message comes first:
+/// browsers hide `Date` from cross-origin scripts (not a CORS-safelisted header).
+pub fn server_time_ms(message: &str, headers: &[(String, String)]) -> Option<f64> {
+    let in_message = message
+        .bytes()
+        .rposition(|b| b == b'(')
+        .and_then(|at| message.get(at + 1..at + 17))
+        .and_then(super::sigv4::parse_amz_date_ms);
+    in_message.or_else(|| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("date"))
+            .and_then(|(_, v)| crate::core::httpdate::parse_http_date_ms(v))
+    })
+}
+
 /// Bedrock's error answers: `{"message"}` (or `{"Message"}`), the type in the
 /// x-amzn-ErrorType header when the browser may read it, else in the body's `__type`.
 pub fn error_from_converse(
@@ -696,13 +730,7 @@ pub fn error_from_converse(
         }
         _ => {}
     }
-    if status == 403
-        && message.as_deref().is_some_and(|m| {
-            m.contains("Signature expired")
-                || m.contains("not yet current")
-                || m.contains("too skewed")
-        })
-    {
+    if (status == 403 || status == 400) && message.as_deref().is_some_and(is_clock_skew) {
         e.code = ErrorCode::Authentication;
         e.hint = Some("The request's signing time is more than 5 minutes off Bedrock's clock: check the machine's clock.".into());
     }

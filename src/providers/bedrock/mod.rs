@@ -12,7 +12,7 @@ use super::target::{base_headers, OpKind, Prepared, Secret, Target, TokenProvide
 use super::url::{encode_segment, BaseUrl};
 use crate::core::context::RequestContext;
 use crate::core::error::{ErrorCode, LlmError, Result};
-use crate::core::maybe_send::{boxed, BoxFuture};
+use crate::core::maybe_send::{boxed, BoxFuture, Lock};
 use crate::models::Profile;
 use crate::prelude::*;
 use crate::transport::{Clock, HttpRequest};
@@ -47,11 +47,22 @@ pub struct BedrockTarget {
     weight: f64,
     profile: Profile,
     clock: Arc<dyn Clock>,
+    /// Server clock minus ours, in ms, learned from a clock-skew answer; added to the time
+    /// every later request to this endpoint is signed with.
+    clock_offset_ms: Lock<f64>,
+}
+
+/// `s` split around the first `needle`: `str::split_once` with a string pattern, but with the
+/// crate's byte search and no panicking slices (core's two-way searcher and str slicing's
+/// panic path cost the wasm about 5 KB raw; bench/size/bedrock.sh).
+pub fn cut<'a>(s: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let at = crate::core::find(s, needle)?;
+    Some((s.get(..at)?, s.get(at + needle.len()..)?))
 }
 
 /// The origin's host as a browser sends it in Host: the default port left out.
 fn host_of(origin: &str) -> String {
-    let (scheme, rest) = origin.split_once("://").unwrap_or(("https", origin));
+    let (scheme, rest) = cut(origin, "://").unwrap_or(("https", origin));
     let default = if scheme == "https" { ":443" } else { ":80" };
     rest.strip_suffix(default).unwrap_or(rest).to_string()
 }
@@ -86,7 +97,13 @@ impl BedrockTarget {
             weight,
             profile,
             clock,
+            clock_offset_ms: Lock::default(),
         }
+    }
+
+    /// The offset this endpoint's signatures currently add to the local clock, in ms.
+    pub fn clock_offset_ms(&self) -> f64 {
+        *self.clock_offset_ms.lock()
     }
 
     fn path(&self, op: OpKind) -> String {
@@ -207,7 +224,7 @@ impl Target for BedrockTarget {
                         "SigV4 needs the wall clock, which this runtime does not give",
                     )
                 })?;
-                let amz_date = sigv4::amz_date(now);
+                let amz_date = sigv4::amz_date(now + self.clock_offset_ms());
                 let signed = self.signer.sign(
                     &creds,
                     SignInput {
@@ -252,7 +269,20 @@ impl Target for BedrockTarget {
         body: &[u8],
         now_epoch_ms: Option<f64>,
     ) -> LlmError {
-        converse::error_from_converse(status, headers, body, now_epoch_ms)
+        let e = converse::error_from_converse(status, headers, body, now_epoch_ms);
+        if matches!(status, 400 | 403) && converse::is_clock_skew(&e.message) {
+            if let (Some(server), Some(now)) =
+                (converse::server_time_ms(&e.message, headers), now_epoch_ms)
+            {
+                *self.clock_offset_ms.lock() = server - now;
+            }
+        }
+        e
+    }
+    #[cfg(feature = "bedrock")]
+    fn retry_at_once(&self, e: &LlmError) -> bool {
+        // `error` has just learned the server's clock: one more try, signed with it.
+        matches!(e.status, Some(400 | 403)) && converse::is_clock_skew(&e.message)
     }
     fn secrets(&self) -> Vec<&str> {
         match &self.auth {

@@ -118,7 +118,7 @@ pub fn canonical_uri(path: &str, mode: PathMode) -> String {
 pub fn canonical_query(query: &str) -> String {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for part in query.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        let (k, v) = super::cut(part, "=").unwrap_or((part, ""));
         let (mut ek, mut ev) = (String::new(), String::new());
         encode_into(&mut ek, &decode(k), false);
         encode_into(&mut ev, &decode(v), false);
@@ -232,6 +232,31 @@ pub fn amz_date(epoch_ms: f64) -> String {
         rem / 60 % 60,
         rem % 60
     )
+}
+
+/// `YYYYMMDDTHHMMSSZ` (as AWS quotes times in signature errors) as Unix milliseconds.
+pub fn parse_amz_date_ms(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: core::ops::Range<usize>| -> Option<i64> {
+        b.get(r)?.iter().try_fold(0i64, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })
+    };
+    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (h, m, sec) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    Some(((days * 86_400 + h * 3600 + m * 60 + sec) * 1000) as f64)
 }
 
 /// What a signature needs besides the request.
