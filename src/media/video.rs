@@ -334,8 +334,11 @@ impl Operation for StepOp {
     }
 }
 
-fn parse_job_answer(_: &dyn Target, body: &[u8]) -> Result<Job> {
-    parse_job(body)
+/// The create answer, checked inside the executor (so an unreadable one fails over) and
+/// kept as bytes: `complete` is then the same instantiation getAudio uses, not a second
+/// copy of it in the wasm.
+fn check_job_answer(_: &dyn Target, body: &[u8]) -> Result<Vec<u8>> {
+    parse_job(body).map(|_| body.to_vec())
 }
 
 /// Deletes a running job when dropped (the caller aborted, the deadline passed, or a read
@@ -468,9 +471,10 @@ impl VideoRun {
             match core::mem::replace(&mut self.phase, Phase::Done) {
                 Phase::Done => return Ok(None),
                 Phase::Create(op) => {
-                    let s = self.exec.complete(&op, &self.ctx, parse_job_answer).await?;
+                    let s = self.exec.complete(&op, &self.ctx, check_job_answer).await?;
+                    let job = parse_job(&s.value)?;
                     self.endpoint = s.endpoint;
-                    self.job_id = s.value.id.clone();
+                    self.job_id = job.id.clone();
                     self.cancel = Some(CancelOnDrop {
                         exec: self.exec.clone(),
                         endpoint: s.endpoint,
@@ -481,7 +485,7 @@ impl VideoRun {
                     batch.endpoint = Some(s.origin.clone());
                     batch.attempts = Some(s.attempts);
                     let model = self.exec.target(s.endpoint).profile().meta.model_name.clone();
-                    self.observe(s.value, &mut batch, Some(&model))?;
+                    self.observe(job, &mut batch, Some(&model))?;
                     if !batch.is_empty() {
                         return Ok(Some(batch));
                     }
