@@ -393,6 +393,8 @@ pub struct VideoRun {
     last: Option<(JobState, Option<u8>)>,
     cancel: Option<CancelOnDrop>,
     failed_polls: u32,
+    /// Video bytes delivered so far (bounded by limits.maxStreamBytes).
+    delivered: usize,
 }
 
 /// A chunk's description (its `reasoning` slot): status, progress, job id, and which bytes
@@ -426,6 +428,7 @@ impl VideoRun {
             last: None,
             cancel: None,
             failed_polls: 0,
+            delivered: 0,
         }
     }
 
@@ -534,6 +537,12 @@ impl VideoRun {
                     .await;
                     match read {
                         Ok(Ok(Some(bytes))) => {
+                            self.delivered += bytes.len();
+                            let limit = self.exec.policy.limits.max_stream_bytes;
+                            if self.delivered > limit {
+                                o.response.body.cancel();
+                                return Err(LlmError::too_large("the video", limit));
+                            }
                             batch.push(&base64(&bytes), mark("completed", None, None, None, Some("video")));
                             self.phase = Phase::Reading(o);
                             return Ok(Some(batch));
