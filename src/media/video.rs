@@ -334,8 +334,11 @@ impl Operation for StepOp {
     }
 }
 
-fn parse_job_answer(_: &dyn Target, body: &[u8]) -> Result<Job> {
-    parse_job(body)
+/// The create answer, checked inside the executor (so an unreadable one fails over) and
+/// kept as bytes: `complete` is then the same instantiation getAudio uses, not a second
+/// copy of it in the wasm.
+fn check_job_answer(_: &dyn Target, body: &[u8]) -> Result<Vec<u8>> {
+    parse_job(body).map(|_| body.to_vec())
 }
 
 /// Deletes a running job when dropped (the caller aborted, the deadline passed, or a read
@@ -390,6 +393,8 @@ pub struct VideoRun {
     last: Option<(JobState, Option<u8>)>,
     cancel: Option<CancelOnDrop>,
     failed_polls: u32,
+    /// Video bytes delivered so far (bounded by limits.maxStreamBytes).
+    delivered: usize,
 }
 
 /// A chunk's description (its `reasoning` slot): status, progress, job id, and which bytes
@@ -423,6 +428,7 @@ impl VideoRun {
             last: None,
             cancel: None,
             failed_polls: 0,
+            delivered: 0,
         }
     }
 
@@ -468,9 +474,10 @@ impl VideoRun {
             match core::mem::replace(&mut self.phase, Phase::Done) {
                 Phase::Done => return Ok(None),
                 Phase::Create(op) => {
-                    let s = self.exec.complete(&op, &self.ctx, parse_job_answer).await?;
+                    let s = self.exec.complete(&op, &self.ctx, check_job_answer).await?;
+                    let job = parse_job(&s.value)?;
                     self.endpoint = s.endpoint;
-                    self.job_id = s.value.id.clone();
+                    self.job_id = job.id.clone();
                     self.cancel = Some(CancelOnDrop {
                         exec: self.exec.clone(),
                         endpoint: s.endpoint,
@@ -481,7 +488,7 @@ impl VideoRun {
                     batch.endpoint = Some(s.origin.clone());
                     batch.attempts = Some(s.attempts);
                     let model = self.exec.target(s.endpoint).profile().meta.model_name.clone();
-                    self.observe(s.value, &mut batch, Some(&model))?;
+                    self.observe(job, &mut batch, Some(&model))?;
                     if !batch.is_empty() {
                         return Ok(Some(batch));
                     }
@@ -530,6 +537,12 @@ impl VideoRun {
                     .await;
                     match read {
                         Ok(Ok(Some(bytes))) => {
+                            self.delivered += bytes.len();
+                            let limit = self.exec.policy.limits.max_stream_bytes;
+                            if self.delivered > limit {
+                                o.response.body.cancel();
+                                return Err(LlmError::too_large("the video", limit));
+                            }
                             batch.push(&base64(&bytes), mark("completed", None, None, None, Some("video")));
                             self.phase = Phase::Reading(o);
                             return Ok(Some(batch));

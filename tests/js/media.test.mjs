@@ -291,3 +291,29 @@ test("the default entry refuses media calls on a media model, naming llm-edge/fu
     emu2.close();
   }
 });
+
+test("every image and speech model in listModels() works on the emulator (Azure deployments, Azure v1, OpenAI)", async () => {
+  const models = listModels().filter((m) => m.outputTypes.includes("image") || m.outputTypes.includes("audio"));
+  assert.ok(models.length >= 6);
+  for (const m of models) {
+    const name = m.modelName;
+    const configs = [
+      { provider: "azure", model: name, endpoint: emu.url, deploymentName: name, apiKey: KEY },
+      { provider: "azure", model: name, endpoint: emu.url, deploymentName: name, apiKey: KEY, apiStyle: "v1" },
+      { provider: "openai", model: name, baseURL: `${emu.url}/v1`, apiKey: KEY },
+    ];
+    for (const c of configs) {
+      const llm = createLLM(c);
+      if (m.outputTypes.includes("image")) {
+        const r = await llm.getImage(`a test card for ${name}`, {}, { size: "1024x1024", quality: name === "dall-e-3" ? "standard" : "low" });
+        const b64 = r.imageBase64 ?? Buffer.from(await (await fetch(r.imageUrl)).arrayBuffer()).toString("base64");
+        const png = decodePng(Buffer.from(b64, "base64"));
+        assert.deepEqual([png.width, png.height], [1024, 1024], `${name} ${c.provider} ${c.apiStyle ?? ""}`);
+      } else {
+        const a = await llm.getAudio("hi there", {}, { format: "wav" });
+        assert.equal(readWav(a.audio).seconds, 8 * 0.05, `${name} ${c.provider}`);
+        assert.equal(a.mimeType, "audio/wav");
+      }
+    }
+  }
+});

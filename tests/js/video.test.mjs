@@ -224,3 +224,10 @@ test("keys never appear in video errors", async () => {
   const o = createLLM({ provider: "openai", model: "sora-2", baseURL: `${emu.url}/v1`, apiKey: "sk-WRONG-video-key-0123456789" });
   assert.ok(!everythingAbout(await rejects(collect(o.streamVideo("x", {}, FAST)))).includes("sk-WRONG-video-key-0123456789"));
 });
+
+test("a video larger than limits.maxStreamBytes ends with response_too_large, and the download stops", async () => {
+  const llm = createLLM({ provider: "openai", model: "sora-2", baseURL: `${emu.url}/v1`, apiKey: KEY, limits: { maxStreamBytes: 300 } });
+  const e = await rejects(llm.getVideo("big", {}, FAST));
+  assert.equal(e.code, "response_too_large");
+  assert.match(e.message, /300 bytes/);
+});
