@@ -180,7 +180,7 @@ export async function benchMedia({ quick, check, median, gc, fmt, log }) {
       }
       const med = Object.fromEntries(names.map((k) => [k, median(times[k])]));
       md.push(`### ${cs.title}`, "", "| consumer | median ms | MB/s | llm-edge ÷ this |", "|---|---|---|---|");
-      for (const k of names) md.push(`| ${k} | ${fmt(med[k])} | ${fmt(cs.bytes / 1048576 / (med[k] / 1000), 0)} | ${k === "llm-edge" ? "1" : fmt(med["llm-edge"] / med[k], 2)} |`);
+      for (const k of names) md.push(`| ${k} | ${fmt(med[k])} | ${fmt(cs.bytes / 1048576 / (med[k] / 1000), 1)} | ${k === "llm-edge" ? "1" : fmt(med["llm-edge"] / med[k], 2)} |`);
       md.push("", `llm-edge over the floor: ${fmt(med["llm-edge"] - med[FLOOR])} ms, ${fmt(med["llm-edge"] / med[FLOOR], 2)}× the time to merely read the body.`, "");
       summary[cs.id] = { vsOpenai: med["llm-edge"] / med["openai-node"], vsHand: med["llm-edge"] / med["hand-written"], floor: med["llm-edge"] / med[FLOOR], floorMs: med[FLOOR], ms: med["llm-edge"] };
       // Loose bounds: images are several times faster than openai-node; speech is not (see the

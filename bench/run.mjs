@@ -202,7 +202,9 @@ const md = [];
 {
   const ctx = { quick: QUICK, check, median, gc, fmt, log, emuUrl: emu.url };
   for (const [name, section] of [["bedrock", benchBedrock], ["media", benchMedia], ["platform", benchPlatform]]) {
+    const t0 = performance.now();
     const r = await section(ctx);
+    log(`${name}: ${fmt((performance.now() - t0) / 1000)} s`);
     md.push(...r.md);
     report.sections.push({ [name]: r.summary });
   }
