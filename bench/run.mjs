@@ -11,6 +11,9 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeClients, streamConsumers, openaiStreamConsumers, answerConsumers, readBodyOnly, KEY } from "./consumers.mjs";
+import { benchBedrock } from "./bedrock.mjs";
+import { benchMedia } from "./media.mjs";
+import { benchPlatform } from "./platform.mjs";
 
 const QUICK = process.argv.includes("--quick");
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -51,8 +54,14 @@ function runProcess(cmd, args, env = {}) {
   });
 }
 
+const loadAtStart = os.loadavg();
 const emu = await startEmulatorProcess();
 const backup = await startEmulatorProcess();
+// A run that throws must not leave its emulators running.
+process.on("exit", () => {
+  emu.kill();
+  backup.kill();
+});
 const clients = makeClients(emu.url);
 const report = { sections: [] };
 const md = [];
@@ -193,6 +202,20 @@ const md = [];
   report.sections.push({ failover: med });
 }
 
+// ---------------------------------------------------------------- Bedrock, media, platform
+// Issues 12, 11 and 13: each its own file, with its own local server where it needs one
+// (bench/server.mjs) and the emulator for the hooks.
+{
+  const ctx = { quick: QUICK, check, median, gc, fmt, log, emuUrl: emu.url };
+  for (const [name, section] of [["bedrock", benchBedrock], ["media", benchMedia], ["platform", benchPlatform]]) {
+    const t0 = performance.now();
+    const r = await section(ctx);
+    log(`${name}: ${fmt((performance.now() - t0) / 1000)} s`);
+    md.push(...r.md);
+    report.sections.push({ [name]: r.summary });
+  }
+}
+
 // ---------------------------------------------------------------- cold start
 {
   const N = QUICK ? 2 : 10;
@@ -245,7 +268,7 @@ const md = [];
   const aiB = bundle("ai-sdk");
   const wasmGz = rows[0][2];
   const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
-  md.push("## Size", "", "The package's files, raw and gzip -9 (zlib), and minified ESM bundles (esbuild, platform browser) of a streaming chat call with each library. llm-edge's bundle is its JS; its wasm is fetched beside it and counted separately. The wasm holds every provider (there is no per-provider build), so a bundle with one provider ships the whole module. 1 KiB = 1,024 bytes.", "", "| file | raw bytes | gzip bytes |", "|---|---|---|");
+  md.push("## Size", "", "The package's files, raw and gzip -9 (zlib), and minified ESM bundles (esbuild, platform browser) of a streaming chat call with each library. llm-edge's bundle is its JS; its wasm is fetched beside it and counted separately. The default entry's wasm holds both chat providers (Azure, OpenAI-compatible; there is no per-provider build), so a bundle with one provider ships the whole module; Bedrock and media are in \`llm-edge/full\` (below). 1 KiB = 1,024 bytes.", "", "| file | raw bytes | gzip bytes |", "|---|---|---|");
   for (const r of rows) md.push(`| ${r.join(" | ")} |`);
   md.push(`| packed tarball (${tgz}) | ${statSync(path.join(packDir, tgz)).size} | (already gzip) |`, "");
   md.push(`The whole package, every provider (wasm + glue + api.js + web.js, loaded unbundled), gzip: **${kib(jsWasmGz)}** (${jsWasmGz} B); as a bundler ships it (wasm + the minified bundle below; the target, ≤ 110 KiB, is on this figure): **${kib(wasmGz + ours[1])}** (${wasmGz + ours[1]} B) for a streaming Azure chat, **${kib(wasmGz + oursOpenAI[1])}** (${wasmGz + oursOpenAI[1]} B) for a streaming OpenAI chat.`, "", "| bundle of a streaming chat | raw bytes | gzip bytes |", "|---|---|---|");
@@ -270,6 +293,38 @@ const md = [];
   const shipped = Math.max(wasmGz + ours[1], wasmGz + oursOpenAI[1]);
   check("size: the whole package (every provider, JS + wasm as a bundler ships it, gzip) within the 110 KiB target", shipped <= 110 * 1024, `${shipped} B`);
   report.sections.push({ sizeGz: jsWasmGz, bundledGz: wasmGz + ours[1], bundledOpenAIGz: wasmGz + oursOpenAI[1], openaiGz: openaiB[1], aiGz: aiB[1] });
+
+  // What llm-edge/full adds: its JS is the default entry's (the same files), so the
+  // difference is the wasm and its generated glue.
+  const fullFile = (f) => readFileSync(path.join(root, "pkg/full", f));
+  md.push("### What Bedrock and media add (`llm-edge/full`)", "", "`pkg/full` against `pkg/` (both built by scripts/build.sh); the hand-written JS (api.js, node.js, web.js, ...) is the same file in both.", "", "| file | llm-edge raw | gzip | llm-edge/full raw | gzip | gzip added |", "|---|---|---|---|---|---|");
+  let addedGz = 0;
+  for (const f of ["llm_edge_bg.wasm", "llm_edge.js"]) {
+    const [d, fu] = [file(f), fullFile(f)];
+    addedGz += gz(fu) - gz(d);
+    md.push(`| ${f} | ${d.length.toLocaleString("en")} | ${gz(d).toLocaleString("en")} | ${fu.length.toLocaleString("en")} | ${gz(fu).toLocaleString("en")} | ${(gz(fu) - gz(d)).toLocaleString("en")} B |`);
+  }
+  const fullShipped = gz(fullFile("llm_edge_bg.wasm")) + ours[1] + (gz(fullFile("llm_edge.js")) - gz(file("llm_edge.js")));
+  md.push("", `Bedrock and media together add **${kib(addedGz)}** (${addedGz.toLocaleString("en")} B) gzip; \`llm-edge/full\` as a bundler ships a streaming chat (its wasm + the bundle above with its own glue): about ${kib(fullShipped)}.`, "");
+  report.sections.push({ fullAddedGz: addedGz });
+  // Each feature alone: bench/size/features.sh builds the four combinations of the tree.
+  try {
+    const fj = JSON.parse(readFileSync(path.join(root, "bench/size/features.json"), "utf8"));
+    const b = fj.builds;
+    const base = b["wasm-package"];
+    const fullSha = createHash("sha256").update(fullFile("llm_edge_bg.wasm")).digest("hex").slice(0, 12);
+    const same = b["wasm-package,bedrock,media"]?.wasmSha256 === fullSha;
+    md.push(`Each feature alone (\`bash bench/size/features.sh\`: the four feature sets built the way scripts/build.sh builds, at ${fj.commit}, ${fj.measured}; ${same ? "its full build is byte-identical to pkg/full above" : "**its full build differs from pkg/full above: rerun it for this commit**"}):`, "", "| cargo features | wasm raw | wasm gzip | glue gzip | wasm + glue gzip added over wasm-package |", "|---|---|---|---|---|");
+    for (const [feats, r] of Object.entries(b)) {
+      const added = r.wasmGz + r.glueGz - base.wasmGz - base.glueGz;
+      md.push(`| ${feats} | ${r.wasmRaw.toLocaleString("en")} | ${r.wasmGz.toLocaleString("en")} | ${r.glueGz.toLocaleString("en")} | ${feats === "wasm-package" ? "—" : `${added.toLocaleString("en")} B (${kib(added)})`} |`);
+    }
+    const alone = (k) => b[k].wasmGz + b[k].glueGz - base.wasmGz - base.glueGz;
+    const both = alone("wasm-package,bedrock,media");
+    md.push("", `Bedrock alone adds ${kib(alone("wasm-package,bedrock"))} (issue 12's target: under 15 KiB${alone("wasm-package,bedrock") < 15 * 1024 ? "" : ", missed"}), media alone ${kib(alone("wasm-package,media"))}; together ${kib(both)}, ${both < alone("wasm-package,bedrock") + alone("wasm-package,media") ? "less than the sum (shared code and gzip's shared dictionary)" : "no less than the sum"}.`, "");
+  } catch (e) {
+    md.push(`Each feature alone: not measured in this run (${e.code === "ENOENT" ? "bench/size/features.json is missing; run \`bash bench/size/features.sh\`" : e.message}).`, "");
+  }
 }
 
 // ---------------------------------------------------------------- memory
@@ -304,7 +359,7 @@ const versions = () => {
     }
   } catch {}
   const wasmSha = createHash("sha256").update(readFileSync(path.join(root, "pkg/llm_edge_bg.wasm"))).digest("hex").slice(0, 12);
-  return `llm-edge ${commit} (wasm sha256 ${wasmSha}…); Node ${process.version} (and ${execFileSync(NODE24, ["--version"]).toString().trim()}); Deno ${execFileSync(DENO, ["--version"]).toString().split("\n")[0].split(" ")[1]}; workerd ${v("workerd")}; openai ${v("openai")}; ai ${v("ai")}; @ai-sdk/azure ${v("@ai-sdk/azure")}`;
+  return `llm-edge ${commit} (wasm sha256 ${wasmSha}…); Node ${process.version} (and ${execFileSync(NODE24, ["--version"]).toString().trim()}); Deno ${execFileSync(DENO, ["--version"]).toString().split("\n")[0].split(" ")[1]}; workerd ${v("workerd")}; openai ${v("openai")}; ai ${v("ai")}; @ai-sdk/azure ${v("@ai-sdk/azure")}; @aws-sdk/client-bedrock-runtime ${v("@aws-sdk/client-bedrock-runtime")}`;
 };
 const failed = checks.filter((c) => !c).length;
 if (!QUICK) {
@@ -313,6 +368,7 @@ if (!QUICK) {
     "",
     `Measured ${new Date().toISOString().slice(0, 10)} by \`node --expose-gc bench/run.mjs\` on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}.`,
     `Versions: ${versions()}.`,
+    `Machine load (1-minute load average, ${os.cpus().length} cores) at the start and the end of the run: ${loadAtStart[0].toFixed(1)} and ${os.loadavg()[0].toFixed(1)}; other work shared the cores, so absolute times carry that noise, and ratios within one section (clients interleaved in the same rounds) are the figures to read.`,
     "",
     "All clients run in one Node process against the same local emulator (Azure and OpenAI paths), which runs in its own process on 127.0.0.1. Ratios are llm-edge time ÷ the other's time from the same run (below 1: llm-edge is faster).",
     "",
