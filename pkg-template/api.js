@@ -238,45 +238,6 @@ function textChunk(delta, m) {
   return chunk;
 }
 
-/** streamImage's chunks: a partial image's index rides in the reasoning slot. */
-function imageChunk(b64, m) {
-  const chunk = { index: Number(m?.reasoningDelta ?? 0), partialImageBase64: b64, final: m?.finishReason !== undefined };
-  if (m?.usage !== undefined) chunk.usage = m.usage;
-  return chunk;
-}
-
-function audioChunk(b64, m) {
-  const chunk = { audio: fromBase64(b64) };
-  if (m?.usage !== undefined) chunk.usage = m.usage;
-  return chunk;
-}
-
-const B64 = new Uint8Array(128);
-for (let i = 0; i < 64; i++) B64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
-B64[45] = 62; // "-" and "_" (base64url) too
-B64[95] = 63;
-
-/** Standard base64 (padded or not) to bytes, once, with no intermediate string. */
-function fromBase64(s) {
-  let n = s.length;
-  while (n > 0 && s.charCodeAt(n - 1) === 61) n--;
-  const out = new Uint8Array((n * 3) >> 2);
-  let o = 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v = (B64[s.charCodeAt(i)] << 18) | (B64[s.charCodeAt(i + 1)] << 12) | (B64[s.charCodeAt(i + 2)] << 6) | B64[s.charCodeAt(i + 3)];
-    out[o++] = v >> 16;
-    out[o++] = (v >> 8) & 255;
-    out[o++] = v & 255;
-  }
-  if (n - i >= 2) {
-    const v = (B64[s.charCodeAt(i)] << 18) | (B64[s.charCodeAt(i + 1)] << 12) | (n - i === 3 ? B64[s.charCodeAt(i + 2)] << 6 : 0);
-    out[o++] = v >> 16;
-    if (n - i === 3) out[o++] = (v >> 8) & 255;
-  }
-  return out;
-}
-
 /** A ReadableStream that is also an async iterable. One wasm call per network read fills a
  *  queue of chunks; for-await takes them from the queue directly (one resolved promise per
  *  chunk, no generator machinery), after locking the stream so it cannot be read twice.
@@ -888,13 +849,13 @@ class RegistryModel extends BaseLLM {
     });
   }
   streamImage(prompt, ctx, params) {
-    return this.#mediaStream("streamImage", prompt, ctx, params, imageChunk);
+    return this.#mediaStream("streamImage", prompt, ctx, params, (b, m) => mediaFull.imageChunk(b, m));
   }
   getAudio(input, ctx, params) {
     return this.#media("getAudio", input, ctx, params, (r) => ({ ...JSON.parse(r[0]), audio: r[1] }));
   }
   streamAudio(input, ctx, params) {
-    return this.#mediaStream("streamAudio", input, ctx, params, audioChunk);
+    return this.#mediaStream("streamAudio", input, ctx, params, (b, m) => mediaFull.audioChunk(b, m));
   }
   /** Running usage and cost since the model was made, by model and endpoint. */
   usageTotals() {

@@ -306,6 +306,10 @@ export async function startEmulator(opts = {}) {
       else res.destroy();
     });
   });
+  // Idle keep-alive sockets stay open longer than fetch's (undici's 4 s) reuse window, so a
+  // slow client never sends a request on a socket the server is closing ("other side closed").
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   server.on("connection", (s) => {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
