@@ -57,6 +57,16 @@ impl Attempt {
         if self.skipped {
             w.key("skipped").bool(true);
         }
+        #[cfg(feature = "platform")]
+        for (on, key) in [
+            (self.hedge, "hedge"),
+            (self.cancelled, "cancelled"),
+            (self.budget_exhausted, "budgetExhausted"),
+        ] {
+            if on {
+                w.key(key).bool(true);
+            }
+        }
         w.end_obj();
     }
 }
@@ -143,14 +153,20 @@ pub struct Usage {
 }
 
 /// One try against one endpoint. `endpoint` is an origin only: never a path, key or token.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Attempt {
     pub endpoint: String,
     pub status: Option<u16>,
     pub error_code: Option<ErrorCode>,
     pub latency_ms: f64,
-    /// Left out for an open circuit: no request was sent.
+    /// Left out for an open circuit (or an empty retry budget): no request was sent.
     pub skipped: bool,
+    /// Sent as a hedge while an earlier request of the call was still waiting for headers.
+    pub hedge: bool,
+    /// Aborted because another request of the call answered first.
+    pub cancelled: bool,
+    /// Not sent: the model's retry budget had no token for it.
+    pub budget_exhausted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

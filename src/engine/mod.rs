@@ -19,6 +19,8 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 pub mod stream;
+#[cfg(feature = "platform")]
+mod hedge;
 
 /// What one call asks of every endpoint it tries.
 pub trait Operation: MaybeSend + MaybeSync {
@@ -34,6 +36,12 @@ pub struct Executor {
     pub policy: Policy,
     pub pool: Pool,
     closed: AtomicBool,
+    /// The model's retry budget: every request after a call's first takes a token.
+    #[cfg(feature = "platform")]
+    pub budget: Option<crate::resilience::hedge::RetryBudget>,
+    /// Recent times to first byte per endpoint, for a hedge delay given as a percentile.
+    #[cfg(feature = "platform")]
+    pub ttfb: crate::resilience::hedge::TtfbWindows,
 }
 
 /// A response whose headers said 2xx, and where it came from.
@@ -45,7 +53,13 @@ pub struct Opened {
     pub token: CancelToken,
     /// The bearer token this request carried, to scrub from what the body says.
     pub bearer: Option<String>,
+    /// This request was a hedge (sent while an earlier one still waited for headers).
+    pub hedge: bool,
 }
+
+#[cfg(feature = "platform")]
+/// A request that failed: its error, status, endpoint, when it started, whether a hedge.
+type Failed = (LlmError, Option<u16>, usize, f64, bool);
 
 /// A finished call: the parsed value, which endpoint served it, and every attempt.
 pub struct Served<T> {
@@ -65,7 +79,18 @@ impl Executor {
     ) -> Self {
         let seed = (clock.now_ms() * 1000.0) as u64 ^ 0x9E37_79B9_7F4A_7C15;
         let pool = Pool::new(targets.iter().map(|t| t.weight()).collect(), seed);
+        #[cfg(feature = "platform")]
+        let budget = policy
+            .budget
+            .or(policy.hedge.map(|_| Default::default()))
+            .map(crate::resilience::hedge::RetryBudget::new);
+        #[cfg(feature = "platform")]
+        let ttfb = crate::resilience::hedge::TtfbWindows::new(targets.len());
         Executor {
+            #[cfg(feature = "platform")]
+            budget,
+            #[cfg(feature = "platform")]
+            ttfb,
             targets,
             transport,
             clock,
@@ -104,10 +129,8 @@ impl Executor {
         for i in skipped {
             run.attempts.push(Attempt {
                 endpoint: self.targets[i].origin().to_string(),
-                status: None,
-                error_code: None,
-                latency_ms: 0.0,
                 skipped: true,
+                ..Default::default()
             });
         }
         run
@@ -205,6 +228,8 @@ impl Executor {
         op: &dyn Operation,
         ctx: &RequestContext,
         deadline: Option<f64>,
+        // Aborts this request's fetch (a hedge's loser is aborted through it).
+        token: CancelToken,
     ) -> core::result::Result<Opened, (LlmError, Option<u16>)> {
         let target = &*self.targets[i];
         let started_ms = self.clock.now_ms();
@@ -220,7 +245,6 @@ impl Executor {
         .map_err(|w| (self.interrupt_error(w, ctx, "while getting a token"), None))?
         .map_err(|e| (self.redact(e, None), None))?;
         let bearer = prepared.token;
-        let token = CancelToken::new();
         let sent = race(
             self.transport.send(prepared.request, token.clone()),
             &*self.clock,
@@ -267,6 +291,7 @@ impl Executor {
                 ttfb_ms,
                 token,
                 bearer,
+                hedge: false,
             });
         }
         let status = response.status;
@@ -325,30 +350,54 @@ impl Executor {
             } else {
                 0
             };
+            let mut i = i;
             loop {
-                let attempt_start = self.clock.now_ms();
-                let (e, status) = match self.attempt(i, op, ctx, deadline).await {
-                    Ok(opened) => return Ok(opened),
+                // Every request after the call's first (a retry, a failover, a hedge) draws
+                // on the model's retry budget; with none left the call ends with its last error.
+                #[cfg(feature = "platform")]
+                if run.sent > 0 && !self.withdraw() {
+                    run.attempts.push(Attempt {
+                        endpoint: self.targets[i].origin().to_string(),
+                        skipped: true,
+                        budget_exhausted: true,
+                        ..Default::default()
+                    });
+                    break 'endpoints;
+                }
+                run.sent += 1;
+                #[cfg(feature = "platform")]
+                let outcome = self.hedged(i, op, ctx, run, deadline).await;
+                #[cfg(not(feature = "platform"))]
+                let outcome = {
+                    let started = self.clock.now_ms();
+                    self.attempt(i, op, ctx, deadline, CancelToken::new())
+                        .await
+                        .map_err(|(e, status)| (e, status, i, started, false))
+                };
+                let (e, status, at, attempt_start, hedge) = match outcome {
+                    Ok(opened) => {
+                        #[cfg(feature = "platform")]
+                        {
+                            if let Some(b) = &self.budget {
+                                b.deposit();
+                            }
+                            self.ttfb.record(opened.endpoint, opened.ttfb_ms);
+                        }
+                        return Ok(opened);
+                    }
                     Err(failed) => failed,
                 };
+                i = at;
                 let now = self.clock.now_ms();
                 let attempt = Attempt {
                     endpoint: self.targets[i].origin().to_string(),
                     status,
                     error_code: Some(e.code),
                     latency_ms: now - attempt_start,
-                    skipped: false,
+                    hedge,
+                    ..Default::default()
                 };
-                if e.terminal || e.code == ErrorCode::Aborted || e.code == ErrorCode::InvalidInput {
-                    // The caller's abort or deadline, or the caller's own input, says
-                    // nothing about the endpoint.
-                    self.pool.release_probe(i);
-                } else if e.code.is_failover() {
-                    self.pool.failure(i, &self.policy, now);
-                } else {
-                    // 4xx: the endpoint is alive and answering.
-                    self.pool.success(i, attempt.latency_ms);
-                }
+                self.note_failure(i, &e, attempt.latency_ms, now);
                 if e.code == ErrorCode::RateLimited && rate_waits > 0 {
                     rate_waits -= 1;
                     let wait = e.retry_after_ms.map(|ms| ms as f64).unwrap_or_else(|| {
@@ -374,6 +423,20 @@ impl Executor {
         }
         let e = core::mem::replace(run, FailoverRun::new(Vec::new(), 0, 0)).into_error();
         Err(e)
+    }
+
+    /// What a failed request says about its endpoint, for the breaker.
+    fn note_failure(&self, i: usize, e: &LlmError, latency_ms: f64, now: f64) {
+        if e.terminal || e.code == ErrorCode::Aborted || e.code == ErrorCode::InvalidInput {
+            // The caller's abort or deadline, or the caller's own input, says
+            // nothing about the endpoint.
+            self.pool.release_probe(i);
+        } else if e.code.is_failover() {
+            self.pool.failure(i, &self.policy, now);
+        } else {
+            // 4xx: the endpoint is alive and answering.
+            self.pool.success(i, latency_ms);
+        }
     }
 
     /// Sleeps `ms` unless that would pass the deadline; the caller's signal interrupts.
@@ -449,9 +512,9 @@ impl Executor {
                     run.attempts.push(Attempt {
                         endpoint: target.origin().to_string(),
                         status: Some(opened.response.status),
-                        error_code: None,
                         latency_ms: now - opened.started_ms,
-                        skipped: false,
+                        hedge: opened.hedge,
+                        ..Default::default()
                     });
                     return Ok(Served {
                         value,
@@ -473,7 +536,8 @@ impl Executor {
                         status: Some(opened.response.status),
                         error_code: Some(e.code),
                         latency_ms: now - opened.started_ms,
-                        skipped: false,
+                        hedge: opened.hedge,
+                        ..Default::default()
                     };
                     let stop_now = e.terminal;
                     if !run.failed(attempt, e) || stop_now {

@@ -1,0 +1,168 @@
+//! Hedged requests in the executor (feature `platform`): one request, and if it has not
+//! answered with headers within the hedge delay, the same request to the next endpoint of
+//! the call's order (open circuits are already out of it), up to `maxHedges` times. The
+//! first 2xx wins; the others are aborted through their fetch's signal and stay in the
+//! attempts trace as `cancelled`. A failure that fails over (5xx, timeout, connection) is
+//! recorded while the others keep going; any other failure (4xx, the caller's abort or
+//! deadline) ends the group at once, as gRPC's fatal status codes do.
+
+use super::{Executor, Failed, Opened, Operation};
+use crate::core::cancel::CancelToken;
+use crate::core::context::RequestContext;
+use crate::core::error::{ErrorCode, LlmError};
+use crate::core::maybe_send::{boxed, BoxFuture};
+use crate::core::response::Attempt;
+use crate::prelude::*;
+use crate::resilience::FailoverRun;
+use core::task::Poll;
+
+struct Member<'a> {
+    endpoint: usize,
+    hedge: bool,
+    started: f64,
+    token: CancelToken,
+    fut: BoxFuture<'a, core::result::Result<Opened, (LlmError, Option<u16>)>>,
+}
+
+impl Executor {
+    /// Takes a token from the retry budget (always granted when the model has none).
+    pub(super) fn withdraw(&self) -> bool {
+        self.budget.as_ref().map_or(true, |b| b.withdraw())
+    }
+
+    /// This call's hedge delay and count for a request to endpoint `i`, if it hedges.
+    fn hedge_plan(&self, i: usize, ctx: &RequestContext) -> Option<(f64, u32)> {
+        if ctx.no_hedge {
+            return None;
+        }
+        let model = self.policy.hedge;
+        let max = ctx
+            .max_hedges
+            .or(model.map(|h| h.max_hedges))
+            .unwrap_or(1);
+        let delay = match (ctx.hedge_delay_ms, model) {
+            (Some(ms), _) => ms,
+            (None, Some(h)) => self.ttfb.delay(i, h.delay)?,
+            (None, None) => return None,
+        };
+        (max > 0).then_some((delay, max))
+    }
+
+    /// Sends to endpoint `i`, hedging when the call may: the first 2xx, or the failure that
+    /// ends the group (the last one, or the first that does not fail over).
+    pub(super) async fn hedged<'a>(
+        &'a self,
+        i: usize,
+        op: &'a dyn Operation,
+        ctx: &'a RequestContext,
+        run: &mut FailoverRun,
+        deadline: Option<f64>,
+    ) -> core::result::Result<Opened, Failed> {
+        let start = |endpoint: usize, hedge: bool| {
+            let token = CancelToken::new();
+            Member {
+                endpoint,
+                hedge,
+                started: self.clock.now_ms(),
+                token: token.clone(),
+                fut: boxed(self.attempt(endpoint, op, ctx, deadline, token)),
+            }
+        };
+        let plan = self.hedge_plan(i, ctx);
+        let mut members = vec![start(i, false)];
+        let (delay, mut hedges_left) = plan.unwrap_or((0.0, 0));
+        let mut timer: Option<BoxFuture<'static, ()>> =
+            (hedges_left > 0 && run.peek_next_endpoint().is_some()).then(|| self.clock.sleep(delay));
+        loop {
+            let event = core::future::poll_fn(|cx| {
+                for (k, m) in members.iter_mut().enumerate() {
+                    if let Poll::Ready(r) = m.fut.as_mut().poll(cx) {
+                        return Poll::Ready(Some((k, r)));
+                    }
+                }
+                match timer.as_mut().map(|t| t.as_mut().poll(cx)) {
+                    Some(Poll::Ready(())) => Poll::Ready(None),
+                    _ => Poll::Pending,
+                }
+            })
+            .await;
+            match event {
+                None => {
+                    // The delay passed without headers: hedge to the next endpoint.
+                    timer = None;
+                    let Some(next) = run.peek_next_endpoint() else {
+                        continue;
+                    };
+                    if !self.withdraw() {
+                        run.attempts.push(Attempt {
+                            endpoint: self.targets[next].origin().to_string(),
+                            skipped: true,
+                            hedge: true,
+                            budget_exhausted: true,
+                            ..Default::default()
+                        });
+                        continue;
+                    }
+                    run.take_next_endpoint();
+                    run.sent += 1;
+                    members.push(start(next, true));
+                    hedges_left -= 1;
+                    if hedges_left > 0 && run.peek_next_endpoint().is_some() {
+                        timer = Some(self.clock.sleep(delay));
+                    }
+                }
+                Some((k, Ok(mut opened))) => {
+                    let winner = members.swap_remove(k);
+                    opened.hedge = winner.hedge;
+                    self.cancel_all(members, run);
+                    return Ok(opened);
+                }
+                Some((k, Err((e, status)))) => {
+                    let m = members.swap_remove(k);
+                    let failed = (e, status, m.endpoint, m.started, m.hedge);
+                    if members.is_empty() {
+                        return Err(failed);
+                    }
+                    if !failed.0.code.is_failover() || failed.0.terminal {
+                        self.cancel_all(members, run);
+                        return Err(failed);
+                    }
+                    // Fails over: record it, and wait for the others.
+                    let now = self.clock.now_ms();
+                    let attempt = Attempt {
+                        endpoint: self.targets[m.endpoint].origin().to_string(),
+                        status,
+                        error_code: Some(failed.0.code),
+                        latency_ms: now - m.started,
+                        hedge: m.hedge,
+                        ..Default::default()
+                    };
+                    self.note_failure(m.endpoint, &failed.0, attempt.latency_ms, now);
+                    run.attempts.push(attempt);
+                    run.last_error = Some(failed.0);
+                }
+            }
+        }
+    }
+
+    /// Aborts the requests that lost, and lists them in the trace as cancelled.
+    fn cancel_all(&self, members: Vec<Member<'_>>, run: &mut FailoverRun) {
+        let now = self.clock.now_ms();
+        for m in members {
+            m.token.cancel(ErrorCode::Aborted);
+            drop(m.fut);
+            // No verdict on the endpoint; how long it took so far is a lower bound on its
+            // time to first byte, kept so slow answers still weigh in the percentile.
+            self.pool.release_probe(m.endpoint);
+            self.ttfb.record(m.endpoint, now - m.started);
+            run.attempts.push(Attempt {
+                endpoint: self.targets[m.endpoint].origin().to_string(),
+                error_code: Some(ErrorCode::Aborted),
+                latency_ms: now - m.started,
+                hedge: m.hedge,
+                cancelled: true,
+                ..Default::default()
+            });
+        }
+    }
+}
