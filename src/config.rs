@@ -632,14 +632,14 @@ impl Config {
                     ("hedge", Kind::Object) => policy.hedge = Some(parse_hedge(p, &mut problem)?),
                     #[cfg(feature = "platform")]
                     ("retryBudget", Kind::Object) => policy.budget = Some(parse_budget(p, &mut problem)?),
+                    #[cfg(not(feature = "platform"))]
+                    ("hedge" | "retryBudget", _) => {
+                        problem = Some(LlmError::invalid_input("config.hedge and config.retryBudget are in llm-edge/full", "Import createLLM from \"llm-edge/full\"."));
+                        p.skip()?
+                    }
                     #[cfg(feature = "platform")]
                     ("hedge" | "retryBudget", _) => {
                         problem = Some(bad(&format!("config.{key}"), &format!("must be an object, got {}", kind.name()), if key == "hedge" { "Use { delayMs: 200 } or { delay: \"p95\", maxHedges: 1 }." } else { "Use { ratio: 0.1, allowance: 10 }, or leave it out for those defaults." }));
-                        p.skip()?
-                    }
-                    #[cfg(not(feature = "platform"))]
-                    ("hedge" | "retryBudget", _) => {
-                        problem = Some(bad(&format!("config.{key}"), "is not in this build", "Hedged requests and the retry budget are in llm-edge/full: import { createLLM } from \"llm-edge/full\"."));
                         p.skip()?
                     }
                     ("modelProfile" | "loadBalancing" | "streamFailover" | "backups" | "allowInsecureHttp" | "fetch" | "retry" | "circuitBreaker" | "limits" | "defaults", _) => {

@@ -6,28 +6,95 @@
 //! recorded while the others keep going; any other failure (4xx, the caller's abort or
 //! deadline) ends the group at once, as gRPC's fatal status codes do.
 
-use super::{Executor, Failed, Opened, Operation};
+use super::{Executor, Opened, Operation};
 use crate::core::cancel::CancelToken;
 use crate::core::context::RequestContext;
 use crate::core::error::{ErrorCode, LlmError};
 use crate::core::maybe_send::{boxed, BoxFuture};
-use crate::core::response::Attempt;
+use crate::core::response::{Attempt, Marks};
 use crate::prelude::*;
 use crate::resilience::FailoverRun;
 use core::task::Poll;
+
+/// The request a failure came from: its endpoint, when it started, whether a hedge.
+pub(super) struct Sent {
+    pub endpoint: usize,
+    pub started: f64,
+    pub hedge: bool,
+}
+
+type Outcome = core::result::Result<Opened, (LlmError, Option<u16>)>;
 
 struct Member<'a> {
     endpoint: usize,
     hedge: bool,
     started: f64,
     token: CancelToken,
-    fut: BoxFuture<'a, core::result::Result<Opened, (LlmError, Option<u16>)>>,
+    fut: BoxFuture<'a, Outcome>,
 }
 
 impl Executor {
     /// Takes a token from the retry budget (always granted when the model has none).
-    pub(super) fn withdraw(&self) -> bool {
+    fn withdraw(&self) -> bool {
         self.budget.as_ref().map_or(true, |b| b.withdraw())
+    }
+
+    /// One request of the walk (with its hedges), after the retry budget allows it: every
+    /// request after the call's first (a retry, a failover, a hedge) takes a token. `None`
+    /// when refused: the trace says so and the call ends with its last error.
+    pub(super) async fn send_budgeted(
+        &self,
+        op: &dyn Operation,
+        ctx: &RequestContext,
+        run: &mut FailoverRun,
+        deadline: Option<f64>,
+        sent: &mut Sent,
+    ) -> Option<Outcome> {
+        if run.sent > 0 && !self.withdraw() {
+            run.attempts.push(Attempt {
+                endpoint: self.targets[sent.endpoint].origin().to_string(),
+                status: None,
+                error_code: None,
+                latency_ms: 0.0,
+                skipped: true,
+                marks: Marks {
+                    budget_exhausted: true,
+                    ..Marks::default()
+                },
+            });
+            return None;
+        }
+        run.sent += 1;
+        let outcome = self.hedged(op, ctx, run, deadline, sent).await;
+        if let Ok(opened) = &outcome {
+            if let Some(b) = &self.budget {
+                b.deposit();
+            }
+            self.ttfb.record(opened.endpoint, opened.ttfb_ms);
+        }
+        Some(outcome)
+    }
+
+    /// What a failed request says about its endpoint, for the breaker (as in `open`).
+    fn note_failure(&self, i: usize, e: &LlmError, latency_ms: f64, now: f64) {
+        if e.terminal || e.code == ErrorCode::Aborted || e.code == ErrorCode::InvalidInput {
+            self.pool.release_probe(i);
+        } else if e.code.is_failover() {
+            self.pool.failure(i, &self.policy, now);
+        } else {
+            self.pool.success(i, latency_ms);
+        }
+    }
+
+    /// ctx.hedge as an object needs the model's retry budget: hedges draw on it.
+    pub(super) fn check_call_hedge(&self, ctx: &RequestContext) -> crate::core::error::Result<()> {
+        if (ctx.hedge_delay_ms.is_some() || ctx.max_hedges.is_some()) && self.budget.is_none() {
+            return Err(LlmError::invalid_input(
+                "ctx.hedge needs a model with hedge or retryBudget in its config",
+                "Hedges draw on the model's retry budget: add hedge: { delayMs } (or retryBudget: {}) to the config passed to createLLM.",
+            ));
+        }
+        Ok(())
     }
 
     /// This call's hedge delay and count for a request to endpoint `i`, if it hedges.
@@ -50,14 +117,15 @@ impl Executor {
 
     /// Sends to endpoint `i`, hedging when the call may: the first 2xx, or the failure that
     /// ends the group (the last one, or the first that does not fail over).
-    pub(super) async fn hedged<'a>(
+    async fn hedged<'a>(
         &'a self,
-        i: usize,
         op: &'a dyn Operation,
         ctx: &'a RequestContext,
         run: &mut FailoverRun,
         deadline: Option<f64>,
-    ) -> core::result::Result<Opened, Failed> {
+        sent: &mut Sent,
+    ) -> Outcome {
+        let i = sent.endpoint;
         let start = |endpoint: usize, hedge: bool| {
             let token = CancelToken::new();
             Member {
@@ -96,10 +164,15 @@ impl Executor {
                     if !self.withdraw() {
                         run.attempts.push(Attempt {
                             endpoint: self.targets[next].origin().to_string(),
+                            status: None,
+                            error_code: None,
+                            latency_ms: 0.0,
                             skipped: true,
-                            hedge: true,
-                            budget_exhausted: true,
-                            ..Default::default()
+                            marks: Marks {
+                                hedge: true,
+                                cancelled: false,
+                                budget_exhausted: true,
+                            },
                         });
                         continue;
                     }
@@ -119,27 +192,29 @@ impl Executor {
                 }
                 Some((k, Err((e, status)))) => {
                     let m = members.swap_remove(k);
-                    let failed = (e, status, m.endpoint, m.started, m.hedge);
-                    if members.is_empty() {
-                        return Err(failed);
-                    }
-                    if !failed.0.code.is_failover() || failed.0.terminal {
+                    if members.is_empty() || !e.code.is_failover() || e.terminal {
+                        // The group's last request, or a failure that ends the call.
                         self.cancel_all(members, run);
-                        return Err(failed);
+                        *sent = Sent {
+                            endpoint: m.endpoint,
+                            started: m.started,
+                            hedge: m.hedge,
+                        };
+                        return Err((e, status));
                     }
                     // Fails over: record it, and wait for the others.
                     let now = self.clock.now_ms();
                     let attempt = Attempt {
                         endpoint: self.targets[m.endpoint].origin().to_string(),
                         status,
-                        error_code: Some(failed.0.code),
+                        error_code: Some(e.code),
                         latency_ms: now - m.started,
-                        hedge: m.hedge,
-                        ..Default::default()
+                        skipped: false,
+                        marks: Marks::hedge(m.hedge),
                     };
-                    self.note_failure(m.endpoint, &failed.0, attempt.latency_ms, now);
+                    self.note_failure(m.endpoint, &e, attempt.latency_ms, now);
                     run.attempts.push(attempt);
-                    run.last_error = Some(failed.0);
+                    run.last_error = Some(e);
                 }
             }
         }
@@ -157,11 +232,15 @@ impl Executor {
             self.ttfb.record(m.endpoint, now - m.started);
             run.attempts.push(Attempt {
                 endpoint: self.targets[m.endpoint].origin().to_string(),
+                status: None,
                 error_code: Some(ErrorCode::Aborted),
                 latency_ms: now - m.started,
-                hedge: m.hedge,
-                cancelled: true,
-                ..Default::default()
+                skipped: false,
+                marks: Marks {
+                    hedge: m.hedge,
+                    cancelled: true,
+                    budget_exhausted: false,
+                },
             });
         }
     }

@@ -54,12 +54,9 @@ pub struct Opened {
     /// The bearer token this request carried, to scrub from what the body says.
     pub bearer: Option<String>,
     /// This request was a hedge (sent while an earlier one still waited for headers).
+    #[cfg(feature = "platform")]
     pub hedge: bool,
 }
-
-#[cfg(feature = "platform")]
-/// A request that failed: its error, status, endpoint, when it started, whether a hedge.
-type Failed = (LlmError, Option<u16>, usize, f64, bool);
 
 /// A finished call: the parsed value, which endpoint served it, and every attempt.
 pub struct Served<T> {
@@ -129,8 +126,12 @@ impl Executor {
         for i in skipped {
             run.attempts.push(Attempt {
                 endpoint: self.targets[i].origin().to_string(),
+                status: None,
+                error_code: None,
+                latency_ms: 0.0,
                 skipped: true,
-                ..Default::default()
+                #[cfg(feature = "platform")]
+                marks: Default::default(),
             });
         }
         run
@@ -291,6 +292,7 @@ impl Executor {
                 ttfb_ms,
                 token,
                 bearer,
+                #[cfg(feature = "platform")]
                 hedge: false,
             });
         }
@@ -334,6 +336,8 @@ impl Executor {
         deadline: Option<f64>,
     ) -> Result<Opened> {
         self.check_open()?;
+        #[cfg(feature = "platform")]
+        self.check_call_hedge(ctx)?;
         'endpoints: while let Some((i, is_retry)) = run.next() {
             if is_retry {
                 let wait = self
@@ -350,54 +354,53 @@ impl Executor {
             } else {
                 0
             };
+            #[cfg(feature = "platform")]
             let mut i = i;
             loop {
-                // Every request after the call's first (a retry, a failover, a hedge) draws
-                // on the model's retry budget; with none left the call ends with its last error.
-                #[cfg(feature = "platform")]
-                if run.sent > 0 && !self.withdraw() {
-                    run.attempts.push(Attempt {
-                        endpoint: self.targets[i].origin().to_string(),
-                        skipped: true,
-                        budget_exhausted: true,
-                        ..Default::default()
-                    });
-                    break 'endpoints;
-                }
-                run.sent += 1;
-                #[cfg(feature = "platform")]
-                let outcome = self.hedged(i, op, ctx, run, deadline).await;
+                let attempt_start = self.clock.now_ms();
                 #[cfg(not(feature = "platform"))]
-                let outcome = {
-                    let started = self.clock.now_ms();
-                    self.attempt(i, op, ctx, deadline, CancelToken::new())
-                        .await
-                        .map_err(|(e, status)| (e, status, i, started, false))
+                let outcome = self.attempt(i, op, ctx, deadline, CancelToken::new()).await;
+                // Which request failed, when it started and whether it was a hedge.
+                #[cfg(feature = "platform")]
+                let mut sent = hedge::Sent {
+                    endpoint: i,
+                    started: attempt_start,
+                    hedge: false,
                 };
-                let (e, status, at, attempt_start, hedge) = match outcome {
-                    Ok(opened) => {
-                        #[cfg(feature = "platform")]
-                        {
-                            if let Some(b) = &self.budget {
-                                b.deposit();
-                            }
-                            self.ttfb.record(opened.endpoint, opened.ttfb_ms);
-                        }
-                        return Ok(opened);
-                    }
+                #[cfg(feature = "platform")]
+                let outcome = match self.send_budgeted(op, ctx, run, deadline, &mut sent).await {
+                    Some(outcome) => outcome,
+                    None => break 'endpoints, // the retry budget is empty
+                };
+                let (e, status) = match outcome {
+                    Ok(opened) => return Ok(opened),
                     Err(failed) => failed,
                 };
-                i = at;
+                #[cfg(feature = "platform")]
+                let attempt_start = {
+                    i = sent.endpoint;
+                    sent.started
+                };
                 let now = self.clock.now_ms();
                 let attempt = Attempt {
                     endpoint: self.targets[i].origin().to_string(),
                     status,
                     error_code: Some(e.code),
                     latency_ms: now - attempt_start,
-                    hedge,
-                    ..Default::default()
+                    skipped: false,
+                    #[cfg(feature = "platform")]
+                    marks: crate::core::response::Marks::hedge(sent.hedge),
                 };
-                self.note_failure(i, &e, attempt.latency_ms, now);
+                if e.terminal || e.code == ErrorCode::Aborted || e.code == ErrorCode::InvalidInput {
+                    // The caller's abort or deadline, or the caller's own input, says
+                    // nothing about the endpoint.
+                    self.pool.release_probe(i);
+                } else if e.code.is_failover() {
+                    self.pool.failure(i, &self.policy, now);
+                } else {
+                    // 4xx: the endpoint is alive and answering.
+                    self.pool.success(i, attempt.latency_ms);
+                }
                 if e.code == ErrorCode::RateLimited && rate_waits > 0 {
                     rate_waits -= 1;
                     let wait = e.retry_after_ms.map(|ms| ms as f64).unwrap_or_else(|| {
@@ -423,20 +426,6 @@ impl Executor {
         }
         let e = core::mem::replace(run, FailoverRun::new(Vec::new(), 0, 0)).into_error();
         Err(e)
-    }
-
-    /// What a failed request says about its endpoint, for the breaker.
-    fn note_failure(&self, i: usize, e: &LlmError, latency_ms: f64, now: f64) {
-        if e.terminal || e.code == ErrorCode::Aborted || e.code == ErrorCode::InvalidInput {
-            // The caller's abort or deadline, or the caller's own input, says
-            // nothing about the endpoint.
-            self.pool.release_probe(i);
-        } else if e.code.is_failover() {
-            self.pool.failure(i, &self.policy, now);
-        } else {
-            // 4xx: the endpoint is alive and answering.
-            self.pool.success(i, latency_ms);
-        }
     }
 
     /// Sleeps `ms` unless that would pass the deadline; the caller's signal interrupts.
@@ -512,9 +501,11 @@ impl Executor {
                     run.attempts.push(Attempt {
                         endpoint: target.origin().to_string(),
                         status: Some(opened.response.status),
+                        error_code: None,
                         latency_ms: now - opened.started_ms,
-                        hedge: opened.hedge,
-                        ..Default::default()
+                        skipped: false,
+                        #[cfg(feature = "platform")]
+                        marks: crate::core::response::Marks::hedge(opened.hedge),
                     });
                     return Ok(Served {
                         value,
@@ -536,8 +527,9 @@ impl Executor {
                         status: Some(opened.response.status),
                         error_code: Some(e.code),
                         latency_ms: now - opened.started_ms,
-                        hedge: opened.hedge,
-                        ..Default::default()
+                        skipped: false,
+                        #[cfg(feature = "platform")]
+                        marks: crate::core::response::Marks::hedge(opened.hedge),
                     };
                     let stop_now = e.terminal;
                     if !run.failed(attempt, e) || stop_now {

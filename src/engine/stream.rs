@@ -103,9 +103,11 @@ impl EngineStream {
                         self.run.attempts.push(Attempt {
                             endpoint: self.exec.target(o.endpoint).origin().to_string(),
                             status: Some(o.response.status),
+                            error_code: None,
                             latency_ms: o.ttfb_ms,
-                            hedge: o.hedge,
-                            ..Default::default()
+                            skipped: false,
+                            #[cfg(feature = "platform")]
+                            marks: crate::core::response::Marks::hedge(o.hedge),
                         });
                         self.exec.pool.success(o.endpoint, o.ttfb_ms);
                         let max_event = self.exec.policy.limits.max_event_bytes;

@@ -132,7 +132,14 @@ impl TtfbWindows {
         if v.len() < MIN_SAMPLES {
             return None;
         }
-        v.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap_or(core::cmp::Ordering::Equal));
+        // Insertion sort: 64 numbers, and no sort routine in the wasm.
+        for k in 1..v.len() {
+            let mut j = k;
+            while j > 0 && v[j - 1] > v[j] {
+                v.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         // Nearest rank: the smallest sample with at least p% of the window at or below it.
         let at = (p / 100.0) * v.len() as f64;
         let rank = at as usize + usize::from((at as usize as f64) < at); // ceil, without std
@@ -150,7 +157,7 @@ impl TtfbWindows {
 
 /// "p90", "p99.9": a percentile strictly between 0 and 100.
 pub fn parse_percentile(s: &str) -> Option<f64> {
-    let n: f64 = s.strip_prefix('p')?.parse().ok()?;
+    let n = crate::wire::json::parse_f64(s.strip_prefix('p')?)?;
     (n > 0.0 && n < 100.0).then_some(n)
 }
 

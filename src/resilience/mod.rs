@@ -29,6 +29,7 @@ pub struct FailoverRun {
     /// ends in all_endpoints_failed whatever the breaker let it try.
     configured: usize,
     /// Requests sent so far: every one after the first draws on the retry budget.
+    #[cfg(feature = "platform")]
     pub sent: u32,
 }
 
@@ -42,6 +43,7 @@ impl FailoverRun {
             attempts: Vec::new(),
             last_error: None,
             configured,
+            #[cfg(feature = "platform")]
             sent: 0,
         }
     }
@@ -113,12 +115,14 @@ impl FailoverRun {
                 .attempts
                 .iter()
                 .map(|a| {
+                    #[cfg(feature = "platform")]
+                    if a.marks.budget_exhausted {
+                        return format!("{} → not tried (retry budget exhausted)", a.endpoint);
+                    }
                     format!(
                         "{} → {}",
                         a.endpoint,
-                        if a.budget_exhausted {
-                            "not tried (retry budget exhausted)".to_string()
-                        } else if a.skipped {
+                        if a.skipped {
                             "skipped (circuit open)".to_string()
                         } else {
                             a.status
