@@ -276,9 +276,11 @@ export interface ResilienceConfig {
    *  the delay, the same request also goes to the next endpoint in the call's order (open
    *  circuits left out); the first 2xx wins and the others are aborted. The delay is fixed
    *  (`delayMs`) or a percentile of the endpoint's last 64 times to first byte (`delay:
-   *  "p95"`; until 10 are recorded, `delayMs` if given, else no hedge). `maxHedges`
-   *  (default 1, at most 10) hedges per call. Streams hedge only before their headers. Never
-   *  for a call with ctx.idempotent === false. Turns the retry budget on. */
+   *  "p95"`, with `delayMs` as its floor; no hedge until 10 are recorded). A request slower
+   *  than the percentile is hedged, so about (100 − p)% are: p95 hedges the slowest 5%,
+   *  within the budget's default 10%. `maxHedges` (default 1, at most 10) hedges per call.
+   *  Streams hedge only before their headers. Never for a call with ctx.idempotent ===
+   *  false. Turns the retry budget on. */
   hedge?: { delayMs?: number; delay?: `p${number}`; maxHedges?: number };
   /** llm-edge/full: one token bucket per model bounding retries, failovers after a failure
    *  and hedges together: each such extra request takes a token, each call answered 2xx

@@ -445,7 +445,7 @@ fn unknown(at: &str, key: &str, fields: &str) -> LlmError {
 }
 
 /// config.hedge: { delayMs?, delay?: "pNN", maxHedges? }. With `delay`, `delayMs` is the
-/// delay until the endpoint's window holds enough samples.
+/// least delay the percentile may give.
 #[cfg(feature = "platform")]
 fn parse_hedge(p: &mut Json, problem: &mut Option<LlmError>) -> JResult<crate::resilience::hedge::HedgePolicy> {
     use crate::resilience::hedge::{parse_percentile, HedgeDelay, HedgePolicy};
@@ -476,7 +476,7 @@ fn parse_hedge(p: &mut Json, problem: &mut Option<LlmError>) -> JResult<crate::r
         Ok(())
     })?;
     let delay = match (percentile, delay_ms) {
-        (Some(pc), fallback) => HedgeDelay::Percentile(pc, fallback),
+        (Some(pc), floor) => HedgeDelay::Percentile(pc, floor),
         (None, Some(ms)) => HedgeDelay::Fixed(ms),
         (None, None) => {
             problem.get_or_insert(bad("config.hedge", "needs delayMs or delay", "Use { delayMs: 200 } for a fixed delay or { delay: \"p95\" } to learn it from each endpoint's recent times to first byte."));

@@ -20,8 +20,10 @@ use crate::prelude::*;
 pub enum HedgeDelay {
     /// A fixed number of milliseconds.
     Fixed(f64),
-    /// This percentile (0–100) of the endpoint's recent times to first byte; until the
-    /// window holds `MIN_SAMPLES`, the fallback (if any; otherwise no hedge yet).
+    /// This percentile (0–100) of the endpoint's recent times to first byte, but at least
+    /// the floor (ms). No hedge until the window holds `MIN_SAMPLES`: a guess at a cold
+    /// start would hedge every request to a fast endpoint, and a hedge that wins leaves its
+    /// loser's sample cut short.
     Percentile(f64, Option<f64>),
 }
 
@@ -150,7 +152,9 @@ impl TtfbWindows {
     pub fn delay(&self, endpoint: usize, d: HedgeDelay) -> Option<f64> {
         match d {
             HedgeDelay::Fixed(ms) => Some(ms),
-            HedgeDelay::Percentile(p, fallback) => self.percentile(endpoint, p).or(fallback),
+            HedgeDelay::Percentile(p, floor) => self
+                .percentile(endpoint, p)
+                .map(|x| x.max(floor.unwrap_or(0.0))),
         }
     }
 }
@@ -213,11 +217,17 @@ mod tests {
         assert_eq!(w.percentile(0, 50.0), None, "too few samples");
         assert_eq!(
             w.delay(0, HedgeDelay::Percentile(50.0, Some(123.0))),
-            Some(123.0),
-            "the fallback until the window is warm"
+            None,
+            "no hedge until the window is warm"
         );
-        assert_eq!(w.delay(0, HedgeDelay::Percentile(50.0, None)), None);
         w.record(0, 10.0);
+        assert_eq!(w.delay(0, HedgeDelay::Percentile(50.0, None)), Some(5.0));
+        assert_eq!(
+            w.delay(0, HedgeDelay::Percentile(50.0, Some(7.0))),
+            Some(7.0),
+            "delayMs is the floor"
+        );
+        assert_eq!(w.delay(0, HedgeDelay::Percentile(90.0, Some(7.0))), Some(9.0));
         // 1..=10: nearest-rank p50 is 5, p90 is 9, p99 is 10.
         assert_eq!(w.percentile(0, 50.0), Some(5.0));
         assert_eq!(w.percentile(0, 90.0), Some(9.0));
