@@ -63,33 +63,34 @@ function slowTail(e, slowMs) {
   e.setLatency(() => (k++ % 10 === 5 ? slowMs : 0));
 }
 
-const SLOW = 700;
+const SLOW = 1500;
 const CALLS = 100;
 
 test("one endpoint slow on 10% of requests: hedging cuts p99 time to first byte, extra requests within the budget", async () => {
   // Without hedging: the slow tenth sets the p99.
   slowTail(A, SLOW);
   B.setLatency(20);
-  const plain = await streams(createLLM(cfg()), CALLS, 10);
+  const plain = await streams(createLLM(cfg()), CALLS, 5);
   const plainP99 = percentile(plain.map((r) => r.ttfb), 99);
   assert.equal(count(B), 0, "no hedging configured: the backup is never asked");
   assert.ok(plainP99 >= SLOW * 0.9, `p99 without hedging: ${plainP99} ms`);
 
-  // With a fixed 100 ms hedge delay.
+  // With a fixed 250 ms hedge delay.
   for (const e of [A, B]) e.requests.length = 0;
   slowTail(A, SLOW);
-  const hedged = await streams(createLLM(cfg({ hedge: { delayMs: 100 } })), CALLS, 10);
+  const hedged = await streams(createLLM(cfg({ hedge: { delayMs: 250 } })), CALLS, 5);
   const hedgedP99 = percentile(hedged.map((r) => r.ttfb), 99);
   const sent = count(A) + count(B);
   const extra = sent - CALLS;
   const hedges = hedged.flatMap((r) => r.attempts).filter((a) => a.hedge && !a.skipped).length;
-  console.log(`# p99 time to first byte: ${plainP99.toFixed(0)} ms without hedging, ${hedgedP99.toFixed(0)} ms with hedge { delayMs: 100 } (p50 ${percentile(plain.map((r) => r.ttfb), 50).toFixed(1)} → ${percentile(hedged.map((r) => r.ttfb), 50).toFixed(1)} ms); ${sent} requests for ${CALLS} calls (${hedges} hedges)`);
+  console.log(`# p99 time to first byte: ${plainP99.toFixed(0)} ms without hedging, ${hedgedP99.toFixed(0)} ms with hedge { delayMs: 250 } (p50 ${percentile(plain.map((r) => r.ttfb), 50).toFixed(1)} → ${percentile(hedged.map((r) => r.ttfb), 50).toFixed(1)} ms); ${sent} requests for ${CALLS} calls (${hedges} hedges)`);
   assert.ok(hedgedP99 < plainP99 / 2, `p99 ${plainP99} → ${hedgedP99} ms`);
-  assert.ok(hedgedP99 < 450, `p99 with hedging: ${hedgedP99} ms`);
+  assert.ok(hedgedP99 < 1000, `p99 with hedging: ${hedgedP99} ms`);
   for (const r of hedged) assert.equal(r.text, `You said: ${PROMPT}`, "every call answered in full, once");
-  // The budget: the allowance (10) plus a tenth of the successful calls.
-  assert.ok(extra <= 10 + 0.1 * CALLS, `${extra} extra requests`);
-  assert.equal(extra, hedges, "every extra request is a hedge");
+  // The budget: the allowance (10) plus a tenth of the successful calls. (A hedge aborted
+  // before the emulator read it is in the trace but not in the emulator's count.)
+  assert.ok(hedges <= 10 + 0.1 * CALLS, `${hedges} hedges`);
+  assert.ok(extra <= hedges, `${extra} extra requests seen, ${hedges} hedges sent`);
   assert.ok(hedges >= 8, `${hedges} hedges: about one per slow request`);
   // Each hedged call: the primary aborted (cancelled), the hedge on B served.
   const won = hedged.filter((r) => r.endpoint === B.url);
