@@ -104,6 +104,7 @@ export interface StreamChunk extends LLMStreamChunk {
 /** An answer, plus what the library adds: the reasoning text a server returned beside the
  *  answer, and the parameters the serving model does not take (dropped, not sent). */
 export interface Answer extends LLMResponse {
+  attempts: Attempt[];
   reasoning?: string;
   droppedParams: string[];
 }
