@@ -311,6 +311,11 @@ impl EngineStream {
                 match next {
                     Ok(op) => {
                         self.op = op;
+                        #[cfg(feature = "platform")]
+                        {
+                            e.attempts = Vec::new();
+                            self.run.last_error = Some(e);
+                        }
                         return None;
                     }
                     Err(err) => e = err,
