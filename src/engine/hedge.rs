@@ -185,13 +185,13 @@ impl Executor {
                     }
                 }
                 Some((k, Ok(mut opened))) => {
-                    let winner = members.swap_remove(k);
+                    let winner = members.remove(k);
                     opened.hedge = winner.hedge;
                     self.cancel_all(members, run);
                     return Ok(opened);
                 }
                 Some((k, Err((e, status)))) => {
-                    let m = members.swap_remove(k);
+                    let m = members.remove(k);
                     if members.is_empty() || !e.code.is_failover() || e.terminal {
                         // The group's last request, or a failure that ends the call.
                         self.cancel_all(members, run);
