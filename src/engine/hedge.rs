@@ -226,10 +226,10 @@ impl Executor {
         for m in members {
             m.token.cancel(ErrorCode::Aborted);
             drop(m.fut);
-            // No verdict on the endpoint; how long it took so far is a lower bound on its
-            // time to first byte, kept so slow answers still weigh in the percentile.
+            // No verdict on the endpoint, and no sample for its window: its time to first
+            // byte is unknown, and the wait so far (about the hedge delay) as a sample would
+            // pull the percentile up a little at every hedge until hedging stopped.
             self.pool.release_probe(m.endpoint);
-            self.ttfb.record(m.endpoint, now - m.started);
             run.attempts.push(Attempt {
                 endpoint: self.targets[m.endpoint].origin().to_string(),
                 status: None,

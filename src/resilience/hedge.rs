@@ -22,8 +22,8 @@ pub enum HedgeDelay {
     Fixed(f64),
     /// This percentile (0–100) of the endpoint's recent times to first byte, but at least
     /// the floor (ms). No hedge until the window holds `MIN_SAMPLES`: a guess at a cold
-    /// start would hedge every request to a fast endpoint, and a hedge that wins leaves its
-    /// loser's sample cut short.
+    /// start would hedge every request to a fast endpoint. Only requests that got their
+    /// headers are samples (a hedge's aborted loser is not).
     Percentile(f64, Option<f64>),
 }
 

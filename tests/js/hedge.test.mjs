@@ -106,11 +106,11 @@ test("one endpoint slow on 10% of requests: hedging cuts p99 time to first byte,
 });
 
 test("a delay learned from the endpoint's recent times to first byte (delay: \"p95\")", async () => {
-  // The primary takes 150 ms, and 1.5 s on every 20th request; the backup 10 ms. A fixed
-  // 20 ms delay would hedge every call; p95 of the primary's window (floor 20 ms) hedges
-  // about the slowest 5% and whatever the learned delay misses.
+  // The primary takes 150 ms, and 1.5 s on every 25th request (4%, below the 5% that p95
+  // leaves above it); the backup 10 ms. A fixed 20 ms delay would hedge every call; p95 of
+  // the primary's window (floor 20 ms) hedges the slow ones and about 5% of the others.
   let k = 0;
-  A.setLatency(() => (k++ % 20 === 7 ? 1500 : 150));
+  A.setLatency(() => (k++ % 25 === 12 ? 1500 : 150));
   B.setLatency(10);
   const calls = 200;
   const llm = createLLM(cfg({ hedge: { delay: "p95", delayMs: 20 } }));
@@ -121,7 +121,7 @@ test("a delay learned from the endpoint's recent times to first byte (delay: \"p
   console.log(`# delay "p95": p99 time to first byte ${p99.toFixed(0)} ms (the slow requests take 1500), ${extra} extra requests for ${calls} calls, ${won} answered by the hedge`);
   assert.ok(p99 < 800, `p99 ${p99} ms`);
   assert.ok(extra <= 10 + 0.1 * calls, `${extra} extra requests`);
-  assert.ok(extra >= 8, `${extra}: the slow requests were hedged`);
+  assert.ok(won >= 6, `${won}: the slow requests were answered by the hedge`);
   // No hedge before the window is warm: the first calls waited for the primary.
   assert.ok(runs.slice(0, 5).every((r) => r.attempts.length === 1));
 });
