@@ -648,7 +648,7 @@ class CallRecord {
     const list = Array.isArray(attempts) ? attempts : [];
     const hooks = this.tel.hooks;
     if (hooks.onAttempt !== undefined) {
-      list.forEach((a, i) => emit(hooks, "onAttempt", { ...this.#at(a.endpoint), attempt: i + 1, status: a.status, errorCode: a.errorCode, latencyMs: a.latencyMs }));
+      list.forEach((a, i) => emit(hooks, "onAttempt", { ...this.#at(a.endpoint), ...a, attempt: i + 1 }));
     }
     const last = list.at(-1);
     const [usage, costUsd] = usageOf(this.usage);

@@ -3,7 +3,7 @@
 // re-exports it and adds the package's extras: resilience settings, the stream's serving
 // endpoint and attempts, LLMError.providerCode and Model.visionMessages.
 import type {
-  Attempt,
+  Attempt as ContractAttempt,
   AzureConfig as ContractAzureConfig,
   AzureEndpoint as ContractAzureEndpoint,
   BedrockConfig as ContractBedrockConfig,
@@ -17,14 +17,13 @@ import type {
   LLMVideoChunk,
   Message,
   Model as ContractModel,
-  RequestContext,
+  RequestContext as ContractRequestContext,
   ToolCall,
   Usage,
   LLM,
 } from "./contract.js";
 
 export type {
-  Attempt,
   AwsCredentials,
   BedrockConfig,
   BedrockEndpoint,
@@ -51,11 +50,34 @@ export type {
   MediaType,
   Message,
   ModelMetadata,
-  RequestContext,
   Role,
   ToolCall,
   Usage,
 } from "./contract.js";
+
+/** One try against one endpoint, in the order they were made: the contract's fields plus
+ *  how it went in the package's resilience layer. */
+export interface Attempt extends ContractAttempt {
+  /** Not sent: the endpoint's circuit was open, or (budgetExhausted) the retry budget was empty. */
+  skipped?: true;
+  /** llm-edge/full: sent as a hedge while an earlier request of the call still waited for headers. */
+  hedge?: true;
+  /** llm-edge/full: aborted because another request of the call answered first (errorCode "aborted"). */
+  cancelled?: true;
+  /** llm-edge/full: not sent because the model's retry budget had no token left (with skipped). */
+  budgetExhausted?: true;
+}
+
+/** The contract's request context plus per-call resilience settings. */
+export interface RequestContext extends ContractRequestContext {
+  /** false: the call has side effects that must not happen twice at once, so it is never
+   *  hedged (retries and failover after a failure still apply). Default true. */
+  idempotent?: boolean;
+  /** llm-edge/full: false turns hedging off for this call; an object overrides the model's
+   *  `hedge` settings for it (the model needs `hedge` or `retryBudget` in its config, as
+   *  hedges draw on its retry budget). */
+  hedge?: false | { delayMs?: number; maxHedges?: number };
+}
 
 /** The helpers (BaseLLM) for models written in JavaScript. Declared once, in the contract:
  *  its protected helpers make the class nominal in TypeScript, so a second declaration
@@ -83,6 +105,7 @@ export interface StreamChunk extends LLMStreamChunk {
 /** An answer, plus what the library adds: the reasoning text a server returned beside the
  *  answer, and the parameters the serving model does not take (dropped, not sent). */
 export interface Answer extends LLMResponse {
+  attempts: Attempt[];
   reasoning?: string;
   droppedParams: string[];
 }
@@ -260,6 +283,24 @@ export interface ResilienceConfig {
   /** A stream that fails after text was delivered: "reject" (default) with partialContent,
    *  or "continue" on the next endpoint, delivering only new text. */
   streamFailover?: "reject" | "continue";
+  /** llm-edge/full: hedged requests. When an endpoint has not answered with headers within
+   *  the delay, the same request also goes to the next endpoint in the call's order (open
+   *  circuits left out); the first 2xx wins and the others are aborted. The delay is fixed
+   *  (`delayMs`) or a percentile of the endpoint's last 64 times to first byte (`delay:
+   *  "p95"`, with `delayMs` as its floor; no hedge until 10 are recorded). A request slower
+   *  than the percentile is hedged, so about (100 − p)% are: p95 hedges the slowest 5%,
+   *  within the budget's default 10%. `maxHedges` (default 1, at most 10) hedges per call.
+   *  Streams hedge only before their headers. Never for a call with ctx.idempotent ===
+   *  false. Turns the retry budget on. */
+  hedge?: { delayMs?: number; delay?: `p${number}`; maxHedges?: number };
+  /** llm-edge/full: one token bucket per model bounding retries, failovers after a failure
+   *  and hedges together: each such extra request takes a token, each call answered 2xx
+   *  puts `ratio` back (default 0.1); it starts with, and holds at most, `allowance` tokens
+   *  (default 10). In a full outage a model sends at most `allowance` extra requests; with
+   *  traffic, at most `ratio` × successful calls more. A call refused a token ends with its
+   *  last error, the refused attempt marked `budgetExhausted` in its trace. Off unless this
+   *  or `hedge` is set. */
+  retryBudget?: { ratio?: number; allowance?: number };
   /** Allow plain http:// to non-loopback hosts (keys travel in clear text). */
   allowInsecureHttp?: boolean;
   /** Parameters applied to every call unless the call overrides them. */
@@ -312,6 +353,14 @@ export interface TelemetryAttemptEvent extends TelemetryRequestEvent {
   /** Why this attempt failed; absent for the one that served. */
   errorCode?: ErrorCode;
   latencyMs: number;
+  /** As on the trace's Attempt: not sent (an open circuit, or an empty retry budget). */
+  skipped?: true;
+  /** llm-edge/full: sent as a hedge. */
+  hedge?: true;
+  /** llm-edge/full: aborted because another request of the call answered first. */
+  cancelled?: true;
+  /** llm-edge/full: refused by the model's retry budget (not sent). */
+  budgetExhausted?: true;
 }
 
 /** Token counts, as the answer's usage has them (costUsd is on the event). */

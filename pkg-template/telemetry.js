@@ -5,7 +5,8 @@
 // One span per call, named "{operation} {model}", following the GenAI semantic conventions
 // (gen_ai.* attributes; https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/).
 // Each entry of the call's attempts trace becomes a "llm_edge.attempt" event on the span,
-// added when the call ends (the trace is reported after the fact, not live).
+// added when the call ends (the trace is reported after the fact, not live). Hedges and
+// retry-budget refusals (llm-edge/full) are marked on the event and on the call's span.
 
 const SPAN_KIND_CLIENT = 2; // SpanKind.CLIENT in @opentelemetry/api
 const STATUS_ERROR = 2; // SpanStatusCode.ERROR
@@ -87,8 +88,15 @@ export function toOpenTelemetry(tracer, options = {}) {
         "http.response.status_code": ev.status,
         "error.type": ev.errorCode,
         "llm_edge.latency_ms": ev.latencyMs,
+        "llm_edge.skipped": ev.skipped,
+        "llm_edge.hedge": ev.hedge,
+        "llm_edge.cancelled": ev.cancelled,
+        "llm_edge.budget_exhausted": ev.budgetExhausted,
       }),
     );
+    // On the call's span too, so hedged calls and budget refusals can be found by attribute.
+    if (ev.hedge && !ev.skipped) span.setAttribute("llm_edge.hedged", true);
+    if (ev.budgetExhausted) span.setAttribute("llm_edge.retry_budget_exhausted", true);
   }
 
   function finish(ev) {

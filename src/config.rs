@@ -444,6 +444,75 @@ fn unknown(at: &str, key: &str, fields: &str) -> LlmError {
     )
 }
 
+/// config.hedge: { delayMs?, delay?: "pNN", maxHedges? }. With `delay`, `delayMs` is the
+/// least delay the percentile may give.
+#[cfg(feature = "platform")]
+fn parse_hedge(p: &mut Json, problem: &mut Option<LlmError>) -> JResult<crate::resilience::hedge::HedgePolicy> {
+    use crate::resilience::hedge::{parse_percentile, HedgeDelay, HedgePolicy};
+    let mut delay_ms: Option<f64> = None;
+    let mut percentile: Option<f64> = None;
+    let mut max_hedges = 1;
+    p.obj(|p, k| {
+        if p.null()? {
+            return Ok(());
+        }
+        match k.as_ref() {
+            "delayMs" => delay_ms = Some(non_negative(p, "config.hedge.delayMs", problem)?),
+            "maxHedges" => max_hedges = count(p, "config.hedge.maxHedges", 10, problem)?,
+            "delay" if p.kind()? == Kind::String => {
+                let v = p.str()?;
+                match parse_percentile(&v) {
+                    Some(x) => percentile = Some(x),
+                    None => {
+                        problem.get_or_insert(bad("config.hedge.delay", &format!("\"{v}\" is not a percentile"), "Use \"p50\" to \"p99.9\" (of the endpoint's recent times to first byte), or delayMs for a fixed delay."));
+                    }
+                }
+            }
+            other => {
+                problem.get_or_insert(unknown("config.hedge", other, "delayMs, delay (\"p90\", ...), maxHedges"));
+                p.skip()?
+            }
+        }
+        Ok(())
+    })?;
+    let delay = match (percentile, delay_ms) {
+        (Some(pc), floor) => HedgeDelay::Percentile(pc, floor),
+        (None, Some(ms)) => HedgeDelay::Fixed(ms),
+        (None, None) => {
+            problem.get_or_insert(bad("config.hedge", "needs delayMs or delay", "Use { delayMs: 200 } for a fixed delay or { delay: \"p95\" } to learn it from each endpoint's recent times to first byte."));
+            HedgeDelay::Fixed(0.0)
+        }
+    };
+    Ok(HedgePolicy { delay, max_hedges })
+}
+
+/// config.retryBudget: { ratio?, allowance? }.
+#[cfg(feature = "platform")]
+fn parse_budget(p: &mut Json, problem: &mut Option<LlmError>) -> JResult<crate::resilience::hedge::BudgetPolicy> {
+    let mut b = crate::resilience::hedge::BudgetPolicy::default();
+    p.obj(|p, k| {
+        if p.null()? {
+            return Ok(());
+        }
+        match k.as_ref() {
+            "ratio" => {
+                let r = non_negative(p, "config.retryBudget.ratio", problem)?;
+                if r > 1.0 {
+                    problem.get_or_insert(bad("config.retryBudget.ratio", "must be from 0 to 1", "It is the extra requests allowed per successful call: 0.1 allows 10%."));
+                }
+                b.ratio = r;
+            }
+            "allowance" => b.allowance = count(p, "config.retryBudget.allowance", 1_000_000, problem)? as f64,
+            other => {
+                problem.get_or_insert(unknown("config.retryBudget", other, "ratio, allowance"));
+                p.skip()?
+            }
+        }
+        Ok(())
+    })?;
+    Ok(b)
+}
+
 impl Config {
     pub fn from_json(json: &str) -> Result<Config> {
         let mut primary = RawEndpoint::default();
@@ -559,6 +628,20 @@ impl Config {
                         Ok(())
                     })?,
                     ("defaults", Kind::Object) => defaults_raw = Some(p.raw()?.to_string()),
+                    #[cfg(feature = "platform")]
+                    ("hedge", Kind::Object) => policy.hedge = Some(parse_hedge(p, &mut problem)?),
+                    #[cfg(feature = "platform")]
+                    ("retryBudget", Kind::Object) => policy.budget = Some(parse_budget(p, &mut problem)?),
+                    #[cfg(not(feature = "platform"))]
+                    ("hedge" | "retryBudget", _) => {
+                        problem = Some(LlmError::invalid_input("config.hedge and config.retryBudget are in llm-edge/full", "Import createLLM from \"llm-edge/full\"."));
+                        p.skip()?
+                    }
+                    #[cfg(feature = "platform")]
+                    ("hedge" | "retryBudget", _) => {
+                        problem = Some(bad(&format!("config.{key}"), &format!("must be an object, got {}", kind.name()), if key == "hedge" { "Use { delayMs: 200 } or { delay: \"p95\", maxHedges: 1 }." } else { "Use { ratio: 0.1, allowance: 10 }, or leave it out for those defaults." }));
+                        p.skip()?
+                    }
                     ("modelProfile" | "loadBalancing" | "streamFailover" | "backups" | "allowInsecureHttp" | "fetch" | "retry" | "circuitBreaker" | "limits" | "defaults", _) => {
                         problem = Some(bad(&format!("config.{key}"), &format!("has the wrong type ({})", kind.name()), "See the config's shape in the README."));
                         p.skip()?

@@ -109,6 +109,46 @@ fn parse_ctx(json: &str) -> crate::core::error::Result<RequestContext> {
                         ));
                     }
                 }
+                // false: the call must not be sent twice at once (no hedges).
+                ("idempotent", Kind::Bool) => ctx.no_hedge |= !p.bool()?,
+                #[cfg(feature = "platform")]
+                ("hedge", Kind::Bool) => ctx.no_hedge |= !p.bool()?,
+                #[cfg(feature = "platform")]
+                ("hedge", Kind::Object) => p.obj(|p, k| {
+                    if p.null()? {
+                        return Ok(());
+                    }
+                    match (k.as_ref(), p.kind()?) {
+                        ("delayMs", Kind::Number) => match p.f64()? {
+                            t if t >= 0.0 && t.is_finite() => {
+                                ctx.hedge_delay_ms = Some(t.min(crate::config::MAX_TIMER_MS))
+                            }
+                            _ => {
+                                problem.get_or_insert(LlmError::invalid_input(
+                                    "ctx.hedge.delayMs must be a non-negative number of milliseconds",
+                                    "Leave it out for the model's hedge delay.",
+                                ));
+                            }
+                        },
+                        ("maxHedges", Kind::Number) => match crate::wire::json::parse_u64(p.raw()?) {
+                            Some(n) if n <= 10 => ctx.max_hedges = Some(n as u32),
+                            _ => {
+                                problem.get_or_insert(LlmError::invalid_input(
+                                    "ctx.hedge.maxHedges must be an integer from 0 to 10",
+                                    "0 turns hedging off for the call; leave it out for the model's.",
+                                ));
+                            }
+                        },
+                        (other, _) => {
+                            problem.get_or_insert(LlmError::invalid_input(
+                                format!("ctx.hedge.{other} is not expected here"),
+                                "ctx.hedge is false or { delayMs?, maxHedges? }.",
+                            ));
+                            p.skip()?
+                        }
+                    }
+                    Ok(())
+                })?,
                 ("metadata", Kind::Object) => p.obj(|p, k| {
                     let v = p.str()?.into_owned();
                     // A Vec, not a map: a few tags, and no map or sort code in the wasm.

@@ -57,6 +57,16 @@ impl Attempt {
         if self.skipped {
             w.key("skipped").bool(true);
         }
+        #[cfg(feature = "platform")]
+        for (on, key) in [
+            (self.marks.hedge, "hedge"),
+            (self.marks.cancelled, "cancelled"),
+            (self.marks.budget_exhausted, "budgetExhausted"),
+        ] {
+            if on {
+                w.key(key).bool(true);
+            }
+        }
         w.end_obj();
     }
 }
@@ -149,8 +159,33 @@ pub struct Attempt {
     pub status: Option<u16>,
     pub error_code: Option<ErrorCode>,
     pub latency_ms: f64,
-    /// Left out for an open circuit: no request was sent.
+    /// Left out for an open circuit (or an empty retry budget): no request was sent.
     pub skipped: bool,
+    /// Hedging and the retry budget (feature `platform`).
+    #[cfg(feature = "platform")]
+    pub marks: Marks,
+}
+
+/// How an attempt stood in hedging and the retry budget.
+#[cfg(feature = "platform")]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Marks {
+    /// Sent as a hedge while an earlier request of the call was still waiting for headers.
+    pub hedge: bool,
+    /// Aborted because another request of the call answered first.
+    pub cancelled: bool,
+    /// Not sent: the model's retry budget had no token for it.
+    pub budget_exhausted: bool,
+}
+
+#[cfg(feature = "platform")]
+impl Marks {
+    pub fn hedge(hedge: bool) -> Marks {
+        Marks {
+            hedge,
+            ..Marks::default()
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

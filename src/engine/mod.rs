@@ -19,6 +19,8 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 pub mod stream;
+#[cfg(feature = "platform")]
+mod hedge;
 
 /// What one call asks of every endpoint it tries.
 pub trait Operation: MaybeSend + MaybeSync {
@@ -40,6 +42,12 @@ pub struct Executor {
     pub policy: Policy,
     pub pool: Pool,
     closed: AtomicBool,
+    /// The model's retry budget: every request after a call's first takes a token.
+    #[cfg(feature = "platform")]
+    pub budget: Option<crate::resilience::hedge::RetryBudget>,
+    /// Recent times to first byte per endpoint, for a hedge delay given as a percentile.
+    #[cfg(feature = "platform")]
+    pub ttfb: crate::resilience::hedge::TtfbWindows,
 }
 
 /// A response whose headers said 2xx, and where it came from.
@@ -51,6 +59,9 @@ pub struct Opened {
     pub token: CancelToken,
     /// The bearer token this request carried, to scrub from what the body says.
     pub bearer: Option<String>,
+    /// This request was a hedge (sent while an earlier one still waited for headers).
+    #[cfg(feature = "platform")]
+    pub hedge: bool,
 }
 
 /// A finished call: the parsed value, which endpoint served it, and every attempt.
@@ -71,7 +82,18 @@ impl Executor {
     ) -> Self {
         let seed = (clock.now_ms() * 1000.0) as u64 ^ 0x9E37_79B9_7F4A_7C15;
         let pool = Pool::new(targets.iter().map(|t| t.weight()).collect(), seed);
+        #[cfg(feature = "platform")]
+        let budget = policy
+            .budget
+            .or(policy.hedge.map(|_| Default::default()))
+            .map(crate::resilience::hedge::RetryBudget::new);
+        #[cfg(feature = "platform")]
+        let ttfb = crate::resilience::hedge::TtfbWindows::new(targets.len());
         Executor {
+            #[cfg(feature = "platform")]
+            budget,
+            #[cfg(feature = "platform")]
+            ttfb,
             targets,
             transport,
             clock,
@@ -114,6 +136,8 @@ impl Executor {
                 error_code: None,
                 latency_ms: 0.0,
                 skipped: true,
+                #[cfg(feature = "platform")]
+                marks: Default::default(),
             });
         }
         run
@@ -211,6 +235,8 @@ impl Executor {
         op: &dyn Operation,
         ctx: &RequestContext,
         deadline: Option<f64>,
+        // Aborts this request's fetch (a hedge's loser is aborted through it).
+        token: CancelToken,
     ) -> core::result::Result<Opened, (LlmError, Option<u16>)> {
         let target = &*self.targets[i];
         let started_ms = self.clock.now_ms();
@@ -243,7 +269,6 @@ impl Executor {
             r.headers.push(("content-type".into(), content_type));
         }
         let bearer = prepared.token;
-        let token = CancelToken::new();
         let sent = race(
             self.transport.send(prepared.request, token.clone()),
             &*self.clock,
@@ -290,6 +315,8 @@ impl Executor {
                 ttfb_ms,
                 token,
                 bearer,
+                #[cfg(feature = "platform")]
+                hedge: false,
             });
         }
         let status = response.status;
@@ -393,6 +420,8 @@ impl Executor {
         deadline: Option<f64>,
     ) -> Result<Opened> {
         self.check_open()?;
+        #[cfg(feature = "platform")]
+        self.check_call_hedge(ctx)?;
         'endpoints: while let Some((i, is_retry)) = run.next() {
             if is_retry {
                 let wait = self
@@ -412,11 +441,32 @@ impl Executor {
             // One immediate retry when the target corrected itself (a Bedrock clock skew).
             #[cfg(feature = "bedrock")]
             let mut retry_at_once = true;
+            #[cfg(feature = "platform")]
+            let mut i = i;
             loop {
                 let attempt_start = self.clock.now_ms();
-                let (e, status) = match self.attempt(i, op, ctx, deadline).await {
+                #[cfg(not(feature = "platform"))]
+                let outcome = self.attempt(i, op, ctx, deadline, CancelToken::new()).await;
+                // Which request failed, when it started and whether it was a hedge.
+                #[cfg(feature = "platform")]
+                let mut sent = hedge::Sent {
+                    endpoint: i,
+                    started: attempt_start,
+                    hedge: false,
+                };
+                #[cfg(feature = "platform")]
+                let outcome = match self.send_budgeted(op, ctx, run, deadline, &mut sent).await {
+                    Some(outcome) => outcome,
+                    None => break 'endpoints, // the retry budget is empty
+                };
+                let (e, status) = match outcome {
                     Ok(opened) => return Ok(opened),
                     Err(failed) => failed,
+                };
+                #[cfg(feature = "platform")]
+                let attempt_start = {
+                    i = sent.endpoint;
+                    sent.started
                 };
                 let now = self.clock.now_ms();
                 let attempt = Attempt {
@@ -425,6 +475,8 @@ impl Executor {
                     error_code: Some(e.code),
                     latency_ms: now - attempt_start,
                     skipped: false,
+                    #[cfg(feature = "platform")]
+                    marks: crate::core::response::Marks::hedge(sent.hedge),
                 };
                 if e.terminal || e.code == ErrorCode::Aborted || e.code == ErrorCode::InvalidInput {
                     // The caller's abort or deadline, or the caller's own input, says
@@ -545,6 +597,8 @@ impl Executor {
                         error_code: None,
                         latency_ms: now - opened.started_ms,
                         skipped: false,
+                        #[cfg(feature = "platform")]
+                        marks: crate::core::response::Marks::hedge(opened.hedge),
                     });
                     return Ok(Served {
                         value,
@@ -567,6 +621,8 @@ impl Executor {
                         error_code: Some(e.code),
                         latency_ms: now - opened.started_ms,
                         skipped: false,
+                        #[cfg(feature = "platform")]
+                        marks: crate::core::response::Marks::hedge(opened.hedge),
                     };
                     let stop_now = e.terminal;
                     if !run.failed(attempt, e) || stop_now {

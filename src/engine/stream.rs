@@ -106,6 +106,8 @@ impl EngineStream {
                             error_code: None,
                             latency_ms: o.ttfb_ms,
                             skipped: false,
+                            #[cfg(feature = "platform")]
+                            marks: crate::core::response::Marks::hedge(o.hedge),
                         });
                         self.exec.pool.success(o.endpoint, o.ttfb_ms);
                         let max_event = self.exec.policy.limits.max_event_bytes;
@@ -295,13 +297,25 @@ impl EngineStream {
         self.run.skip_endpoint();
         let can_move = e.code.is_failover() && !out_of_time && self.run.has_more();
         if can_move && self.delivered.is_empty() {
-            return None; // nothing was shown yet: fail over transparently
+            // Nothing was shown yet: fail over transparently (this error is the call's last
+            // if the retry budget refuses the next request).
+            #[cfg(feature = "platform")]
+            {
+                e.attempts = Vec::new();
+                self.run.last_error = Some(e);
+            }
+            return None;
         }
         if can_move && self.exec.policy.stream_failover == StreamFailover::Continue {
             if let Some(next) = self.op.continuation(&self.delivered.text()) {
                 match next {
                     Ok(op) => {
                         self.op = op;
+                        #[cfg(feature = "platform")]
+                        {
+                            e.attempts = Vec::new();
+                            self.run.last_error = Some(e);
+                        }
                         return None;
                     }
                     Err(err) => e = err,

@@ -5,6 +5,8 @@ use crate::prelude::*;
 
 pub mod breaker;
 pub mod deadline;
+#[cfg(feature = "platform")]
+pub mod hedge;
 pub mod policy;
 
 pub use breaker::Pool;
@@ -26,6 +28,9 @@ pub struct FailoverRun {
     /// How many endpoints the model has: with backups, a run that found none answering
     /// ends in all_endpoints_failed whatever the breaker let it try.
     configured: usize,
+    /// Requests sent so far: every one after the first draws on the retry budget.
+    #[cfg(feature = "platform")]
+    pub sent: u32,
 }
 
 impl FailoverRun {
@@ -38,6 +43,8 @@ impl FailoverRun {
             attempts: Vec::new(),
             last_error: None,
             configured,
+            #[cfg(feature = "platform")]
+            sent: 0,
         }
     }
 
@@ -70,6 +77,22 @@ impl FailoverRun {
         }
     }
 
+    /// The endpoint a hedge would go to: the one after the current one.
+    #[cfg(feature = "platform")]
+    pub fn peek_next_endpoint(&self) -> Option<usize> {
+        self.order.get(self.pos + 1).copied()
+    }
+
+    /// The endpoint after the current one, taken for a hedge: the walk goes on from it,
+    /// without retries on the endpoint it leaves.
+    #[cfg(feature = "platform")]
+    pub fn take_next_endpoint(&mut self) -> Option<usize> {
+        let idx = *self.order.get(self.pos + 1)?;
+        self.pos += 1;
+        self.tries_left = self.retries;
+        Some(idx)
+    }
+
     pub fn has_more(&self) -> bool {
         self.pos < self.order.len()
     }
@@ -92,6 +115,10 @@ impl FailoverRun {
                 .attempts
                 .iter()
                 .map(|a| {
+                    #[cfg(feature = "platform")]
+                    if a.marks.budget_exhausted {
+                        return format!("{} → not tried (retry budget exhausted)", a.endpoint);
+                    }
                     format!(
                         "{} → {}",
                         a.endpoint,

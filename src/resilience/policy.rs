@@ -60,6 +60,12 @@ pub struct Policy {
     /// Wait out a 429's retryAfterMs and retry the same endpoint (within the deadline).
     pub retry_rate_limited: bool,
     pub limits: Limits,
+    /// Hedged requests (config.hedge).
+    #[cfg(feature = "platform")]
+    pub hedge: Option<super::hedge::HedgePolicy>,
+    /// The retry budget (config.retryBudget; on with its defaults whenever hedge is set).
+    #[cfg(feature = "platform")]
+    pub budget: Option<super::hedge::BudgetPolicy>,
 }
 
 /// How much of a response the module holds, checked as bytes arrive: past a limit the
@@ -102,6 +108,10 @@ impl Default for Policy {
             stream_failover: StreamFailover::Reject,
             retry_rate_limited: false,
             limits: Limits::default(),
+            #[cfg(feature = "platform")]
+            hedge: None,
+            #[cfg(feature = "platform")]
+            budget: None,
         }
     }
 }

@@ -450,7 +450,9 @@ export async function startEmulator(opts = {}) {
       fault = requested.value;
       if (requested.at !== undefined) faultAt = requested.at;
     }
-    if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
+    // latencyMs may be a function of the request's log entry (a slow tail on some requests).
+    const latency = typeof state.latencyMs === "function" ? state.latencyMs(entry) : state.latencyMs;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     if (fault === "refuse") return req.socket.destroy();
     if (fault === "stall-headers") return; // the client's timeout or abort ends it
     if (/^\d{3}$/.test(fault ?? "")) return fail(Number(fault));
@@ -661,6 +663,7 @@ export async function startEmulator(opts = {}) {
       state.faultTimes = times;
       state.faultAt = at;
     },
+    /** Delay before the answer's headers: ms, or a function of the request's log entry. */
     setLatency(ms) {
       state.latencyMs = ms;
     },

@@ -30,3 +30,20 @@ export async function example(): Promise<string> {
   const mine = new Mine(models[0]);
   return isLLM(mine) ? text : "";
 }
+
+// Hedged requests and the retry budget (llm-edge/full): config, per-call ctx, the trace's marks.
+export async function hedging(): Promise<boolean> {
+  const llm = createLLM({
+    provider: "openai", model: "gpt-4o-mini", baseURL: "https://api.openai.com/v1", apiKey: "k",
+    backups: [{ baseURL: "https://gateway.example.com/v1" }],
+    hedge: { delay: "p95", delayMs: 50, maxHedges: 1 },
+    retryBudget: { ratio: 0.1, allowance: 10 },
+  });
+  const messages: Message[] = [{ role: "user", content: "hi" }];
+  const r = await llm.getAnswer(messages, { idempotent: false });
+  await llm.getAnswer(messages, { hedge: { delayMs: 100, maxHedges: 2 } });
+  await llm.getAnswer(messages, { hedge: false });
+  // @ts-expect-error a percentile is written "p95"
+  createLLM({ provider: "openai", model: "gpt-4o-mini", apiKey: "k", hedge: { delay: 95 } });
+  return r.attempts.some((a) => a.hedge === true || a.cancelled === true || a.budgetExhausted === true || a.skipped === true);
+}
