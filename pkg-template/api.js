@@ -893,6 +893,10 @@ class RegistryModel extends BaseLLM {
   usageTotals() {
     return JSON.parse(call(() => this.#model().usageTotals()));
   }
+  /** For llm-edge/health: applies another isolate's view to endpoint i, returns [ids, numbers]. */
+  endpointHealth(i = -1, openMs = -1, ttfbMs = -1) {
+    return call(() => this.#model().endpointHealth(i, openMs, ttfbMs));
+  }
   async close() {
     this.#closed = true;
     if (!restoring && !unrecoverable) call(() => this.#model().close());

@@ -35,7 +35,7 @@ run() { # name command...
   tally "$name" "$logs/$name.log" "${PIPESTATUS[0]}"
 }
 
-run cargo-native cargo test --quiet --features bedrock,media
+run cargo-native cargo test --quiet --features bedrock,media,shared-health
 
 # wasm-bindgen-test in Node needs the emulator up.
 node tests/emulator/emulator.mjs --port 0 > "$logs/emu.out" 2>&1 &
