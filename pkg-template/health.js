@@ -297,7 +297,8 @@ export function withSharedHealth(llm, store, options = {}) {
      *  this to ctx.waitUntil so reports outlive the response). */
     async flush() {
       sync(true);
-      await Promise.allSettled([...pending]);
+      // A report that finishes may start the next (changes that came in meanwhile).
+      while (pending.size > 0) await Promise.allSettled([...pending]);
     },
     /** Pulls the shared view now and applies it. */
     refresh: () => refresh(),

@@ -125,25 +125,29 @@ test("a stalled store: calls go on on local state, waiting at most waitMs, then 
   let reads = 0;
   const errors = [];
   const stalled = { read: () => (reads++, new Promise(() => {})), report: () => new Promise(() => {}) };
-  const llm = withSharedHealth(createLLM(cfg()), stalled, { waitMs: 40, timeoutMs: 150, retryMs: 60_000, onStoreError: (e) => errors.push(e) });
+  const llm = withSharedHealth(createLLM(cfg()), stalled, { waitMs: 40, timeoutMs: 600, retryMs: 60_000, onStoreError: (e) => errors.push(e) });
   const plain = createLLM(cfg());
   await plain.getAnswer(user("warm"));
+  // A call alone, the slowest of three (the machine is shared: timings wander).
+  let plainMs = 0;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await plain.getAnswer(user(`plain ${i}`));
+    plainMs = Math.max(plainMs, performance.now() - t);
+  }
   const t0 = performance.now();
   const first = await llm.getAnswer(user("x"));
   const firstMs = performance.now() - t0;
   assert.equal(first.endpoint, P.url);
-  const t1 = performance.now();
-  await plain.getAnswer(user("x"));
-  const plainMs = performance.now() - t1;
-  assert.ok(firstMs < plainMs + 40 + 60, `the first call waited ${firstMs} ms (a call alone: ${plainMs} ms; waitMs 40)`);
-  await new Promise((r) => setTimeout(r, 200)); // the pull times out (150 ms): the store counts as down
+  assert.ok(firstMs < plainMs + 40 + 100, `the first call waited ${firstMs} ms (a call alone: ${plainMs} ms; waitMs 40; the store's timeout 600 ms)`);
+  await new Promise((r) => setTimeout(r, 700)); // the pull times out (600 ms): the store counts as down
   assert.ok(errors.length >= 1 && errors.length <= 2, `the pull and the report time out: ${errors.length}`);
-  for (const e of errors) assert.match(String(e.message), /did not answer within 150 ms/);
+  for (const e of errors) assert.match(String(e.message), /did not answer within 600 ms/);
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
     const r = await llm.getAnswer(user(`y${i}`));
     assert.equal(r.endpoint, P.url);
-    assert.ok(performance.now() - t < plainMs + 40, "no wait while the store is down");
+    assert.ok(performance.now() - t < plainMs + 40, `no wait while the store is down (${performance.now() - t} ms)`);
   }
   assert.equal(reads, 1, "not asked again within retryMs");
 });
@@ -159,6 +163,17 @@ test("a failing store: calls succeed and fail over on local state alone", async 
   // Its own breaker opened after 3 failures, as without the wrapper.
   const r = await llm.getAnswer(user("y"));
   assert.equal(r.attempts[0].skipped, true);
+});
+
+test("flush() waits for follow-up reports: every failure counted, with a slow store", async () => {
+  P.setFault("503");
+  const inner = memoryStore();
+  const slow = { read: (...a) => inner.read(...a), report: async (...a) => (await new Promise((r) => setTimeout(r, 30)), inner.report(...a)) };
+  const llm = withSharedHealth(createLLM(cfg()), slow);
+  // Three failures while the first report is still under way: the rest follow it.
+  await Promise.all([0, 1, 2].map((i) => llm.getAnswer(user(`x${i}`))));
+  await llm.health.flush();
+  assert.equal(inner.read("", llm.health.ids())[llm.health.ids()[0]].failures, 3);
 });
 
 test("streams never wait on the store; their outcomes are reported by the next call or flush", async () => {
