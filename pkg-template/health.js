@@ -261,10 +261,14 @@ export function withSharedHealth(llm, store, options = {}) {
     });
   }
 
-  /** Before a call: report what the last calls (streams too) left, and refresh a stale view,
+  /** Before a call: report what streams since the last sync left, and refresh a stale view,
    *  waiting for it at most what is left of waitMs since the pull started. */
+  let streamed = false; // a stream started since the last sync: its outcome is not seen directly
   function before(canWait) {
-    sync();
+    if (streamed) {
+      streamed = false;
+      sync();
+    }
     const now = Date.now();
     if (now - viewAt < o.cacheMs || now < downUntil) return undefined;
     const p = refresh();
@@ -289,6 +293,7 @@ export function withSharedHealth(llm, store, options = {}) {
   for (const m of STREAMING) {
     wrapped[m] = (...args) => {
       before(false);
+      streamed = true;
       return llm[m](...args);
     };
   }
@@ -296,6 +301,7 @@ export function withSharedHealth(llm, store, options = {}) {
     /** Reports what is left and waits for every store operation under way (a Worker passes
      *  this to ctx.waitUntil so reports outlive the response). */
     async flush() {
+      streamed = false;
       sync(true);
       // A report that finishes may start the next (changes that came in meanwhile).
       while (pending.size > 0) await Promise.allSettled([...pending]);
