@@ -125,7 +125,7 @@ test("a stalled store: calls go on on local state, waiting at most waitMs, then 
   let reads = 0;
   const errors = [];
   const stalled = { read: () => (reads++, new Promise(() => {})), report: () => new Promise(() => {}) };
-  const llm = withSharedHealth(createLLM(cfg()), stalled, { waitMs: 40, timeoutMs: 600, retryMs: 60_000, onStoreError: (e) => errors.push(e) });
+  const llm = withSharedHealth(createLLM(cfg()), stalled, { waitMs: 300, timeoutMs: 1500, retryMs: 60_000, onStoreError: (e) => errors.push(e) });
   const plain = createLLM(cfg());
   await plain.getAnswer(user("warm"));
   // A call alone, the slowest of three (the machine is shared: timings wander).
@@ -139,15 +139,17 @@ test("a stalled store: calls go on on local state, waiting at most waitMs, then 
   const first = await llm.getAnswer(user("x"));
   const firstMs = performance.now() - t0;
   assert.equal(first.endpoint, P.url);
-  assert.ok(firstMs < plainMs + 40 + 100, `the first call waited ${firstMs} ms (a call alone: ${plainMs} ms; waitMs 40; the store's timeout 600 ms)`);
-  await new Promise((r) => setTimeout(r, 700)); // the pull times out (600 ms): the store counts as down
+  // Wide margins (the machine is shared): a wait is 300 ms, the store's timeout 1500 ms.
+  assert.ok(firstMs < plainMs + 300 + 150, `the first call waited ${firstMs} ms (a call alone: ${plainMs} ms; waitMs 300; the store's timeout 1500 ms)`);
+  assert.ok(firstMs >= 295, `with no view yet, the first call gave the store its waitMs: ${firstMs} ms`);
+  await new Promise((r) => setTimeout(r, 1600)); // the pull times out (1500 ms): the store counts as down
   assert.ok(errors.length >= 1 && errors.length <= 2, `the pull and the report time out: ${errors.length}`);
-  for (const e of errors) assert.match(String(e.message), /did not answer within 600 ms/);
+  for (const e of errors) assert.match(String(e.message), /did not answer within 1500 ms/);
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
     const r = await llm.getAnswer(user(`y${i}`));
     assert.equal(r.endpoint, P.url);
-    assert.ok(performance.now() - t < plainMs + 40, `no wait while the store is down (${performance.now() - t} ms)`);
+    assert.ok(performance.now() - t < plainMs + 150, `no wait (300 ms) while the store is down: ${performance.now() - t} ms`);
   }
   assert.equal(reads, 1, "not asked again within retryMs");
 });
