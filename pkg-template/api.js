@@ -895,7 +895,9 @@ class RegistryModel extends BaseLLM {
   }
   /** For llm-edge/health: applies another isolate's view to endpoint i, returns [ids, numbers]. */
   endpointHealth(i = -1, openMs = -1, ttfbMs = -1) {
-    return call(() => this.#model().endpointHealth(i, openMs, ttfbMs));
+    const m = this.#model();
+    if (!m.endpointHealth) throw new LLMError("unsupported_operation", "endpointHealth is not in this entry", { hint: 'Use "llm-edge/full".' });
+    return call(() => m.endpointHealth(i, openMs, ttfbMs));
   }
   async close() {
     this.#closed = true;

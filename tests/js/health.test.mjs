@@ -211,6 +211,7 @@ test("refusals: the default entry's model, a store without read/report, bad opti
   const e1 = (() => { try { withSharedHealth(createDefault(cfg()), store); } catch (e) { return e; } })();
   assert.equal(e1.code, "invalid_input");
   assert.match(e1.hint, /llm-edge\/full/);
+  assert.throws(() => createDefault(cfg()).endpointHealth(), (e) => e.name === "LLMError" && e.code === "unsupported_operation" && /llm-edge\/full/.test(e.hint));
   for (const bad of [null, {}, { read() {} }]) assert.throws(() => withSharedHealth(createLLM(cfg()), bad), (e) => e.code === "invalid_input" && /memoryStore/.test(e.hint));
   for (const options of [{ waitMs: -1 }, { cacheMs: NaN }, { failures: "3" }, { timeoutMs: Infinity }]) assert.throws(() => withSharedHealth(createLLM(cfg()), store, options), (e) => e.code === "invalid_input");
   assert.throws(() => withSharedHealth({}, store), (e) => e.code === "invalid_input");
