@@ -148,10 +148,8 @@ export function withSharedHealth(llm, store, options = {}) {
     return p;
   };
 
-  const local = (i = -1, openMs = -1, ttfbMs = -1) => {
-    const [, nums] = llm.endpointHealth(i, openMs, ttfbMs);
-    return nums;
-  };
+  // i = -2: the numbers only (no ids string to build on every call).
+  const local = (i = -2, openMs = -1, ttfbMs = -1) => llm.endpointHealth(i, openMs, ttfbMs)[1];
 
   function failed(e) {
     downUntil = Date.now() + o.retryMs;
