@@ -861,6 +861,12 @@ class RegistryModel extends BaseLLM {
   usageTotals() {
     return JSON.parse(call(() => this.#model().usageTotals()));
   }
+  /** For llm-edge/health: applies another isolate's view to endpoint i, returns [ids, numbers]. */
+  endpointHealth(i = -1, openMs = -1, ttfbMs = -1) {
+    const m = this.#model();
+    if (!m.endpointHealth) throw new LLMError("unsupported_operation", "endpointHealth is not in this entry", { hint: 'Use "llm-edge/full".' });
+    return call(() => m.endpointHealth(i, openMs, ttfbMs));
+  }
   async close() {
     this.#closed = true;
     if (!restoring && !unrecoverable) call(() => this.#model().close());

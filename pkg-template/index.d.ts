@@ -235,6 +235,14 @@ export interface Model extends ContractModel {
    *  (a backup on another model counts under that model); calls that reported no usage
    *  are not counted. */
   usageTotals(): UsageTotal[];
+  /** The breaker export behind "llm-edge/health" (use that entry rather than this): applies
+   *  another isolate's view to endpoint `i` (config order; -1: none) — `openMs` > 0 keeps its
+   *  circuit open at least that long, 0 closes it, -1 leaves it; `ttfbMs` > 0 is a latency
+   *  hint for an unmeasured endpoint — and returns [the endpoints' health ids joined by "\n"
+   *  (when `i` is -1 or left out; otherwise undefined), per endpoint: openMs, consecutive
+   *  failures, successes, failures, ttfbMs (-1: none)].
+   *  Built into "llm-edge/full" only; the default entry's models throw. */
+  endpointHealth(i?: number, openMs?: number, ttfbMs?: number): [string | undefined, Float64Array];
 }
 
 /** One model on one endpoint: what its calls used and cost so far. */

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1;34m[build]\033[0m %s\n' "$*" >&2; }
 WB_BIN=$(bash scripts/setup.sh)
 
-FULL_FEATURES="wasm-package,bedrock,media,platform"
+FULL_FEATURES="wasm-package,bedrock,media,platform,shared-health"
 say "cargo build (wasm32, release, no std: --features wasm-package)"
 cargo build --quiet --release --target wasm32-unknown-unknown --lib --features wasm-package
 raw=target/wasm32-unknown-unknown/release/llm_edge.wasm

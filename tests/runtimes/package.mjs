@@ -53,6 +53,20 @@ try {
     const cache = await runAsync(node, ["cache.mjs", "cached", "hello"], { cwd: consumer, env });
     record(`${label}: examples/cache/cache.mjs imports "llm-edge/cache" and answers the second call from the cache`, cache.ok && /hit: {2}You said: cached hello \[[\d.]+ ms, cacheHit true, requests so far 1\]/.test(cache.out), cache.out);
   }
+  // "llm-edge/health" from the installed copy, over a model of "llm-edge/full".
+  writeFileSync(
+    path.join(consumer, "health.mjs"),
+    `import { createLLM } from "llm-edge/full";
+import { withSharedHealth, memoryStore } from "llm-edge/health";
+const store = memoryStore();
+const llm = withSharedHealth(createLLM({ provider: "azure", model: "gpt-4.1-mini", endpoint: process.env.AZURE_OPENAI_ENDPOINT, deploymentName: "gpt-4.1-mini", apiKey: "test-key" }), store);
+const a = await llm.getAnswer([{ role: "user", content: "health" }]);
+await llm.health.flush();
+console.log(JSON.stringify({ content: a.content, shared: store.read("", llm.health.ids()) }));
+`,
+  );
+  const h = await runAsync(process.execPath, ["health.mjs"], { cwd: consumer, env });
+  record('Node imports "llm-edge/health" from the installed package and shares a model\'s health', h.ok && /"content":"You said: health"/.test(h.out) && /"okAt":[1-9]/.test(h.out), h.out);
   const deno = bin("deno");
   const d = await runAsync(deno, ["run", "--allow-net=127.0.0.1", "--allow-read", "--allow-env", "deno-scenarios.mjs"], { cwd: consumer, env });
   record(`Deno imports "llm-edge" from node_modules (exports "deno" → web.js) and passes the scenarios`, d.ok && /7 passed, 0 failed/.test(d.out), d.out);
