@@ -361,7 +361,7 @@ impl Executor {
         deadline: Option<f64>,
     ) -> Result<Opened> {
         self.check_open()?;
-        self.attempt(i, op, ctx, deadline).await.map_err(|(e, _)| e)
+        self.attempt(i, op, ctx, deadline, CancelToken::new()).await.map_err(|(e, _)| e)
     }
 
     /// Reads an opened body whole (up to the configured limit), within the deadline.
