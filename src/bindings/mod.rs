@@ -404,6 +404,7 @@ impl WasmModel {
         Media {
             helpers: &self.model.helpers,
             exec: &self.model.executor,
+            totals: &self.model.totals,
         }
     }
 
