@@ -12,10 +12,18 @@ import type {
   ErrorCode,
   GenerationParams,
   ImageInput,
+  ImageParams,
+  LLMAudioChunk,
+  LLMAudioResponse,
+  LLMImageChunk,
+  LLMImageResponse,
   LLMResponse,
   LLMStreamChunk,
   LLMVideoChunk,
+  LLMVideoResponse,
   Message,
+  SpeechParams,
+  VideoParams,
   Model as ContractModel,
   RequestContext as ContractRequestContext,
   ToolCall,
@@ -117,6 +125,49 @@ export interface VideoChunk extends LLMVideoChunk {
   jobId?: string;
   model?: string;
   thumbnail?: Uint8Array;
+  /** The last chunk: the seconds made and their cost. */
+  usage?: MediaUsage;
+}
+
+/** A media call's usage as llm-edge/full reports it: the contract's token counts (zero
+ *  where the API reports none: dall-e, tts-1, Sora), the provider's details, what is billed
+ *  per unit, and the cost at the model table's prices (absent where the table has no
+ *  price, or the answer no usage: gpt-4o-mini-tts's plain getAudio answer). */
+export interface MediaUsage extends Usage {
+  /** USD: gpt-image by its text input, image input and image output tokens; dall-e-3 per
+   *  image by quality and size; tts-1/-hd per character; gpt-4o-mini-tts by its text and
+   *  audio tokens; Sora 2 per second. */
+  costUsd?: number;
+  /** gpt-image: input_tokens_details. */
+  textInputTokens?: number;
+  imageInputTokens?: number;
+  /** gpt-image: output_tokens_details.image_tokens, when the API splits them out. */
+  imageOutputTokens?: number;
+  /** gpt-4o-mini-tts: output tokens are audio tokens. */
+  audioOutputTokens?: number;
+  /** dall-e-3: images made. */
+  images?: number;
+  /** tts-1, tts-1-hd: characters of input. */
+  characters?: number;
+  /** Sora: seconds of video asked for (or the API's default). */
+  seconds?: number;
+}
+export interface ImageResponse extends LLMImageResponse {
+  usage?: MediaUsage;
+}
+/** The last chunk (final: true) carries the usage. */
+export interface ImageChunk extends LLMImageChunk {
+  usage?: MediaUsage;
+}
+export interface AudioResponse extends LLMAudioResponse {
+  usage?: MediaUsage;
+}
+/** streamAudio's last chunk carries the usage (tts-1's is an empty end marker). */
+export interface AudioChunk extends LLMAudioChunk {
+  usage?: MediaUsage;
+}
+export interface VideoResponse extends LLMVideoResponse {
+  usage?: MediaUsage;
 }
 
 /** What `new LLMError(code, message, details)` copies onto the error. */
@@ -231,6 +282,13 @@ export interface Model extends ContractModel {
   /** The vision request as messages (bytes and Blobs checked and encoded as data: URLs),
    *  e.g. `llm.streamAnswer(await llm.visionMessages(prompt, images))`. */
   visionMessages(prompt: string, images: ImageInput[]): Promise<Message[]>;
+  /** Media (llm-edge/full): results and last stream chunks carry MediaUsage with costUsd. */
+  getImage(prompt: string | Message[], ctx?: RequestContext, params?: ImageParams): Promise<ImageResponse>;
+  streamImage(prompt: string | Message[], ctx?: RequestContext, params?: ImageParams): LLMStream<ImageChunk>;
+  getAudio(input: string | Message[], ctx?: RequestContext, params?: SpeechParams): Promise<AudioResponse>;
+  streamAudio(input: string | Message[], ctx?: RequestContext, params?: SpeechParams): LLMStream<AudioChunk>;
+  getVideo(prompt: string | Message[], ctx?: RequestContext, params?: VideoParams): Promise<VideoResponse>;
+  streamVideo(prompt: string | Message[], ctx?: RequestContext, params?: VideoParams): LLMStream<VideoChunk>;
   /** Running usage and cost since the model was made, one entry per model and endpoint
    *  (a backup on another model counts under that model); calls that reported no usage
    *  are not counted. */

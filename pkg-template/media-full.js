@@ -117,6 +117,7 @@ function videoChunk(b64, m) {
   if (d.model !== undefined) chunk.model = d.model;
   if (d.part === "video") chunk.video = fromBase64(b64);
   else if (d.part === "thumbnail" && b64 !== "") chunk.thumbnail = fromBase64(b64);
+  if (m?.usage !== undefined) chunk.usage = m.usage; // the last chunk: seconds and costUsd
   return chunk;
 }
 
@@ -133,16 +134,19 @@ RegistryModel.prototype.getVideo = async function getVideo(prompt, ctx, params) 
   let jobId;
   let model;
   let thumbnail;
+  let usage;
   for await (const c of stream) {
     jobId ??= c.jobId;
     model ??= c.model;
     if (c.video) parts.push(c.video), (size += c.video.length);
     if (c.thumbnail) thumbnail = c.thumbnail;
+    if (c.usage) usage = c.usage;
   }
   const video = new Uint8Array(size);
   let at = 0;
   for (const p of parts) video.set(p, at), (at += p.length);
   const out = { model, latencyMs: performance.now() - started, endpoint: stream.endpoint, attempts: stream.attempts, jobId, format: "mp4", video };
   if (thumbnail) out.thumbnail = thumbnail;
+  if (usage) out.usage = usage;
   return out;
 };

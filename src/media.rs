@@ -11,6 +11,7 @@ use crate::core::error::{ErrorCode, LlmError, Result};
 use crate::core::llm::{base64, BaseLlm};
 use crate::core::maybe_send::{boxed, boxed_stream, BoxFuture, BoxStream, Lock};
 use crate::core::metadata::MediaType;
+use crate::chat::Totals;
 use crate::core::response::{write_attempts, ChunkBatch, ChunkMark, FinishReason, Usage};
 use crate::engine::stream::{EngineStream, StreamEvent, StreamOperation};
 use crate::engine::{Executor, Operation, Served};
@@ -21,6 +22,8 @@ use crate::wire::{FrameDecoder, FrameError};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 
+#[cfg(feature = "media")]
+pub mod cost;
 pub mod edit;
 pub use edit::EditInputs;
 #[cfg(feature = "media")]
@@ -212,6 +215,9 @@ pub struct MediaOp {
     /// builds with the feature).
     #[cfg_attr(not(feature = "media"), allow(dead_code))]
     edit: Option<EditInputs>,
+    /// The model's running totals (a stream adds its usage when the last event arrives).
+    #[cfg_attr(not(feature = "media"), allow(dead_code))]
+    totals: Totals,
 }
 
 impl MediaOp {
@@ -496,7 +502,10 @@ impl FrameDecoder for RawBase64 {
         }
         Ok(())
     }
-    fn finish(&mut self, _: &mut dyn FnMut(&str)) -> core::result::Result<(), FrameError> {
+    fn finish(&mut self, _on_event: &mut dyn FnMut(&str)) -> core::result::Result<(), FrameError> {
+        // An empty event marks the end, where the call's usage is reported.
+        #[cfg(feature = "media")]
+        _on_event("");
         Ok(())
     }
 }
@@ -504,6 +513,32 @@ impl FrameDecoder for RawBase64 {
 impl MediaOp {
     fn raw_audio(&self, t: &dyn Target) -> bool {
         !self.image && family(t, false) == Family::Tts
+    }
+
+    #[cfg(feature = "media")]
+    fn totals_ref(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// tts-1 / tts-1-hd: usage is the input's characters, priced per million.
+    #[cfg(feature = "media")]
+    fn characters_usage(&self, t: &dyn Target) -> Usage {
+        let mut u = Usage::default();
+        let chars = self.text.chars().count() as u64;
+        u.media.characters = Some(chars);
+        u.cost_usd = cost::characters(&t.profile().meta.pricing, chars);
+        u
+    }
+
+    /// dall-e-3: usage is the images made, priced by quality and size.
+    #[cfg(feature = "media")]
+    fn images_usage(&self, images: u64) -> Usage {
+        let mut u = Usage::default();
+        u.media.images = Some(images);
+        let q = self.p.str("quality").ok().flatten();
+        let s = self.p.str("size").ok().flatten();
+        u.cost_usd = cost::dalle_image(q.as_deref(), s.as_deref()).map(|p| p * images as f64);
+        u
     }
 }
 
@@ -516,6 +551,19 @@ impl StreamOperation for MediaOp {
     ) -> Result<StreamEvent> {
         if self.raw_audio(target) {
             self.raw_seen.store(true, Ordering::Relaxed);
+            // The body's end (RawBase64::finish): the last chunk, with what the input cost.
+            #[cfg(feature = "media")]
+            if data.is_empty() {
+                let u = self.characters_usage(target);
+                cost::account(&self.totals, target, &u);
+                let mark = ChunkMark {
+                    finish_reason: Some(FinishReason::Stop),
+                    usage: Some(u),
+                    ..Default::default()
+                };
+                batch.push("", mark);
+                return Ok(StreamEvent::Done);
+            }
             batch.push(data, ChunkMark::default());
             return Ok(StreamEvent::Chunk);
         }
@@ -553,6 +601,17 @@ impl StreamOperation for MediaOp {
             };
             batch.push(payload, mark);
         } else if ty.ends_with(".completed") || ty == "speech.audio.done" {
+            #[cfg(feature = "media")]
+            if let Some(u) = usage.as_mut() {
+                let pricing = &target.profile().meta.pricing;
+                if self.image {
+                    u.cost_usd = cost::image_tokens(pricing, u);
+                } else {
+                    u.media.audio_output_tokens = Some(u.completion_tokens);
+                    u.cost_usd = cost::speech_tokens(pricing, u);
+                }
+                cost::account(&self.totals, target, u);
+            }
             let mut finals = self.finals.lock();
             let mark = ChunkMark {
                 reasoning: self.image.then(|| finals.to_string()),
@@ -603,6 +662,21 @@ fn read_usage(p: &mut Json) -> crate::wire::json::JResult<Usage> {
             "input_tokens" | "prompt_tokens" => u.prompt_tokens = p.u64()?,
             "output_tokens" | "completion_tokens" => u.completion_tokens = p.u64()?,
             "total_tokens" => u.total_tokens = p.u64()?,
+            // gpt-image: input_tokens_details {text_tokens, image_tokens}, output_tokens_details
+            // {image_tokens, text_tokens}; speech: output tokens are audio tokens.
+            #[cfg(feature = "media")]
+            "input_tokens_details" | "output_tokens_details" if p.kind()? == Kind::Object => {
+                let output = k.starts_with("output");
+                p.obj(|p, k| {
+                    match (output, k.as_ref(), p.kind()?) {
+                        (false, "text_tokens", Kind::Number) => u.media.text_input_tokens = Some(p.u64()?),
+                        (false, "image_tokens", Kind::Number) => u.media.image_input_tokens = Some(p.u64()?),
+                        (true, "image_tokens", Kind::Number) => u.media.image_output_tokens = Some(p.u64()?),
+                        _ => p.skip()?,
+                    }
+                    Ok(())
+                })?
+            }
             _ => p.skip()?,
         }
         Ok(())
@@ -818,7 +892,12 @@ fn image_json(t: &dyn Target, body: &[u8]) -> Result<Vec<u8>> {
             .end_obj();
     }
     w.end_arr();
-    if let Some(u) = &a.usage {
+    #[cfg_attr(not(feature = "media"), allow(unused_mut))]
+    if let Some(mut u) = a.usage {
+        #[cfg(feature = "media")]
+        {
+            u.cost_usd = cost::image_tokens(&t.profile().meta.pricing, &u);
+        }
         w.key("usage");
         u.write(&mut w);
     }
@@ -841,6 +920,8 @@ fn write_served<T>(w: &mut JsonWriter, model: &str, s: &Served<T>) {
 pub struct Media<'a> {
     pub helpers: &'a BaseLlm,
     pub exec: &'a Arc<Executor>,
+    /// The model's running usage and cost, which chat calls share.
+    pub totals: &'a Totals,
 }
 
 impl Media<'_> {
@@ -877,6 +958,7 @@ impl Media<'_> {
             finals: Lock::default(),
             raw_seen: AtomicBool::new(false),
             edit: edit.filter(|_| image),
+            totals: self.totals.clone(),
         };
         for t in self.exec.targets() {
             op.check(&**t)?;
@@ -904,6 +986,19 @@ impl Media<'_> {
             out.pop(); // the closing brace: the served fields follow
             let mut w = JsonWriter::new();
             w.begin_obj();
+            #[cfg(feature = "media")]
+            {
+                let target = exec.target(s.endpoint);
+                if family(target, true) == Family::Dalle {
+                    // dall-e reports no usage: the images made, priced by quality and size.
+                    let u = op.images_usage(cost::count_images(&s.value));
+                    cost::account(op.totals_ref(), target, &u);
+                    w.key("usage");
+                    u.write(&mut w);
+                } else if let Some(u) = cost::served_usage(&s.value) {
+                    cost::account(op.totals_ref(), target, &u);
+                }
+            }
             write_served(
                 &mut w,
                 &exec.target(s.endpoint).profile().meta.model_name,
@@ -935,6 +1030,15 @@ impl Media<'_> {
                 .str(&format)
                 .key("mimeType")
                 .str(audio_mime(&format));
+            // tts-1/-hd: priced by the input's characters. gpt-4o-mini-tts's plain answer is
+            // bare audio with no token usage: no usage and no cost (streamAudio reports them).
+            #[cfg(feature = "media")]
+            if op.raw_audio(exec.target(s.endpoint)) {
+                let u = op.characters_usage(exec.target(s.endpoint));
+                cost::account(op.totals_ref(), exec.target(s.endpoint), &u);
+                w.key("usage");
+                u.write(&mut w);
+            }
             write_served(
                 &mut w,
                 &exec.target(s.endpoint).profile().meta.model_name,
@@ -968,7 +1072,7 @@ impl Media<'_> {
         for t in self.exec.targets() {
             op.check(&**t)?;
         }
-        Ok(video::VideoRun::new(self.exec.clone(), ctx, op, interval))
+        Ok(video::VideoRun::new(self.exec.clone(), ctx, op, interval, self.totals.clone()))
     }
 
     /// streamImage / streamAudio: batches whose chunks are base64 payloads.

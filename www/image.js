@@ -137,7 +137,7 @@ $("img-run").addEventListener("click", async () => {
       }
       offerDownload(blob, r.format);
       run.setAttempts(r.attempts);
-      run.setStats([["served by", r.endpoint], ["latency", ms(r.latencyMs)], ["images", String(r.images.length)], ["tokens", tokens(r.usage)], ["cost", usd(costOf(model, r.usage, { images: r.images.length }))]]);
+      run.setStats([["served by", r.endpoint], ["latency", ms(r.latencyMs)], ["images", String(r.images.length)], ["tokens", tokens(r.usage)], ["cost", usd(costOf(r.usage))]]);
     } else {
       params.partialImages = Number($("img-partials").value);
       if (inputs.length) {
@@ -164,7 +164,7 @@ $("img-run").addEventListener("click", async () => {
       }
       if (last) offerDownload(last, "png");
       run.setAttempts(stream.attempts);
-      run.setStats([["served by", stream.endpoint], ["first image", ms(first)], ["total", ms(run.elapsed())], ["images", `${result.dataset.partials} partial · ${finals} final`], ["tokens", tokens(usage)], ["cost", usd(costOf(model, usage, { images: finals }))]]);
+      run.setStats([["served by", stream.endpoint], ["first image", ms(first)], ["total", ms(run.elapsed())], ["images", `${result.dataset.partials} partial · ${finals} final`], ["tokens", tokens(usage)], ["cost", usd(costOf(usage))]]);
     }
     run.setState("done");
   } catch (e) {

@@ -80,19 +80,10 @@ export function fromBase64(b64) {
   return out;
 }
 
-/** A call's cost at the model table's list prices: the library's own figure when the usage
- *  carries one, else tokens × per-token prices, else per image / character / second. */
-export function costOf(modelId, usage, { images = 0, characters = 0, seconds = 0 } = {}) {
-  if (typeof usage?.costUsd === "number") return usage.costUsd;
-  const p = MODELS.find((m) => m.modelName === modelId)?.pricing;
-  if (!p) return undefined;
-  if (usage && p.inputPerMTok !== undefined && (usage.promptTokens || usage.completionTokens)) {
-    return ((usage.promptTokens ?? 0) * p.inputPerMTok + (usage.completionTokens ?? 0) * (p.outputPerMTok ?? 0)) / 1e6;
-  }
-  if (p.perImage && images) return p.perImage * images;
-  if (p.perMCharacters && characters) return (p.perMCharacters * characters) / 1e6;
-  if (p.perSecond && seconds) return p.perSecond * seconds;
-  return undefined;
+/** A call's cost: the library's own figure (usage.costUsd, at the model table's prices, on
+ *  answers, media results and a stream's last chunk); undefined where it has none. */
+export function costOf(usage) {
+  return typeof usage?.costUsd === "number" ? usage.costUsd : undefined;
 }
 export function usd(x) {
   if (x === undefined) return "—";

@@ -322,8 +322,8 @@ $("tts-run").addEventListener("click", async () => {
       ["first audio", ms(first)],
       ["streamed in", ms(streamedMs)],
       ["audio", `${duration !== undefined ? `${duration.toFixed(2)} s` : "not decodable here"} · ${kb(bytes)} · ${parts.length} chunks`],
-      ["usage", usage ? tokens(usage) : `${spoken.length} characters`],
-      ["cost", usd(costOf(model, usage, { characters: spoken.length }))],
+      ["usage", usage?.characters !== undefined ? `${usage.characters} characters` : usage ? tokens(usage) : "—"],
+      ["cost", usd(costOf(usage))],
     ]);
     run.setState("done");
     w.draw(player.played());

@@ -61,6 +61,7 @@ $("vid-run").addEventListener("click", async () => {
   const parts = [];
   let bytes = 0;
   let status = "";
+  let usage;
   let stream;
   try {
     stream = llmFor("video", model).streamVideo(prompt, { signal }, params);
@@ -80,6 +81,7 @@ $("vid-run").addEventListener("click", async () => {
         $("vid-status").textContent = `${label(status)}${typeof chunk.progress === "number" ? ` · ${Math.round(chunk.progress)}%` : ""}`;
       }
       if (chunk.thumbnail?.length) showThumbnail(chunk.thumbnail);
+      if (chunk.usage) usage = chunk.usage; // the last chunk: seconds and costUsd
     }
     const blob = new Blob(parts, { type: "video/mp4" });
     const url = URL.createObjectURL(blob);
@@ -104,7 +106,7 @@ $("vid-run").addEventListener("click", async () => {
       ["job", result.dataset.jobId ?? "—"],
       ["total", ms(run.elapsed())],
       ["video", `${meta.duration.toFixed(2)} s · ${meta.width}×${meta.height} · ${kb(bytes)}`],
-      ["cost", usd(costOf(model, undefined, { seconds: meta.duration }))],
+      ["cost", usd(costOf(usage))],
     ]);
     run.setState("done");
   } catch (e) {

@@ -84,7 +84,7 @@ $("send").addEventListener("click", async () => {
       ["first token", ms(first)],
       ["total", ms(run.elapsed())],
       ["tokens", tokens(usage)],
-      ["cost", usd(costOf(model, usage))],
+      ["cost", usd(costOf(usage))],
     ]);
     run.setState("done");
   } catch (e) {

@@ -481,6 +481,7 @@ impl WasmModel {
         Media {
             helpers: &self.model.helpers,
             exec: &self.model.executor,
+            totals: &self.model.totals,
         }
     }
 

@@ -41,6 +41,9 @@ pub struct Pricing {
     pub per_image: Option<f64>,
     pub per_m_characters: Option<f64>,
     pub per_second: Option<f64>,
+    /// gpt-image's image input tokens (edits), USD per million (the full variant only).
+    #[cfg(feature = "media")]
+    pub image_input_per_m_tok: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -26,6 +26,8 @@ impl Usage {
             .opt_uint("cachedInputTokens", self.cached_input_tokens)
             .opt_uint("reasoningTokens", self.reasoning_tokens)
             .opt_num("costUsd", self.cost_usd);
+        #[cfg(feature = "media")]
+        self.media.write(w);
         w.end_obj();
     }
 
@@ -150,6 +152,37 @@ pub struct Usage {
     pub reasoning_tokens: Option<u64>,
     /// What the call cost at the model table's prices, when the model has them.
     pub cost_usd: Option<f64>,
+    /// A media call's billed quantities (the full variant only).
+    #[cfg(feature = "media")]
+    pub media: MediaUsage,
+}
+
+/// What a media call is billed by, beside the token counts: the provider's token details
+/// (gpt-image's text and image input tokens, its image output tokens; speech's audio
+/// output tokens) or the quantities priced per unit (images, characters, seconds).
+#[cfg(feature = "media")]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct MediaUsage {
+    pub text_input_tokens: Option<u64>,
+    pub image_input_tokens: Option<u64>,
+    pub image_output_tokens: Option<u64>,
+    pub audio_output_tokens: Option<u64>,
+    pub images: Option<u64>,
+    pub characters: Option<u64>,
+    pub seconds: Option<f64>,
+}
+
+#[cfg(feature = "media")]
+impl MediaUsage {
+    fn write(&self, w: &mut JsonWriter) {
+        w.opt_uint("textInputTokens", self.text_input_tokens)
+            .opt_uint("imageInputTokens", self.image_input_tokens)
+            .opt_uint("imageOutputTokens", self.image_output_tokens)
+            .opt_uint("audioOutputTokens", self.audio_output_tokens)
+            .opt_uint("images", self.images)
+            .opt_uint("characters", self.characters)
+            .opt_num("seconds", self.seconds);
+    }
 }
 
 /// One try against one endpoint. `endpoint` is an origin only: never a path, key or token.

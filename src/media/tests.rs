@@ -52,6 +52,7 @@ fn op(image: bool, text: &str, params: &str, stream: bool) -> MediaOp {
         p: Fields::read(params, "params", known).unwrap(),
         finals: Lock::default(),
         raw_seen: AtomicBool::new(false),
+        totals: Default::default(),
         edit: None,
     }
 }
@@ -723,4 +724,122 @@ fn video_create_bodies_name_the_deployment_or_model() {
     // A backup of the other API is refused.
     assert_eq!(op(VideoApi::Videos).check(&az).unwrap_err().code, ErrorCode::InvalidInput);
     assert_eq!(json(&op(VideoApi::Videos).body(&openai("sora-2-pro")).unwrap())["model"], "sora-2-pro");
+}
+
+// ---------------------------------------------------------------- cost (src/media/cost.rs)
+// The pricing formulas over the recorded usage bodies; the prices are the model table's
+// (src/models/table.rs), written out here so a changed price shows up as a failing test.
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-12
+}
+
+fn totals_of(o: &MediaOp) -> Vec<crate::chat::UsageTotal> {
+    o.totals.lock().clone()
+}
+
+#[test]
+fn gpt_image_answer_is_priced_from_its_token_details() {
+    // Recorded: input 50 (text 10, image 40), output 50.
+    let body = data("openai/images_generations_response.json");
+    for (model, expect) in [
+        // 10 × $5 + 40 × $10 + 50 × $40 per million
+        ("gpt-image-1", (10.0 * 5.0 + 40.0 * 10.0 + 50.0 * 40.0) / 1e6),
+        // 10 × $2 + 40 × $2.50 + 50 × $8 per million
+        ("gpt-image-1-mini", (10.0 * 2.0 + 40.0 * 2.5 + 50.0 * 8.0) / 1e6),
+    ] {
+        let t = openai(model);
+        let out = image_json(&t, body.as_bytes()).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let u = &v["usage"];
+        assert_eq!((u["promptTokens"].as_u64(), u["completionTokens"].as_u64()), (Some(50), Some(50)));
+        assert_eq!((u["textInputTokens"].as_u64(), u["imageInputTokens"].as_u64()), (Some(10), Some(40)));
+        assert!(close(u["costUsd"].as_f64().unwrap(), expect), "{model}: {u}");
+        // What getImage reads back for the totals is what it wrote.
+        let back = cost::served_usage(&out).unwrap();
+        assert!(close(back.cost_usd.unwrap(), expect));
+        assert_eq!((back.prompt_tokens, back.completion_tokens), (50, 50));
+    }
+    assert_eq!(cost::count_images(&image_json(&openai("gpt-image-1"), body.as_bytes()).unwrap()), 1);
+}
+
+#[test]
+fn gpt_image_stream_prices_its_last_event_and_totals_it() {
+    let t = openai("gpt-image-1");
+    for file in ["openai/openai_images_generations_stream.sse", "openai/openai_images_edits_stream.sse"] {
+        let o = op(true, "otter", r#"{"partialImages":1}"#, true);
+        let (b, _) = run_events(&o, &t, &data(file));
+        assert_eq!(b.marks[0].usage, None, "a partial image carries no usage");
+        let u = b.marks[1].usage.unwrap();
+        let expect = (10.0 * 5.0 + 40.0 * 10.0 + 50.0 * 40.0) / 1e6;
+        assert!(close(u.cost_usd.unwrap(), expect));
+        let totals = totals_of(&o);
+        assert_eq!(totals.len(), 1);
+        assert_eq!((totals[0].model.as_str(), totals[0].endpoint.as_str()), ("gpt-image-1", "https://api.openai.com"));
+        assert_eq!((totals[0].requests, totals[0].prompt_tokens, totals[0].completion_tokens), (1, 50, 50));
+        assert!(close(totals[0].cost_usd, expect));
+    }
+}
+
+#[test]
+fn speech_stream_is_priced_from_its_text_and_audio_tokens() {
+    // Recorded speech.audio.done: input 14, output 101.
+    let g = openai("gpt-4o-mini-tts");
+    let o = op(false, "x", "{}", true);
+    let (b, _) = run_events(&o, &g, &data("openai/openai_speech_stream_assembled.sse"));
+    let u = b.marks[1].usage.unwrap();
+    assert_eq!(u.media.audio_output_tokens, Some(101));
+    assert!(close(u.cost_usd.unwrap(), (14.0 * 0.60 + 101.0 * 12.0) / 1e6));
+    assert!(close(totals_of(&o)[0].cost_usd, u.cost_usd.unwrap()));
+}
+
+#[test]
+fn tts_is_priced_per_character_on_the_raw_stream_end() {
+    let text = "Hello, wörld"; // 12 characters, 13 bytes: characters are what is billed
+    for (model, per_m) in [("tts-1", 15.0), ("tts-1-hd", 30.0)] {
+        let t = openai(model);
+        let o = op(false, text, "{}", true);
+        let mut dec = o.decoder(&t).unwrap();
+        let mut batch = ChunkBatch::default();
+        let mut done = false;
+        let mut on = |ev: &str| {
+            if let StreamEvent::Done = o.event(&t, ev, &mut batch).unwrap() {
+                done = true;
+            }
+        };
+        dec.feed(b"RIFF\x00\x01", &mut on).unwrap();
+        dec.finish(&mut on).unwrap();
+        assert!(done);
+        let last = batch.marks.last().unwrap();
+        assert_eq!(last.finish_reason, Some(FinishReason::Stop));
+        let u = last.usage.unwrap();
+        assert_eq!(u.media.characters, Some(12));
+        assert!(close(u.cost_usd.unwrap(), 12.0 * per_m / 1e6));
+        assert!(close(o.characters_usage(&t).cost_usd.unwrap(), 12.0 * per_m / 1e6));
+        assert_eq!(totals_of(&o)[0].requests, 1);
+    }
+}
+
+#[test]
+fn dalle3_is_priced_per_image_by_quality_and_size() {
+    for (params, expect) in [
+        ("{}", 0.040),
+        (r#"{"size":"1792x1024"}"#, 0.080),
+        (r#"{"quality":"hd"}"#, 0.080),
+        (r#"{"quality":"hd","size":"1024x1792"}"#, 0.120),
+    ] {
+        let o = op(true, "x", params, false);
+        let u = o.images_usage(1);
+        assert_eq!(u.media.images, Some(1));
+        assert!(close(u.cost_usd.unwrap(), expect), "{params}");
+    }
+}
+
+#[test]
+fn sora_2_is_priced_per_second() {
+    let p = |m: &str| models::resolve(m, "openai", None).unwrap().meta.pricing;
+    assert!(close(cost::video_seconds(&p("sora-2"), 8.0).unwrap(), 0.80));
+    assert!(close(cost::video_seconds(&p("sora-2-pro"), 4.0).unwrap(), 1.20));
+    // Azure's Sora (the jobs API) has no sourced price: no cost rather than a made-up one.
+    assert_eq!(cost::video_seconds(&p("sora"), 5.0), None);
 }

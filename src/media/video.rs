@@ -395,6 +395,10 @@ pub struct VideoRun {
     failed_polls: u32,
     /// Video bytes delivered so far (bounded by limits.maxStreamBytes).
     delivered: usize,
+    /// The seconds of video asked for (or the API's default): what the job is billed by.
+    seconds: f64,
+    /// The model's running usage and cost.
+    totals: crate::chat::Totals,
 }
 
 /// A chunk's description (its `reasoning` slot): status, progress, job id, and which bytes
@@ -414,8 +418,11 @@ fn mark(state: &str, progress: Option<u8>, job: Option<&str>, model: Option<&str
 }
 
 impl VideoRun {
-    pub fn new(exec: Arc<Executor>, ctx: RequestContext, create: CreateOp, interval: f64) -> VideoRun {
+    pub fn new(exec: Arc<Executor>, ctx: RequestContext, create: CreateOp, interval: f64, totals: crate::chat::Totals) -> VideoRun {
         VideoRun {
+            // The APIs' defaults: 5 seconds (Sora jobs), 4 (Sora 2's /videos).
+            seconds: create.seconds.unwrap_or(if create.api == VideoApi::Jobs { 5.0 } else { 4.0 }),
+            totals,
             deadline: exec.deadline(&ctx),
             api: create.api,
             exec,
@@ -574,6 +581,13 @@ impl VideoRun {
                     };
                     let mut m = mark("completed", Some(100).filter(|_| self.api == VideoApi::Videos), Some(&self.job_id), None, Some("thumbnail"));
                     m.finish_reason = Some(FinishReason::Stop);
+                    // The job's usage: the seconds made, at the model's price per second.
+                    let target = self.exec.target(self.endpoint);
+                    let mut u = crate::core::response::Usage::default();
+                    u.media.seconds = Some(self.seconds);
+                    u.cost_usd = super::cost::video_seconds(&target.profile().meta.pricing, self.seconds);
+                    super::cost::account(&self.totals, target, &u);
+                    m.usage = Some(u);
                     batch.push(&thumb.map(|t| base64(&t)).unwrap_or_default(), m);
                     return Ok(Some(batch));
                 }

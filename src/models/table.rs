@@ -65,13 +65,17 @@ fn profile_of(e: &Entry) -> Profile {
 }
 
 /// Media models (images, speech). Prices are USD from OpenAI's public price list
-/// (openai.com/api/pricing), written from memory of the 2025 list, not re-read here: check
-/// them before billing anyone. gpt-image-1: $5 / $40 per million text-in / image-out tokens,
-/// about $0.042 a medium 1024x1024 image; gpt-image-1-mini: $2 / $8, about $0.011;
-/// dall-e-3: $0.040 a standard 1024x1024 image; tts-1: $15 and tts-1-hd: $30 per million
-/// characters; gpt-4o-mini-tts: $0.60 per million text tokens in, $12 per million audio
-/// tokens out (about $0.015 a minute). Azure's Global Standard lists the same figures for
-/// the models it offers.
+/// (openai.com/api/pricing), written from memory of the 2025 list: UNVERIFIED (the notes in
+/// shared/notes 01-03 give the APIs, not prices; nothing here was re-read against the list),
+/// check them before billing anyone. Azure's Global Standard lists the same figures for the
+/// models it offers. How each is applied (src/media/cost.rs):
+/// - gpt-image-1: $5 per million text input tokens, $10 per million image input tokens
+///   (edits), $40 per million image output tokens; gpt-image-1-mini: $2 / $2.50 / $8. The
+///   per-image figure is the listed price of a medium 1024x1024 image (informational).
+/// - dall-e-3: per image by quality and size (DALLE3 below; $0.040 a standard 1024x1024).
+/// - tts-1: $15 and tts-1-hd: $30 per million characters of input.
+/// - gpt-4o-mini-tts: $0.60 per million text input tokens, $12 per million audio output
+///   tokens (only streams report them: a getAudio answer is bare audio, so it has no cost).
 struct MediaEntry {
     id: &'static str,
     family: &'static str,
@@ -79,16 +83,31 @@ struct MediaEntry {
     output: MediaType,
     /// per image, per million characters, (input, output) per million tokens
     price: (Option<f64>, Option<f64>, Option<(f64, f64)>),
+    /// image input tokens per million (gpt-image edits)
+    #[cfg(feature = "media")]
+    image_in: Option<f64>,
 }
+
+/// dall-e-3, USD per image: (quality, size, price). UNVERIFIED, as the media prices above:
+/// standard $0.040 (1024x1024) / $0.080 (1792x1024, 1024x1792); hd $0.080 / $0.120.
+#[cfg(feature = "media")]
+pub const DALLE3: &[(&str, &str, f64)] = &[
+    ("standard", "1024x1024", 0.040),
+    ("standard", "1792x1024", 0.080),
+    ("standard", "1024x1792", 0.080),
+    ("hd", "1024x1024", 0.080),
+    ("hd", "1792x1024", 0.120),
+    ("hd", "1024x1792", 0.120),
+];
 
 #[rustfmt::skip]
 const MEDIA: &[MediaEntry] = &[
-    MediaEntry { id: "gpt-image-1", family: "gpt-image", inputs: TEXT_IMAGE, output: MediaType::Image, price: (Some(0.042), None, Some((5.00, 40.00))) },
-    MediaEntry { id: "gpt-image-1-mini", family: "gpt-image", inputs: TEXT_IMAGE, output: MediaType::Image, price: (Some(0.011), None, Some((2.00, 8.00))) },
-    MediaEntry { id: "dall-e-3", family: "dall-e", inputs: TEXT, output: MediaType::Image, price: (Some(0.040), None, None) },
-    MediaEntry { id: "gpt-4o-mini-tts", family: "gpt-4o-mini-tts", inputs: TEXT, output: MediaType::Audio, price: (None, None, Some((0.60, 12.00))) },
-    MediaEntry { id: "tts-1", family: "tts", inputs: TEXT, output: MediaType::Audio, price: (None, Some(15.00), None) },
-    MediaEntry { id: "tts-1-hd", family: "tts", inputs: TEXT, output: MediaType::Audio, price: (None, Some(30.00), None) },
+    MediaEntry { id: "gpt-image-1", family: "gpt-image", inputs: TEXT_IMAGE, output: MediaType::Image, price: (Some(0.042), None, Some((5.00, 40.00))), #[cfg(feature = "media")] image_in: Some(10.00) },
+    MediaEntry { id: "gpt-image-1-mini", family: "gpt-image", inputs: TEXT_IMAGE, output: MediaType::Image, price: (Some(0.011), None, Some((2.00, 8.00))), #[cfg(feature = "media")] image_in: Some(2.50) },
+    MediaEntry { id: "dall-e-3", family: "dall-e", inputs: TEXT, output: MediaType::Image, price: (Some(0.040), None, None), #[cfg(feature = "media")] image_in: None },
+    MediaEntry { id: "gpt-4o-mini-tts", family: "gpt-4o-mini-tts", inputs: TEXT, output: MediaType::Audio, price: (None, None, Some((0.60, 12.00))), #[cfg(feature = "media")] image_in: None },
+    MediaEntry { id: "tts-1", family: "tts", inputs: TEXT, output: MediaType::Audio, price: (None, Some(15.00), None), #[cfg(feature = "media")] image_in: None },
+    MediaEntry { id: "tts-1-hd", family: "tts", inputs: TEXT, output: MediaType::Audio, price: (None, Some(30.00), None), #[cfg(feature = "media")] image_in: None },
 ];
 
 fn media_profile(e: &MediaEntry) -> Profile {
@@ -106,6 +125,8 @@ fn media_profile(e: &MediaEntry) -> Profile {
                 per_m_characters: e.price.1,
                 input_per_m_tok: e.price.2.map(|p| p.0),
                 output_per_m_tok: e.price.2.map(|p| p.1),
+                #[cfg(feature = "media")]
+                image_input_per_m_tok: e.image_in,
                 ..Default::default()
             },
         },
@@ -115,7 +136,8 @@ fn media_profile(e: &MediaEntry) -> Profile {
 
 /// Video models (the full variant): (id, family, USD per second of video). sora-2 $0.10 and
 /// sora-2-pro $0.30 a second (720p) are OpenAI's price list as remembered from late 2025,
-/// not re-read here (notes 03 gives no prices): unverified. Azure's Sora (the jobs API) has
+/// not re-read here (notes 03 gives no prices): UNVERIFIED. Billed by the seconds asked
+/// for (or the API's default: 4 for Sora 2). Azure's Sora (the jobs API) has
 /// no per-second price we could source: left unset.
 #[cfg(feature = "media")]
 const VIDEO: &[(&str, &str, Option<f64>)] = &[
@@ -132,6 +154,7 @@ fn video_profile(e: &(&'static str, &'static str, Option<f64>)) -> Profile {
         inputs: TEXT,
         output: MediaType::Video,
         price: (None, None, None),
+        image_in: None,
     });
     p.meta.pricing.per_second = e.2;
     p
