@@ -10,14 +10,12 @@
 //
 // Needs the breaker export of the module's full build: models from "llm-edge/full".
 
+import { LLMError } from "./api.js";
+
 const DEFAULTS = { cacheMs: 500, waitMs: 50, timeoutMs: 1000, retryMs: 5000, failures: 3, cooldownMs: 30_000, maxOpenMs: 10 * 60_000 };
 
 function healthError(message, hint) {
-  const e = new Error(message);
-  e.name = "LLMError";
-  e.code = "invalid_input";
-  e.hint = hint;
-  return e;
+  return new LLMError("invalid_input", message, { hint });
 }
 
 const STORE_HINT = "Pass a store: memoryStore(), durableObjectStore(env.LLM_HEALTH) or denoKvStore(await Deno.openKv()), or any { read(key, ids, signal), report(key, reports, policy, signal) }.";

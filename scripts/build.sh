@@ -42,12 +42,13 @@ say "wasm-bindgen, wasm-opt -Os, esbuild --minify (default and full)"
 glue "$raw" pkg
 glue "$raw_full" pkg/full
 # The full variant runs the same JS over its own wasm; its types are the package's.
-for f in api.js node.js web.js workerd.js init.js tools.js telemetry.js cache.js tokens.js; do cp "pkg-template/$f" pkg/full/; done
+for f in api.js node.js web.js workerd.js init.js tools.js telemetry.js cache.js tokens.js health.js; do cp "pkg-template/$f" pkg/full/; done
 printf 'export * from "../index.js";\n' > pkg/full/index.d.ts
 printf 'export * from "../init.js";\n' > pkg/full/init.d.ts
 printf 'export { default } from "../wasm.js";\n' > pkg/full/wasm.d.ts
 printf 'export * from "../cache.js";\n' > pkg/full/cache.d.ts # llm-edge/full/cache: the same cache, throwing full's LLMError
 printf 'export * from "../tokens.js";\n' > pkg/full/tokens.d.ts
+printf 'export * from "../health.js";\n' > pkg/full/health.d.ts # llm-edge/full/health: errors are full's LLMError
 # The full variant's media JS shares api.js's module scope: appended to its copy only.
 cat pkg-template/media-full.js >> pkg/full/api.js
 cp pkg-template/* pkg/

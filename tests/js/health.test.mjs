@@ -7,8 +7,8 @@
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { emulator, user, collect, KEY, createLLM as createDefault } from "./helpers.mjs";
-import { createLLM } from "../../pkg/full/node.js";
-import { withSharedHealth, memoryStore, mergeHealth, denoKvStore, durableObjectStore } from "../../pkg/health.js";
+import { createLLM, LLMError } from "../../pkg/full/node.js";
+import { withSharedHealth, memoryStore, mergeHealth, denoKvStore, durableObjectStore } from "../../pkg/full/health.js";
 
 const TOKEN = "entra-TOKEN-health-77aa88bb";
 const GATEWAY = "gw-SECRET-header-5544";
@@ -212,7 +212,7 @@ test("refusals: the default entry's model, a store without read/report, bad opti
   assert.equal(e1.code, "invalid_input");
   assert.match(e1.hint, /llm-edge\/full/);
   assert.throws(() => createDefault(cfg()).endpointHealth(), (e) => e.name === "LLMError" && e.code === "unsupported_operation" && /llm-edge\/full/.test(e.hint));
-  for (const bad of [null, {}, { read() {} }]) assert.throws(() => withSharedHealth(createLLM(cfg()), bad), (e) => e.code === "invalid_input" && /memoryStore/.test(e.hint));
+  for (const bad of [null, {}, { read() {} }]) assert.throws(() => withSharedHealth(createLLM(cfg()), bad), (e) => e instanceof LLMError && e.code === "invalid_input" && /memoryStore/.test(e.hint));
   for (const options of [{ waitMs: -1 }, { cacheMs: NaN }, { failures: "3" }, { timeoutMs: Infinity }]) assert.throws(() => withSharedHealth(createLLM(cfg()), store, options), (e) => e.code === "invalid_input");
   assert.throws(() => withSharedHealth({}, store), (e) => e.code === "invalid_input");
   assert.throws(() => durableObjectStore({}), (e) => e.code === "invalid_input");

@@ -2,7 +2,7 @@
 // llm-edge/health over a Deno KV database that another process opens too.
 //   deno run --unstable-kv ... health-deno-role.mjs <fail|follow> <kv path> <primary> <backup> <key>
 import { createLLM } from "../../pkg/full/web.js";
-import { withSharedHealth, denoKvStore } from "../../pkg/health.js";
+import { withSharedHealth, denoKvStore } from "../../pkg/full/health.js";
 
 const [role, kvPath, primary, backup, key] = Deno.args;
 const kv = await Deno.openKv(kvPath);

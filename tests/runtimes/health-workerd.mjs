@@ -39,7 +39,7 @@ record("wrangler.toml binds LLM_HEALTH to HealthObject", ok0, JSON.stringify(fro
 // three scripts); and the object's host: HealthObject with a test flag (stall, throw).
 const tmp = path.join(root, "tests/runtimes/.tmp");
 mkdirSync(tmp, { recursive: true });
-const source = readFileSync(path.join(example, "worker.js"), "utf8").replace('from "llm-edge/full"', 'from "../../../pkg/full/workerd.js"').replace('from "llm-edge/health"', 'from "../../../pkg/health.js"');
+const source = readFileSync(path.join(example, "worker.js"), "utf8").replace('from "llm-edge/full"', 'from "../../../pkg/full/workerd.js"').replace('from "llm-edge/full/health"', 'from "../../../pkg/full/health.js"');
 for (const n of ["a", "b", "c"]) writeFileSync(path.join(tmp, `shared-health-${n}.js`), source);
 writeFileSync(
   path.join(tmp, "shared-health-host.js"),

@@ -57,7 +57,7 @@ try {
   writeFileSync(
     path.join(consumer, "health.mjs"),
     `import { createLLM } from "llm-edge/full";
-import { withSharedHealth, memoryStore } from "llm-edge/health";
+import { withSharedHealth, memoryStore } from "llm-edge/full/health";
 const store = memoryStore();
 const llm = withSharedHealth(createLLM({ provider: "azure", model: "gpt-4.1-mini", endpoint: process.env.AZURE_OPENAI_ENDPOINT, deploymentName: "gpt-4.1-mini", apiKey: "test-key" }), store);
 const a = await llm.getAnswer([{ role: "user", content: "health" }]);

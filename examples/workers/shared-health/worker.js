@@ -3,7 +3,7 @@
 // POST /chat { "prompt": "..." } answers { content, endpoint, attempts }.
 //   wrangler dev   (wrangler.toml binds LLM_HEALTH to the HealthObject class exported below)
 import { createLLM, LLMError } from "llm-edge/full";
-import { withSharedHealth, durableObjectStore, HealthObject } from "llm-edge/health";
+import { withSharedHealth, durableObjectStore, HealthObject } from "llm-edge/full/health";
 
 // The Durable Object class must be exported from the Worker that wrangler.toml names.
 export { HealthObject };
