@@ -150,12 +150,20 @@ pub fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
     let mut list: Vec<(String, String)> = Vec::new();
     for (name, value) in headers {
         let name = name.to_ascii_lowercase();
+        // Trimmed, inner runs of ASCII whitespace as one space (a byte loop: the
+        // `split_ascii_whitespace` iterator costs the wasm more).
         let mut v = String::with_capacity(value.len());
-        for word in value.split_ascii_whitespace() {
-            if !v.is_empty() {
-                v.push(' ');
+        let mut gap = false;
+        for c in value.chars() {
+            if c.is_ascii_whitespace() {
+                gap = !v.is_empty();
+            } else {
+                if gap {
+                    v.push(' ');
+                    gap = false;
+                }
+                v.push(c);
             }
-            v.push_str(word);
         }
         match list.iter_mut().find(|(n, _)| *n == name) {
             Some((_, existing)) => {
