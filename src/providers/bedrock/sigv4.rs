@@ -150,7 +150,7 @@ pub fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
     let mut list: Vec<(String, String)> = Vec::new();
     for (name, value) in headers {
         let name = name.to_ascii_lowercase();
-        // Trimmed, inner runs of ASCII whitespace as one space (a byte loop: the
+        // Trimmed, inner runs of ASCII whitespace as one space (one loop over chars: the
         // `split_ascii_whitespace` iterator costs the wasm more).
         let mut v = String::with_capacity(value.len());
         let mut gap = false;
