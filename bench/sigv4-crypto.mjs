@@ -1,7 +1,8 @@
 // Where should SigV4's SHA-256 and HMAC run: in the module (Rust, synchronous) or in the
 // runtime's WebCrypto (crypto.subtle, asynchronous)? One run, same machine, same request:
 // a Converse POST with a 1 KB JSON body and a session token, signed N times.
-//   module      the full variant's signer (__sigv4SignForTests: JSON in, canonical request,
+//   module      the full variant's signer (__sigv4SignForTests, in the test-only copy
+//               scripts/build.sh builds into target/pkg-test/: JSON in, canonical request,
 //               SHA-256 of body and canonical request, HMAC chain with the cached signing
 //               key, JSON out — everything a request pays, plus the test export's JSON)
 //   webcrypto   only the cryptography WebCrypto would do for the same request: digest of
@@ -13,8 +14,10 @@
 //   node bench/sigv4-crypto.mjs [--n 2000]
 import { SignatureV4 } from "@smithy/signature-v4";
 import { Sha256 } from "@aws-crypto/sha256-js";
-import "../pkg/full/node.js";
-import * as glue from "../pkg/full/llm_edge.js";
+import { readFileSync } from "node:fs";
+import * as glue from "../target/pkg-test/llm_edge.js"; // built by scripts/build.sh
+
+glue.initSync({ module: new WebAssembly.Module(readFileSync(new URL("../target/pkg-test/llm_edge_bg.wasm", import.meta.url))) });
 
 const N = Number(process.argv[process.argv.indexOf("--n") + 1] || 2000) || 2000;
 const creds = { accessKeyId: "AKIAEXAMPLE000000000", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: "IQoJb3JpZ2luX2VjEHUaCXVzLWVhc3QtMSJHMEUCIQD".repeat(8) };

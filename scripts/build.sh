@@ -17,14 +17,6 @@ say "cargo build (the full variant: --features $FULL_FEATURES)"
 CARGO_TARGET_DIR=target/full cargo build --quiet --release --target wasm32-unknown-unknown --lib --features "$FULL_FEATURES"
 raw_full=target/full/wasm32-unknown-unknown/release/llm_edge.wasm
 
-# Skip the rest when nothing that feeds pkg/ changed.
-sum=$( (sha256sum "$raw" "$raw_full"; find pkg-template -type f -exec sha256sum {} + | sort) | sha256sum | cut -d' ' -f1)
-if [ -f pkg/.build-sum ] && [ "$(cat pkg/.build-sum)" = "$sum" ]; then
-  say "pkg/ is up to date"
-  exit 0
-fi
-
-rm -rf pkg && mkdir -p pkg/full
 # wasm-bindgen's glue for one build into a folder: optimised wasm, minified glue, and a second
 # copy of the glue for workerd's trap recovery (workerd.js: a Worker cannot load one module
 # twice).
@@ -38,6 +30,28 @@ glue() { # raw-wasm out-dir
   node_modules/.bin/esbuild "$2/llm_edge.js" --minify --format=esm --log-level=warning --outfile="$2/llm_edge.js" --allow-overwrite
   cp "$2/llm_edge.js" "$2/llm_edge_reload.js"
 }
+# The differential tests' copy of the full variant (tests/js/bedrock-differential.test.mjs):
+# the same build plus the test-only exports (feature test-exports: SigV4 and the event-stream
+# decoder reached directly), into target/pkg-test/, never into pkg/: the shipped wasm carries
+# none of them. Re-glued only when its raw wasm changed.
+say "cargo build (the differential tests' copy: --features $FULL_FEATURES,test-exports)"
+CARGO_TARGET_DIR=target/test-exports cargo build --quiet --release --target wasm32-unknown-unknown --lib --features "$FULL_FEATURES,test-exports"
+raw_test=target/test-exports/wasm32-unknown-unknown/release/llm_edge.wasm
+test_sum=$(sha256sum "$raw_test" | cut -d' ' -f1)
+if [ "$(cat target/pkg-test/.build-sum 2>/dev/null)" != "$test_sum" ]; then
+  rm -rf target/pkg-test && mkdir -p target/pkg-test
+  glue "$raw_test" target/pkg-test
+  echo "$test_sum" > target/pkg-test/.build-sum
+fi
+
+# Skip the rest when nothing that feeds pkg/ changed.
+sum=$( (sha256sum "$raw" "$raw_full"; find pkg-template -type f -exec sha256sum {} + | sort) | sha256sum | cut -d' ' -f1)
+if [ -f pkg/.build-sum ] && [ "$(cat pkg/.build-sum)" = "$sum" ]; then
+  say "pkg/ is up to date"
+  exit 0
+fi
+
+rm -rf pkg && mkdir -p pkg/full
 say "wasm-bindgen, wasm-opt -Os, esbuild --minify (default and full)"
 glue "$raw" pkg
 glue "$raw_full" pkg/full

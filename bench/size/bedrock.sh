@@ -3,7 +3,8 @@
 # scripts/build.sh builds it (--features wasm-package,bedrock,media; wasm-bindgen; wasm-opt
 # -Os; stripped) against the same build without `bedrock`, in gzip -9 bytes; then, with the
 # name section kept, the growth by area and function (twiggy, bench/size/breakdown.mjs).
-# The full variant's test-only exports (src/bindings/test_exports.rs) are counted in.
+# The test-only exports (src/bindings/test_exports.rs, feature test-exports) are not built in,
+# as in the shipped package.
 #   bash bench/size/bedrock.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -5,7 +5,7 @@
 use crate::prelude::*;
 
 pub mod fetch;
-#[cfg(feature = "bedrock")]
+#[cfg(feature = "test-exports")]
 mod test_exports;
 
 use crate::core::cancel::CancelToken;

@@ -95,8 +95,9 @@ fn check_prelude(p: &[u8]) -> Result<(usize, usize), FrameError> {
     Ok((total, headers))
 }
 
-/// Decodes one whole frame (exactly `total_length` bytes).
-pub fn decode_message(frame: &[u8]) -> Result<Message, FrameError> {
+/// Checks a whole frame (exactly `total_length` bytes): prelude, length and message CRC.
+/// Returns its headers' bytes and its payload.
+fn check_frame(frame: &[u8]) -> Result<(&[u8], &[u8]), FrameError> {
     if frame.len() < 16 {
         return Err(corrupt("a frame shorter than its prelude"));
     }
@@ -107,72 +108,122 @@ pub fn decode_message(frame: &[u8]) -> Result<Message, FrameError> {
     if crc32(&frame[..total - 4]) != be32(&frame[total - 4..]) {
         return Err(corrupt("message checksum mismatch"));
     }
-    let mut h = &frame[12..12 + hlen];
-    let cut = || corrupt("a header is cut off");
-    let take = |h: &mut &[u8], n: usize| -> Result<Vec<u8>, FrameError> {
-        let (a, b) = h.split_at_checked(n).ok_or_else(cut)?;
-        *h = b;
-        Ok(a.to_vec())
+    Ok((&frame[12..12 + hlen], &frame[12 + hlen..total - 4]))
+}
+
+fn take<'a>(h: &mut &'a [u8], n: usize) -> Result<&'a [u8], FrameError> {
+    let (a, b) = h
+        .split_at_checked(n)
+        .ok_or_else(|| corrupt("a header is cut off"))?;
+    *h = b;
+    Ok(a)
+}
+
+/// The next header of `h`, checked (a non-empty UTF-8 name, a known type, a value that fits,
+/// UTF-8 for a string): its name, wire type (0-9) and value bytes (big-endian for numbers,
+/// after the length for byte arrays and strings, none for booleans). One walker for both
+/// the stream (which only reads string headers) and `decode_message`, so both reject the
+/// same frames without the stream building every header's value.
+fn next_header<'a>(h: &mut &'a [u8]) -> Result<(&'a str, u8, &'a [u8]), FrameError> {
+    let nlen = take(h, 1)?[0] as usize;
+    if nlen == 0 {
+        return Err(corrupt("an empty header name"));
+    }
+    let name =
+        core::str::from_utf8(take(h, nlen)?).map_err(|_| corrupt("a header name is not UTF-8"))?;
+    let ty = take(h, 1)?[0];
+    let value = match ty {
+        0 | 1 => &[][..],
+        2..=5 => take(h, 1 << (ty - 2))?,
+        8 => take(h, 8)?,
+        9 => take(h, 16)?,
+        6 | 7 => {
+            let len = take(h, 2)?;
+            let v = take(h, (len[0] as usize) << 8 | len[1] as usize)?;
+            if ty == 7 && core::str::from_utf8(v).is_err() {
+                return Err(corrupt("a string header is not UTF-8"));
+            }
+            v
+        }
+        _ => return Err(corrupt("an unknown header type")),
     };
+    Ok((name, ty, value))
+}
+
+/// A big-endian two's-complement integer of 1 to 8 bytes.
+fn signed_be(a: &[u8]) -> i64 {
+    let mut v: i64 = if a.first().is_some_and(|b| b & 0x80 != 0) {
+        -1
+    } else {
+        0
+    };
+    for &x in a {
+        v = (v << 8) | x as i64;
+    }
+    v
+}
+
+/// Decodes one whole frame (exactly `total_length` bytes) with every header's typed value.
+pub fn decode_message(frame: &[u8]) -> Result<Message, FrameError> {
+    let (mut h, payload) = check_frame(frame)?;
     let mut headers = Vec::new();
     while !h.is_empty() {
-        let nlen = take(&mut h, 1)?[0] as usize;
-        if nlen == 0 {
-            return Err(corrupt("an empty header name"));
-        }
-        let name = String::from_utf8(take(&mut h, nlen)?)
-            .map_err(|_| corrupt("a header name is not UTF-8"))?;
-        let ty = take(&mut h, 1)?[0];
-        let fixed = |h: &mut &[u8], n: usize| -> Result<i64, FrameError> {
-            let (a, b) = h.split_at_checked(n).ok_or_else(cut)?;
-            *h = b;
-            let mut v: i64 = if a[0] & 0x80 != 0 { -1 } else { 0 };
-            for &x in a {
-                v = (v << 8) | x as i64;
-            }
-            Ok(v)
-        };
+        let (name, ty, v) = next_header(&mut h)?;
         let value = match ty {
             0 => HeaderValue::Bool(true),
             1 => HeaderValue::Bool(false),
-            2 => HeaderValue::Byte(fixed(&mut h, 1)? as i8),
-            3 => HeaderValue::Int16(fixed(&mut h, 2)? as i16),
-            4 => HeaderValue::Int32(fixed(&mut h, 4)? as i32),
-            5 => HeaderValue::Int64(fixed(&mut h, 8)?),
-            6 | 7 => {
-                let len = fixed(&mut h, 2)? as u16 as usize;
-                let bytes = take(&mut h, len)?;
-                if ty == 6 {
-                    HeaderValue::Bytes(bytes)
-                } else {
-                    HeaderValue::String(
-                        String::from_utf8(bytes)
-                            .map_err(|_| corrupt("a string header is not UTF-8"))?,
-                    )
-                }
-            }
-            8 => HeaderValue::Timestamp(fixed(&mut h, 8)?),
-            9 => {
+            2 => HeaderValue::Byte(signed_be(v) as i8),
+            3 => HeaderValue::Int16(signed_be(v) as i16),
+            4 => HeaderValue::Int32(signed_be(v) as i32),
+            5 => HeaderValue::Int64(signed_be(v)),
+            6 => HeaderValue::Bytes(v.to_vec()),
+            7 => HeaderValue::String(String::from_utf8_lossy(v).into_owned()),
+            8 => HeaderValue::Timestamp(signed_be(v)),
+            _ => {
                 let mut u = [0u8; 16];
-                u.copy_from_slice(&take(&mut h, 16)?);
+                u.copy_from_slice(v);
                 HeaderValue::Uuid(u)
             }
-            _ => return Err(corrupt("an unknown header type")),
         };
-        headers.push((name, value));
+        headers.push((name.to_string(), value));
     }
     Ok(Message {
         headers,
-        payload: frame[12 + hlen..total - 4].to_vec(),
+        payload: payload.to_vec(),
     })
 }
 
-/// The frame as the JSON text the stream parsers read: `{"<event-type>": payload}` for an
-/// event, `{"<exception-type>": payload, "__exception": true}` for an exception, and for an
-/// `error` frame `{"<error-code>": {"message": ...}, "__exception": true}`.
-pub fn message_json(m: &Message) -> Result<String, FrameError> {
-    let payload =
-        core::str::from_utf8(&m.payload).map_err(|_| corrupt("a payload is not UTF-8"))?;
+/// The string headers the stream reads, in `json_of`'s order.
+const READ: [&str; 5] = [
+    ":message-type",
+    ":exception-type",
+    ":error-code",
+    ":error-message",
+    ":event-type",
+];
+
+/// A whole frame as the JSON text the stream parsers read, straight from its bytes (checked
+/// as `decode_message` checks them): `{"<event-type>": payload}` for an event,
+/// `{"<exception-type>": payload, "__exception": true}` for an exception, and for an `error`
+/// frame `{"<error-code>": {"message": ...}, "__exception": true}`.
+pub fn frame_json(frame: &[u8]) -> Result<String, FrameError> {
+    let (mut h, payload) = check_frame(frame)?;
+    let mut found: [Option<&str>; 5] = [None; 5];
+    while !h.is_empty() {
+        let (name, ty, v) = next_header(&mut h)?;
+        if ty == 7 {
+            if let Some(i) = READ.iter().position(|r| *r == name) {
+                // The first of a repeated name wins, as `Message::header_str` finds it.
+                found[i] = found[i].or(core::str::from_utf8(v).ok());
+            }
+        }
+    }
+    json_of(found, payload)
+}
+
+fn json_of(h: [Option<&str>; 5], payload: &[u8]) -> Result<String, FrameError> {
+    let [message_type, exception_type, error_code, error_message, event_type] = h;
+    let payload = core::str::from_utf8(payload).map_err(|_| corrupt("a payload is not UTF-8"))?;
     let payload = if payload.trim().is_empty() {
         "{}"
     } else {
@@ -180,24 +231,21 @@ pub fn message_json(m: &Message) -> Result<String, FrameError> {
     };
     let mut out = String::with_capacity(payload.len() + 48);
     out.push('{');
-    match m.header_str(":message-type").unwrap_or("event") {
+    match message_type.unwrap_or("event") {
         "exception" => {
-            escape_into(
-                &mut out,
-                m.header_str(":exception-type").unwrap_or("exception"),
-            );
+            escape_into(&mut out, exception_type.unwrap_or("exception"));
             out.push(':');
             out.push_str(payload);
             out.push_str(",\"__exception\":true");
         }
         "error" => {
-            escape_into(&mut out, m.header_str(":error-code").unwrap_or("error"));
+            escape_into(&mut out, error_code.unwrap_or("error"));
             out.push_str(":{\"message\":");
-            escape_into(&mut out, m.header_str(":error-message").unwrap_or(""));
+            escape_into(&mut out, error_message.unwrap_or(""));
             out.push_str("},\"__exception\":true");
         }
         _ => {
-            escape_into(&mut out, m.header_str(":event-type").unwrap_or(""));
+            escape_into(&mut out, event_type.unwrap_or(""));
             out.push(':');
             out.push_str(payload);
         }
@@ -225,11 +273,21 @@ impl EventStreamDecoder {
         }
     }
 
-    /// Feeds bytes, giving each whole frame to `on_frame`.
+    /// Feeds bytes, giving each whole frame, decoded, to `on_frame`.
     pub fn feed_frames(
         &mut self,
-        mut bytes: &[u8],
+        bytes: &[u8],
         on_frame: &mut dyn FnMut(&Message) -> Result<(), FrameError>,
+    ) -> Result<(), FrameError> {
+        self.feed_raw(bytes, &mut |f| on_frame(&decode_message(f)?))
+    }
+
+    /// Feeds bytes, giving each whole frame's bytes (not yet checked past its prelude) to
+    /// `on_frame`.
+    fn feed_raw(
+        &mut self,
+        mut bytes: &[u8],
+        on_frame: &mut dyn FnMut(&[u8]) -> Result<(), FrameError>,
     ) -> Result<(), FrameError> {
         if self.failed {
             return Err(corrupt("the stream already failed"));
@@ -253,10 +311,10 @@ impl EventStreamDecoder {
                         self.want = Some(total);
                     }
                     Some(_) => {
-                        let m = decode_message(&self.buf)?;
+                        let r = on_frame(&self.buf);
                         self.buf.clear();
                         self.want = None;
-                        on_frame(&m)?;
+                        r?;
                     }
                 }
             }
@@ -272,8 +330,8 @@ impl EventStreamDecoder {
 
 impl FrameDecoder for EventStreamDecoder {
     fn feed(&mut self, bytes: &[u8], on_event: &mut dyn FnMut(&str)) -> Result<(), FrameError> {
-        self.feed_frames(bytes, &mut |m| {
-            on_event(&message_json(m)?);
+        self.feed_raw(bytes, &mut |f| {
+            on_event(&frame_json(f)?);
             Ok(())
         })
     }

@@ -10,7 +10,8 @@
 //   flipped byte is `parse`, a cut stream is `parse`, a frame over the limit is
 //   `response_too_large`.
 // The module is reached through its test-only wasm exports (__sigv4SignForTests,
-// __eventStreamDecodeForTests), which exist only in the full variant.
+// __eventStreamDecodeForTests): cargo feature `test-exports`, built by scripts/build.sh into
+// target/pkg-test/ (the full variant plus these exports), never into the shipped pkg/.
 //
 // Settings where smithy and the module could differ, chosen as Bedrock uses them:
 // - uriEscapePath: true (every service but S3 signs the path encoded once more, with `.`,
@@ -33,8 +34,10 @@ import { SignatureV4, getCanonicalHeaders, getPayloadHash } from "@smithy/signat
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { EventStreamCodec, Int64 } from "@smithy/eventstream-codec";
 import { toUtf8, fromUtf8 } from "@smithy/util-utf8";
-import "../../pkg/full/node.js"; // instantiates the full variant's wasm
-import * as glue from "../../pkg/full/llm_edge.js";
+import { readFileSync } from "node:fs";
+import * as glue from "../../target/pkg-test/llm_edge.js"; // missing: run `bash scripts/build.sh`
+
+glue.initSync({ module: new WebAssembly.Module(readFileSync(new URL("../../target/pkg-test/llm_edge_bg.wasm", import.meta.url))) });
 
 const SEED = Number(process.env.BEDROCK_DIFF_SEED ?? (Date.now() % 2 ** 31));
 

@@ -488,15 +488,18 @@ impl StreamState {
 
 /// An in-stream exception as the contract's error.
 fn stream_exception(kind: &str, message: &str) -> LlmError {
-    let lower = kind.to_ascii_lowercase();
-    let code = match lower.as_str() {
-        "throttlingexception" | "modelnotreadyexception" => ErrorCode::RateLimited,
-        "validationexception" => ErrorCode::BadRequest,
-        "accessdeniedexception" => ErrorCode::PermissionDenied,
-        "resourcenotfoundexception" => ErrorCode::NotFound,
-        "modeltimeoutexception" => ErrorCode::Timeout,
-        _ => ErrorCode::ServiceUnavailable,
-    };
+    const CODES: [(&str, ErrorCode); 6] = [
+        ("throttlingException", ErrorCode::RateLimited),
+        ("modelNotReadyException", ErrorCode::RateLimited),
+        ("validationException", ErrorCode::BadRequest),
+        ("accessDeniedException", ErrorCode::PermissionDenied),
+        ("resourceNotFoundException", ErrorCode::NotFound),
+        ("modelTimeoutException", ErrorCode::Timeout),
+    ];
+    let code = CODES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(kind))
+        .map_or(ErrorCode::ServiceUnavailable, |c| c.1);
     let mut e = LlmError::new(code, format!("the stream reported {kind}: {message}"));
     e.provider_code = Some(kind.to_string());
     e

@@ -95,9 +95,13 @@ pub fn canonical_uri(path: &str, mode: PathMode) -> String {
             }
         }
         let trailing = path.ends_with('/') || path.ends_with("/.") || path.ends_with("/..");
-        let mut p = String::from("/");
-        p.push_str(&segs.join("/"));
-        if trailing && !segs.is_empty() {
+        // Joined by hand: `[&str]::join` is a generic of its own in the wasm.
+        let mut p = String::with_capacity(path.len() + 1);
+        for s in &segs {
+            p.push('/');
+            p.push_str(s);
+        }
+        if segs.is_empty() || trailing {
             p.push('/');
         }
         p
@@ -146,12 +150,20 @@ pub fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
     let mut list: Vec<(String, String)> = Vec::new();
     for (name, value) in headers {
         let name = name.to_ascii_lowercase();
+        // Trimmed, inner runs of ASCII whitespace as one space (one loop over chars: the
+        // `split_ascii_whitespace` iterator costs the wasm more).
         let mut v = String::with_capacity(value.len());
-        for word in value.split_ascii_whitespace() {
-            if !v.is_empty() {
-                v.push(' ');
+        let mut gap = false;
+        for c in value.chars() {
+            if c.is_ascii_whitespace() {
+                gap = !v.is_empty();
+            } else {
+                if gap {
+                    v.push(' ');
+                    gap = false;
+                }
+                v.push(c);
             }
-            v.push_str(word);
         }
         match list.iter_mut().find(|(n, _)| *n == name) {
             Some((_, existing)) => {
@@ -189,23 +201,35 @@ pub fn canonical_request(
     mode: PathMode,
 ) -> (String, String) {
     let (block, signed) = canonical_headers(headers);
-    let c = format!(
-        "{method}\n{}\n{}\n{block}\n{signed}\n{payload_hash}",
-        canonical_uri(path, mode),
-        canonical_query(query)
-    );
+    let c = concat(&[
+        method,
+        "\n",
+        &canonical_uri(path, mode),
+        "\n",
+        &canonical_query(query),
+        "\n",
+        &block,
+        "\n",
+        &signed,
+        "\n",
+        payload_hash,
+    ]);
     (c, signed)
 }
 
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical: &str) -> String {
-    format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        hex(&sha256(canonical.as_bytes()))
-    )
+    concat(&[
+        "AWS4-HMAC-SHA256\n",
+        amz_date,
+        "\n",
+        scope,
+        "\n",
+        &hex(&sha256(canonical.as_bytes())),
+    ])
 }
 
 pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
-    let k = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
+    let k = hmac_sha256(concat(&["AWS4", secret]).as_bytes(), date.as_bytes());
     let k = hmac_sha256(&k, region.as_bytes());
     let k = hmac_sha256(&k, service.as_bytes());
     hmac_sha256(&k, b"aws4_request")
@@ -226,12 +250,35 @@ pub fn amz_date(epoch_ms: f64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    let mut out = String::with_capacity(16);
+    for (v, width) in [
+        (y, 4),
+        (m, 2),
+        (d, 2),
+        (-1, 0),
+        (rem / 3600, 2),
+        (rem / 60 % 60, 2),
+        (rem % 60, 2),
+    ] {
+        if width == 0 {
+            out.push('T');
+        }
+        // Zero-padded decimal digits, most significant first (years 0-9999).
+        for k in (0..width).rev() {
+            out.push((b'0' + (v / 10i64.pow(k)).rem_euclid(10) as u8) as char);
+        }
+    }
+    out.push('Z');
+    out
+}
+
+/// The parts joined: one small function instead of `format!`'s machinery at each site.
+fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 /// `YYYYMMDDTHHMMSSZ` (as AWS quotes times in signature errors) as Unix milliseconds.
@@ -335,7 +382,7 @@ impl Signer {
             &input.payload_hash,
             input.mode,
         );
-        let scope = format!("{date}/{}/{}/aws4_request", self.region, self.service);
+        let scope = concat(&[date, "/", &self.region, "/", &self.service, "/aws4_request"]);
         let sts = string_to_sign(input.amz_date, &scope, &canonical);
         let signature = hex(&hmac_sha256(
             &self.key(&creds.secret_access_key, date),
@@ -343,10 +390,16 @@ impl Signer {
         ));
         out_headers.push((
             "authorization".to_string(),
-            format!(
-                "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed}, Signature={signature}",
-                creds.access_key_id
-            ),
+            concat(&[
+                "AWS4-HMAC-SHA256 Credential=",
+                &creds.access_key_id,
+                "/",
+                &scope,
+                ", SignedHeaders=",
+                &signed,
+                ", Signature=",
+                &signature,
+            ]),
         ));
         Signed {
             canonical_request: canonical,
