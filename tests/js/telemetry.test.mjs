@@ -274,7 +274,7 @@ test("several hook sets (an array) are all called; config.hooks is checked at cr
 
 test("media: operation image and speech (llm-edge/full), the refusal on the default entry", async () => {
   const r = recorder();
-  const img = createFull(cfg({ model: "gpt-image-1", deploymentName: "gpt-image-1", hooks: r.hooks }));
+  const img = createFull(cfg({ model: "gpt-image-1", deploymentName: "gpt-image-1", hooks: r.hooks, timeoutMs: 15_000 }));
   const res = await img.getImage(PROMPT, { requestId: "img" }, { size: "1024x1024", quality: "low" });
   assert.deepEqual(r.names(), ["onRequest", "onAttempt", "onResponse"]);
   const done = r.of("onResponse")[0];
@@ -282,14 +282,14 @@ test("media: operation image and speech (llm-edge/full), the refusal on the defa
   if (res.usage) assert.equal(done.costUsd, res.usage.costUsd);
 
   const rs = recorder();
-  const s = createFull(cfg({ model: "gpt-image-1", deploymentName: "gpt-image-1", hooks: rs.hooks })).streamImage(PROMPT, {}, { partialImages: 1, size: "1024x1024", quality: "low" });
+  const s = createFull(cfg({ model: "gpt-image-1", deploymentName: "gpt-image-1", hooks: rs.hooks, timeoutMs: 15_000 })).streamImage(PROMPT, {}, { partialImages: 1, size: "1024x1024", quality: "low" });
   await collect(s);
   assert.deepEqual(rs.names(), ["onRequest", "onAttempt", "onStreamEnd"]);
   assert.deepEqual([rs.of("onStreamEnd")[0].operation, rs.of("onStreamEnd")[0].stream], ["image", true]);
   assert.equal(typeof rs.of("onStreamEnd")[0].timeToFirstByteMs, "number");
 
   const ra = recorder();
-  await createFull(cfg({ model: "gpt-4o-mini-tts", deploymentName: "gpt-4o-mini-tts", hooks: ra.hooks })).getAudio(PROMPT);
+  await createFull(cfg({ model: "gpt-4o-mini-tts", deploymentName: "gpt-4o-mini-tts", hooks: ra.hooks, timeoutMs: 15_000 })).getAudio(PROMPT);
   assert.equal(ra.of("onResponse")[0].operation, "speech");
 
   const rd = recorder();
