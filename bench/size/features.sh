@@ -2,7 +2,7 @@
 # What Bedrock and media each add to the wasm: four builds of the working tree made the way
 # scripts/build.sh makes the package (release wasm32, wasm-bindgen --target web, wasm-opt -Os
 # with the same flags, the glue minified by esbuild), with features wasm-package alone (the
-# default entry), + media, + bedrock, + both (llm-edge/full). One scratch target dir,
+# default entry), + media, + bedrock, + platform and shared-health, + all (llm-edge/full). One scratch target dir,
 # target/features (ignored by git), seeded from target/ so that only llm_edge itself is
 # rebuilt for each feature set (the dependencies' features do not change). Writes
 # bench/size/features.json, which bench/run.mjs reports in its Size section.
@@ -17,7 +17,7 @@ if [ ! -d "$tdir/wasm32-unknown-unknown" ] && [ -d target/wasm32-unknown-unknown
   mkdir -p "$tdir" && cp -a target/wasm32-unknown-unknown "$tdir/"
 fi
 rows=()
-for feats in wasm-package wasm-package,media wasm-package,bedrock wasm-package,bedrock,media; do
+for feats in wasm-package wasm-package,media wasm-package,bedrock wasm-package,platform,shared-health wasm-package,bedrock,media,platform,shared-health; do
   name=${feats//,/+}
   CARGO_TARGET_DIR="$tdir" cargo build --quiet --release --target wasm32-unknown-unknown --lib --features "$feats"
   out="$work/$name"
