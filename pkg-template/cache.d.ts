@@ -1,5 +1,5 @@
 // llm-edge/cache (and llm-edge/full/cache): a response cache in front of any LLM.
-import type { AnyLLM, Answer, StreamChunk, LLMStream, RequestContext, MessageParam, CallParams, ModelConfig } from "./index.js";
+import type { AnyLLM, Answer, StreamChunk, LLMStream, RequestContext, MessageParam, CallParams, ModelConfig, TelemetryHooks } from "./index.js";
 
 /** Where cached answers live: strings under hex keys, with a time to live. Every method may
  *  return a promise; a store that throws is treated as a miss (see `onStoreError`). */
@@ -132,6 +132,13 @@ export interface CacheOptions {
   /** A call served from the store or from an identical call in flight. Return values are
    *  ignored; a throw is swallowed. */
   onCacheHit?: (event: CacheHitEvent) => unknown;
+  /** Telemetry for the calls the wrapper serves itself (store hits, and shares of an
+   *  identical call in flight), in config.hooks' shape, e.g. `toOpenTelemetry(tracer)`:
+   *  onRequest, then onResponse (getAnswer) or onStreamEnd (streamAnswer; onError if a shared
+   *  stream fails after its first chunk), with `cacheHit`, `coalesced` and `attempts: []`.
+   *  Misses are reported by the model's own hooks. A hook that throws goes to onHookError,
+   *  never to the call. */
+  hooks?: TelemetryHooks | readonly (TelemetryHooks | null | undefined)[] | null;
   /** A store operation failed (the call went on as a miss, or without storing). */
   onStoreError?: (error: unknown, info: { operation: "get" | "put" | "delete" }) => unknown;
   /** The clock for TTLs, in milliseconds (default Date.now). */

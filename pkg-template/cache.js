@@ -17,10 +17,12 @@ const DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
 const DEFAULT_MEMORY_BYTES = 8 << 20;
 
 const STORE_HINT = "A store is { get(key), put(key, value, ttlMs), delete(key) } returning promises: memoryStore(), cacheApiStore(caches.default), workersKvStore(env.CACHE) or denoKvStore(await Deno.openKv()).";
-const OPTIONS_HINT = "withCache(llm, { store?, ttlMs?, namespace?, optIn?, cacheable?, maxEntryBytes?, storeTimeoutMs?, onCacheHit?, onStoreError?, now? }).";
+const OPTIONS_HINT = "withCache(llm, { store?, ttlMs?, namespace?, optIn?, cacheable?, maxEntryBytes?, storeTimeoutMs?, onCacheHit?, onStoreError?, hooks?, now? }).";
 const CALL_HINT = "ctx.cache is true, false (bypass the cache for this call) or { ttlMs?, refresh? }.";
 const SIGNAL_HINT = "Pass controller.signal from an AbortController, or AbortSignal.timeout(ms).";
-const OPTION_NAMES = ["store", "ttlMs", "namespace", "optIn", "cacheable", "maxEntryBytes", "storeTimeoutMs", "onCacheHit", "onStoreError", "now"];
+const OPTION_NAMES = ["store", "ttlMs", "namespace", "optIn", "cacheable", "maxEntryBytes", "storeTimeoutMs", "onCacheHit", "onStoreError", "hooks", "now"];
+const HOOK_NAMES = ["onRequest", "onAttempt", "onResponse", "onError", "onStreamEnd", "onHookError"];
+const HOOKS_HINT = "options.hooks takes the shape of config.hooks: { onRequest?, onResponse?, onStreamEnd?, ... } (functions) or an array of them, e.g. toOpenTelemetry(tracer).";
 
 const invalid = (message, hint) => new LLMError("invalid_input", message, { hint });
 const noop = () => {};
@@ -313,6 +315,29 @@ export function denoKvStore(kv, options = {}) {
 
 // ---------------------------------------------------------------- the wrapper
 
+/** options.hooks (config.hooks' shape: an object of functions, or an array of them) as
+ *  { name: [functions] }, or undefined when there is nothing to call. */
+function takeHooks(h) {
+  if (h === undefined || h === null) return undefined;
+  const sets = Array.isArray(h) ? h : [h];
+  const out = {};
+  for (const set of sets) {
+    if (set === undefined || set === null) continue;
+    if (typeof set !== "object" || Array.isArray(set)) throw invalid("withCache: options.hooks must be an object of hook functions", HOOKS_HINT);
+    for (const k of Object.keys(set)) {
+      if (!HOOK_NAMES.includes(k)) throw invalid(`withCache: options.hooks.${k} is not a hook`, HOOKS_HINT);
+      if (set[k] === undefined || set[k] === null) continue;
+      if (typeof set[k] !== "function") throw invalid(`withCache: options.hooks.${k} must be a function`, HOOKS_HINT);
+      (out[k] ??= []).push(set[k]);
+    }
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+// Calls served by the wrapper get negative callIds: never one a model's own events use, so
+// one hooks object (one toOpenTelemetry) can serve both the model and the wrapper.
+let servedSeq = 0;
+
 function abortError(signal) {
   let timedOut = false;
   try {
@@ -405,6 +430,7 @@ export function withCache(llm, options = {}) {
   const cacheable = o.cacheable ?? (() => true);
   const onCacheHit = o.onCacheHit;
   const onStoreError = o.onStoreError;
+  const hooks = reading(() => takeHooks(o.hooks), "options.hooks", HOOKS_HINT);
   const defaults = { ttlMs, optIn };
   const flights = new Map(); // key → a call in flight (answer or stream) that identical calls join
   let closed = false;
@@ -503,6 +529,62 @@ export function withCache(llm, options = {}) {
     latencyMs: Date.now() - t0,
   });
 
+  /** Telemetry for a call the wrapper served itself (a store hit, or a share of another
+   *  caller's call in flight): onRequest, then onResponse or onStreamEnd, in the shape the
+   *  model's own hooks get, with cacheHit (and coalesced) set and no attempts. A hook that
+   *  throws goes to onHookError, never to the call. */
+  const emitHook = (name, ev) => {
+    for (const f of hooks?.[name] ?? []) {
+      try {
+        const r = f({ ...ev, metadata: ev.metadata && { ...ev.metadata } });
+        if (r && typeof r.then === "function") r.then(undefined, (e) => hookFailed(name, e));
+      } catch (e) {
+        hookFailed(name, e);
+      }
+    }
+  };
+  const hookFailed = (name, error) => {
+    for (const f of hooks.onHookError ?? []) {
+      try {
+        Promise.resolve(f(error, { hook: name })).catch(noop);
+      } catch {}
+    }
+  };
+  function servedCall(stream, call, coalesced) {
+    if (hooks === undefined) return undefined;
+    const base = {
+      callId: -++servedSeq,
+      requestId: typeof call.rest?.requestId === "string" ? call.rest.requestId : undefined,
+      model: llm.metadata?.modelName,
+      provider: llm.metadata?.provider,
+      operation: "chat",
+      stream,
+      metadata: call.rest?.metadata !== null && typeof call.rest?.metadata === "object" ? { ...call.rest.metadata } : undefined,
+      cacheHit: !coalesced,
+      coalesced,
+    };
+    emitHook("onRequest", base);
+    return base;
+  }
+  function servedEnd(base, t0, result, fields, name = base?.stream ? "onStreamEnd" : "onResponse") {
+    if (base === undefined) return;
+    const usage = {};
+    let costUsd;
+    const u = result?.usage;
+    if (u !== null && typeof u === "object") for (const k of Object.keys(u)) if (typeof u[k] === "number") k === "costUsd" ? (costUsd = u[k]) : (usage[k] = u[k]);
+    emitHook(name, {
+      ...base,
+      endpoint: typeof result?.endpoint === "string" ? result.endpoint : undefined,
+      attempt: 0,
+      attempts: [],
+      latencyMs: Date.now() - t0,
+      usage: u !== null && typeof u === "object" ? usage : undefined,
+      costUsd,
+      finishReason: typeof result?.finishReason === "string" ? result.finishReason : undefined,
+      ...fields,
+    });
+  }
+
   const leave = (flight) => {
     flight.participants--;
     if (flight.participants === 0 && !flight.settled) {
@@ -574,12 +656,16 @@ export function withCache(llm, options = {}) {
           if (flight.entry !== undefined) {
             const e = flight.entry;
             report(onCacheHit, hitEvent("answer", flight.key, call, e, t0, false));
-            finish(undefined, { ...(leader ? e.answer : JSON.parse(e.text).answer), latencyMs: Date.now() - t0, attempts: [], cacheHit: true, cachedAt: e.storedAt });
+            const answer = { ...(leader ? e.answer : JSON.parse(e.text).answer), latencyMs: Date.now() - t0, attempts: [], cacheHit: true, cachedAt: e.storedAt };
+            servedEnd(servedCall(false, call, false), t0, answer, { responseModel: typeof answer.model === "string" ? answer.model : undefined });
+            finish(undefined, answer);
           } else if (leader) {
             finish(undefined, Object.assign(flight.answer, { cacheHit: false }));
           } else {
             report(onCacheHit, hitEvent("answer", flight.key, call, undefined, t0, true));
-            finish(undefined, { ...JSON.parse(flight.json), cacheHit: false, coalesced: true });
+            const answer = { ...JSON.parse(flight.json), cacheHit: false, coalesced: true };
+            servedEnd(servedCall(false, call, true), t0, answer, { responseModel: typeof answer.model === "string" ? answer.model : undefined });
+            finish(undefined, answer);
           }
         },
         (e) => finish(e),
@@ -681,6 +767,28 @@ export function withCache(llm, options = {}) {
     let timer;
     let reported = false;
     let replay; // a hit's chunks for this caller
+    let served; // telemetry of a stream the wrapper serves (a hit, or a share of a call in flight)
+    let servedDone = false;
+    let ttfb;
+    const served1 = (f, i) => {
+      if (served === undefined && hooks !== undefined && !servedDone && (f.entry !== undefined || !leader)) {
+        served = servedCall(true, call, f.entry === undefined);
+        if (i !== undefined) ttfb = Date.now() - t0;
+      }
+    };
+    const servedFinish = (f, cancelled, error) => {
+      if (served === undefined || servedDone) return;
+      servedDone = true;
+      let usage;
+      let finishReason;
+      for (const c of f.chunks) {
+        if (c.usage !== undefined) usage = c.usage;
+        if (typeof c.finishReason === "string") finishReason = c.finishReason;
+      }
+      const endpoint = f.info?.endpoint ?? f.upstream?.endpoint;
+      if (error !== undefined) servedEnd(served, t0, { endpoint }, { timeToFirstByteMs: ttfb, errorCode: typeof error?.code === "string" ? error.code : "internal" }, "onError");
+      else servedEnd(served, t0, { usage, finishReason, endpoint }, { timeToFirstByteMs: ttfb, cancelled });
+    };
     const joined = keyOf("stream", messages, params).then((key) => {
       if (key === undefined) return undefined;
       if (ended) return null;
@@ -699,6 +807,7 @@ export function withCache(llm, options = {}) {
       if (call.signal) call.signal.removeEventListener("abort", onAbort);
       if (timer !== undefined) clearTimeout(timer);
       if (flight) leave(flight); // the last caller to leave an unfinished call cancels it
+      if (flight) servedFinish(flight, true, error); // not ended yet: the caller left early
       if (bypassIter) Promise.resolve().then(() => bypassIter.return?.()).catch(noop);
       if (error) {
         failure = error;
@@ -732,6 +841,7 @@ export function withCache(llm, options = {}) {
         if (failure) throw failure;
         if (index < f.chunks.length) {
           const i = index++;
+          served1(f, i);
           if (f.entry !== undefined) {
             replay ??= leader ? f.chunks : JSON.parse(f.entry.text).chunks;
             let chunk = replay[i];
@@ -741,16 +851,20 @@ export function withCache(llm, options = {}) {
                 reported = true;
                 report(onCacheHit, hitEvent("stream", f.key, call, f.entry, t0, false));
               }
+              servedFinish(f, false);
             }
             return { done: false, value: chunk };
           }
           return { done: false, value: leader ? f.chunks[i] : JSON.parse(f.jsons[i]) };
         }
         if (f.failure) {
+          servedFinish(f, false, f.failure);
           stop();
           throw (failure = f.failure);
         }
         if (f.done) {
+          served1(f);
+          servedFinish(f, false);
           if (f.entry !== undefined && !reported) {
             reported = true;
             report(onCacheHit, hitEvent("stream", f.key, call, f.entry, t0, false));

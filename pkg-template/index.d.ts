@@ -394,7 +394,8 @@ export type ModelConfig = AzureConfig | OpenAIConfig | (ContractBedrockConfig & 
 
 /** What every hook receives: who was called and how. Never a key, a token or message content. */
 export interface TelemetryRequestEvent {
-  /** Unique per call in this isolate: the events of one call share it. */
+  /** Unique per call in this isolate: the events of one call share it (negative for calls a
+   *  withCache wrapper served itself, so its ids never meet the model's). */
   callId: number;
   /** ctx.requestId, when given. */
   requestId?: string;
@@ -406,6 +407,11 @@ export interface TelemetryRequestEvent {
   stream: boolean;
   /** ctx.metadata, when given (a copy). */
   metadata?: Record<string, string>;
+  /** llm-edge/cache's `hooks` only: true when the call was answered from the cache's store,
+   *  false when it shared an identical call in flight (then `coalesced` is true). Calls that
+   *  went upstream are reported by the model's own hooks, without these fields. */
+  cacheHit?: boolean;
+  coalesced?: boolean;
 }
 
 /** onAttempt: one entry of the call's attempts trace, reported when the call ends (not live). */
@@ -461,6 +467,8 @@ export interface TelemetryEndEvent extends TelemetryRequestEvent {
   responseModel?: string;
   /** onStreamEnd: the caller cancelled the stream (reader.cancel(), break) before its end. */
   cancelled?: boolean;
+  /** llm-edge/cache's `hooks` only: empty (the wrapper served the call; nothing was sent). */
+  attempts?: readonly [];
 }
 
 /** The hooks: each is optional; return values are ignored and promises are not awaited. */

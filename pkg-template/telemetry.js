@@ -7,6 +7,8 @@
 // Each entry of the call's attempts trace becomes a "llm_edge.attempt" event on the span,
 // added when the call ends (the trace is reported after the fact, not live). Hedges and
 // retry-budget refusals (llm-edge/full) are marked on the event and on the call's span.
+// Calls served by withCache(llm, { hooks }) (llm-edge/cache) carry llm_edge.cache_hit (and
+// llm_edge.coalesced when they shared an identical call in flight) and no attempt events.
 
 const SPAN_KIND_CLIENT = 2; // SpanKind.CLIENT in @opentelemetry/api
 const STATUS_ERROR = 2; // SpanStatusCode.ERROR
@@ -62,6 +64,8 @@ export function toOpenTelemetry(tracer, options = {}) {
       "gen_ai.request.model": ev.model,
       "llm_edge.stream": ev.stream,
       "llm_edge.request_id": ev.requestId,
+      "llm_edge.cache_hit": ev.cacheHit, // set by withCache's hooks only
+      "llm_edge.coalesced": ev.coalesced || undefined,
     });
     if (withMetadata && ev.metadata) for (const k of Object.keys(ev.metadata)) attributes[`llm_edge.metadata.${k}`] = String(ev.metadata[k]);
     const span = tracer.startSpan(ev.model ? `${op} ${ev.model}` : op, { kind: SPAN_KIND_CLIENT, attributes });

@@ -6,7 +6,7 @@
 // store failures, and no key anywhere in what the cache holds or reports.
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { emulator, azure, user, collect, rejects, sleep, eventually, everythingAbout, KEY, LLMError } from "./helpers.mjs";
+import { emulator, azure, user, collect, rejects, sleep, eventually, everythingAbout, KEY, LLMError, toOpenTelemetry } from "./helpers.mjs";
 import { createLLM as createFull, LLMError as FullLLMError } from "../../pkg/full/node.js";
 import { withCache, memoryStore, cacheNamespace, canonicalJSON, cacheApiStore, workersKvStore, denoKvStore } from "../../pkg/cache.js";
 import * as fullCache from "../../pkg/full/cache.js";
@@ -638,4 +638,171 @@ test("a model written in JavaScript (duck-typed) is cached the same way", async 
   const r = await collect(llm.streamAnswer(user("x")));
   assert.deepEqual(unmarked(r), s);
   assert.equal(calls, 2);
+});
+
+// ---------------------------------------------------------------- telemetry (options.hooks)
+
+/** A tracer with the duck-typed surface toOpenTelemetry uses, keeping everything it is given. */
+function recordingTracer() {
+  const spans = [];
+  return {
+    spans,
+    startSpan(name, options) {
+      const span = { name, attributes: { ...options?.attributes }, events: [], status: undefined, ended: 0 };
+      spans.push(span);
+      return {
+        setAttribute: (k, v) => void (span.attributes[k] = v),
+        addEvent: (n, attrs) => void span.events.push({ name: n, attributes: attrs }),
+        setStatus: (s) => void (span.status = s),
+        end: () => void span.ended++,
+      };
+    },
+  };
+}
+
+test("hooks: toOpenTelemetry on the model and the wrapper: a miss's span has its attempts, a hit's span is marked with none; streams too; no key anywhere", async () => {
+  const backup = await emulator();
+  try {
+    const tracer = recordingTracer();
+    const events = [];
+    const log = Object.fromEntries(["onRequest", "onResponse", "onStreamEnd", "onError", "onAttempt"].map((k) => [k, (e) => events.push([k, e])]));
+    const config = { provider: "azure", model: "gpt-4.1-mini", endpoint: emu.url, deploymentName: "gpt-4.1-mini", apiKey: KEY, backups: [{ endpoint: backup.url }] };
+    const llm = withCache(createFull({ ...config, hooks: [toOpenTelemetry(tracer), log] }), { namespace: cacheNamespace(config), hooks: [toOpenTelemetry(tracer), log] });
+    const n = sent();
+    // The miss fails over (primary 503, then the backup): two attempts on its span.
+    emu.setFault("503", 1);
+    const a = await llm.getAnswer(user("traced [[words:3]]"), { requestId: "t-1" });
+    assert.equal(a.cacheHit, false);
+    assert.equal(a.attempts.length, 2);
+    const b = await llm.getAnswer(user("traced [[words:3]]"), { requestId: "t-2", metadata: { tenant: "x" } });
+    assert.equal(b.cacheHit, true);
+    assert.equal(sent(), n + 1, "the hit sent nothing (the failover went to the backup emulator)");
+    assert.equal(tracer.spans.length, 2, "one span per call");
+    const [miss, hit] = tracer.spans;
+    assert.ok(miss.ended === 1 && hit.ended === 1);
+    assert.equal(miss.name, "chat gpt-4.1-mini");
+    assert.equal(hit.name, "chat gpt-4.1-mini");
+    assert.equal(miss.attributes["llm_edge.cache_hit"], undefined, "a miss is the model's own span");
+    assert.equal(miss.events.length, 2);
+    assert.deepEqual(miss.events.map((e) => e.attributes["llm_edge.attempt"]), [1, 2]);
+    assert.equal(miss.events[0].attributes["error.type"], "service_unavailable");
+    assert.equal(miss.attributes["llm_edge.attempts"], 2);
+    assert.equal(hit.attributes["llm_edge.cache_hit"], true);
+    assert.equal(hit.attributes["llm_edge.coalesced"], undefined);
+    assert.deepEqual(hit.events, [], "no attempt events for a hit");
+    assert.equal(hit.attributes["llm_edge.attempts"], 0);
+    assert.equal(hit.attributes["gen_ai.request.model"], "gpt-4.1-mini");
+    assert.equal(hit.attributes["gen_ai.provider.name"], "azure.ai.openai");
+    assert.equal(hit.attributes["llm_edge.request_id"], "t-2");
+    assert.equal(hit.attributes["llm_edge.endpoint"], a.endpoint, "the endpoint that answered originally");
+    assert.equal(hit.attributes["gen_ai.usage.input_tokens"], a.usage.promptTokens);
+    assert.equal(hit.attributes["gen_ai.usage.output_tokens"], a.usage.completionTokens);
+    assert.equal(hit.attributes["gen_ai.response.model"], a.model);
+    assert.deepEqual(hit.attributes["gen_ai.response.finish_reasons"], [a.finishReason]);
+    assert.equal(typeof hit.attributes["llm_edge.latency_ms"], "number");
+    assert.equal(hit.status, undefined);
+    // The plain events: onRequest then onResponse, the model's shape plus cacheHit and attempts: [].
+    const hitEvents = events.filter(([, e]) => e.callId < 0);
+    assert.deepEqual(hitEvents.map(([k]) => k), ["onRequest", "onResponse"]);
+    const [req, res] = hitEvents.map(([, e]) => e);
+    assert.equal(req.callId, res.callId);
+    assert.deepEqual({ ...req }, { callId: req.callId, requestId: "t-2", model: "gpt-4.1-mini", provider: "azure", operation: "chat", stream: false, metadata: { tenant: "x" }, cacheHit: true, coalesced: false });
+    assert.equal(res.cacheHit, true);
+    assert.deepEqual(res.attempts, []);
+    assert.equal(res.attempt, 0);
+    assert.deepEqual(res.usage, { promptTokens: a.usage.promptTokens, completionTokens: a.usage.completionTokens, totalTokens: a.usage.totalTokens, ...(a.usage.cachedInputTokens !== undefined && { cachedInputTokens: a.usage.cachedInputTokens }), ...(a.usage.reasoningTokens !== undefined && { reasoningTokens: a.usage.reasoningTokens }) });
+    assert.equal(res.costUsd, a.usage.costUsd);
+    assert.equal(typeof res.costUsd, "number");
+    assert.ok(!events.some(([k, e]) => k === "onAttempt" && e.callId < 0), "no onAttempt for a hit");
+
+    // Streams: the miss is the model's stream span (with its attempt); the replay a marked span.
+    const before = tracer.spans.length;
+    const first = await collect(llm.streamAnswer(user("traced stream [[words:4]]")));
+    const replayed = llm.streamAnswer(user("traced stream [[words:4]]"), { requestId: "t-3" });
+    const second = await collect(replayed);
+    assert.equal(replayed.cacheHit, true);
+    assert.deepEqual(unmarked(second), first);
+    const [smiss, shit] = tracer.spans.slice(before);
+    assert.equal(tracer.spans.length, before + 2);
+    assert.equal(smiss.attributes["llm_edge.stream"], true);
+    assert.equal(smiss.attributes["llm_edge.cache_hit"], undefined);
+    assert.equal(smiss.events.length, 1);
+    assert.equal(shit.attributes["llm_edge.stream"], true);
+    assert.equal(shit.attributes["llm_edge.cache_hit"], true);
+    assert.deepEqual(shit.events, []);
+    assert.equal(shit.ended, 1);
+    assert.equal(shit.attributes["llm_edge.request_id"], "t-3");
+    assert.equal(typeof shit.attributes["llm_edge.time_to_first_byte_ms"], "number");
+    const lastUsage = first.findLast((c) => c.usage !== undefined)?.usage;
+    assert.ok(lastUsage, "the emulator's stream reports usage");
+    assert.equal(shit.attributes["gen_ai.usage.output_tokens"], lastUsage.completionTokens);
+    assert.deepEqual(shit.attributes["gen_ai.response.finish_reasons"], [first.findLast((c) => c.finishReason !== undefined).finishReason]);
+    const streamEnd = events.filter(([k, e]) => k === "onStreamEnd" && e.callId < 0).map(([, e]) => e);
+    assert.equal(streamEnd.length, 1);
+    assert.equal(streamEnd[0].cacheHit, true);
+    assert.equal(streamEnd[0].cancelled, false);
+
+    // Identical calls in flight together: one upstream call (the model's span, with its
+    // attempt), and the joiner's span marked coalesced, with no attempts.
+    const k = tracer.spans.length;
+    const m = sent();
+    await Promise.all([llm.getAnswer(user("traced together")), llm.getAnswer(user("traced together"))]);
+    assert.equal(sent(), m + 1);
+    const pair = tracer.spans.slice(k);
+    assert.equal(pair.length, 2);
+    const joiner = pair.find((s) => s.attributes["llm_edge.coalesced"] === true);
+    const upstream = pair.find((s) => s !== joiner);
+    assert.ok(joiner && upstream);
+    assert.equal(joiner.attributes["llm_edge.cache_hit"], false);
+    assert.deepEqual(joiner.events, []);
+    assert.equal(upstream.events.length, 1);
+
+    // A cancelled replay ends its span too (cancelled), once.
+    const s = llm.streamAnswer(user("traced stream [[words:4]]"));
+    const it = s[Symbol.asyncIterator]();
+    await it.next();
+    await it.return();
+    const cancelled = tracer.spans.at(-1);
+    assert.equal(cancelled.attributes["llm_edge.cache_hit"], true);
+    assert.equal(cancelled.attributes["llm_edge.cancelled"], true);
+    assert.equal(cancelled.ended, 1);
+
+    assert.ok(tracer.spans.every((sp) => sp.ended === 1), "every span ended once");
+    const everything = JSON.stringify([tracer.spans, events]);
+    assert.ok(everything.includes("gpt-4.1-mini"), "the scan sees the emitted text");
+    assert.ok(!everything.includes(KEY), "no key in any span, attribute, event or hook argument");
+    assert.ok(!everything.includes("traced"), "no message content either");
+  } finally {
+    await backup.close();
+  }
+});
+
+test("hooks: one toOpenTelemetry shared by the model and the wrapper keeps their spans apart; a throwing hook never breaks a call", async () => {
+  const tracer = recordingTracer();
+  const hooks = toOpenTelemetry(tracer);
+  const hookErrors = [];
+  const throwing = { onRequest: () => { throw new Error("hook boom"); }, onResponse: async () => { throw new Error("async boom"); }, onStreamEnd: () => { throw new Error("boom"); }, onHookError: (e, info) => hookErrors.push(info.hook) };
+  const llm = withCache(createFull({ provider: "azure", model: "gpt-4.1-mini", endpoint: emu.url, deploymentName: "gpt-4.1-mini", apiKey: KEY, hooks }), { hooks: [hooks, throwing] });
+  await llm.getAnswer(user("shared hooks"));
+  const hit = await llm.getAnswer(user("shared hooks"));
+  assert.equal(hit.cacheHit, true);
+  await collect(llm.streamAnswer(user("shared hooks [[words:2]]")));
+  const replay = await collect(llm.streamAnswer(user("shared hooks [[words:2]]")));
+  assert.equal(replay.at(-1).cacheHit, true);
+  await new Promise((r) => setTimeout(r, 0)); // the rejected hook's report
+  assert.equal(tracer.spans.length, 4);
+  assert.deepEqual(tracer.spans.map((s) => s.attributes["llm_edge.cache_hit"]), [undefined, true, undefined, true]);
+  assert.ok(tracer.spans.every((s) => s.ended === 1));
+  assert.deepEqual(hookErrors.sort(), ["onRequest", "onRequest", "onResponse", "onStreamEnd"]);
+});
+
+test("hooks: bad options.hooks is invalid_input with a hint", async () => {
+  for (const hooks of [42, "x", { onRequest: 1 }, { onCacheHit: () => {} }, [{ onResponse: "no" }]]) {
+    const e = await rejects((async () => withCache(azure(emu), { hooks }))());
+    assert.ok(e instanceof LLMError);
+    assert.equal(e.code, "invalid_input");
+    assert.match(e.hint, /hooks/);
+  }
+  // null, undefined and empty sets are fine (nothing to call).
+  for (const hooks of [null, undefined, {}, [null, {}]]) withCache(azure(emu), { hooks });
 });

@@ -1,6 +1,7 @@
 // llm-edge/cache as a user writes against it, under --strict --exactOptionalPropertyTypes, in
 // every project (DOM, Node types, ES2022 alone).
-import { createLLM } from "../../pkg/index.js";
+import { createLLM, toOpenTelemetry } from "../../pkg/index.js";
+import type { TracerLike } from "../../pkg/index.js";
 import { withCache, memoryStore, workersKvStore, denoKvStore, cacheApiStore, cacheNamespace } from "../../pkg/cache.js";
 import type { CacheStore, CachedAnswer, CacheHitEvent, KVNamespaceLike, DenoKvLike, CacheLike } from "../../pkg/cache.js";
 
@@ -13,6 +14,13 @@ const llm = withCache(createLLM(config), {
   onCacheHit: (e: CacheHitEvent) => e.key.length,
   onStoreError: (_e, info) => info.operation,
 });
+
+// The wrapper's own telemetry: the same hooks as config.hooks (or an array of them).
+export function traced(tracer: TracerLike) {
+  return withCache(createLLM({ ...config, hooks: toOpenTelemetry(tracer) }), {
+    hooks: [toOpenTelemetry(tracer), { onResponse: (e) => (e.cacheHit === true ? e.attempts?.length : e.callId), onStreamEnd: null }, null],
+  });
+}
 
 export async function cached(): Promise<string> {
   const a: CachedAnswer = await llm.getAnswer([{ role: "user", content: "hi" }], { cache: { ttlMs: 5_000 }, timeoutMs: 1000 }, { maxTokens: 10 });
