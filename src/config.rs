@@ -447,7 +447,10 @@ fn unknown(at: &str, key: &str, fields: &str) -> LlmError {
 /// config.hedge: { delayMs?, delay?: "pNN", maxHedges? }. With `delay`, `delayMs` is the
 /// least delay the percentile may give.
 #[cfg(feature = "platform")]
-fn parse_hedge(p: &mut Json, problem: &mut Option<LlmError>) -> JResult<crate::resilience::hedge::HedgePolicy> {
+fn parse_hedge(
+    p: &mut Json,
+    problem: &mut Option<LlmError>,
+) -> JResult<crate::resilience::hedge::HedgePolicy> {
     use crate::resilience::hedge::{parse_percentile, HedgeDelay, HedgePolicy};
     let mut delay_ms: Option<f64> = None;
     let mut percentile: Option<f64> = None;
@@ -488,7 +491,10 @@ fn parse_hedge(p: &mut Json, problem: &mut Option<LlmError>) -> JResult<crate::r
 
 /// config.retryBudget: { ratio?, allowance? }.
 #[cfg(feature = "platform")]
-fn parse_budget(p: &mut Json, problem: &mut Option<LlmError>) -> JResult<crate::resilience::hedge::BudgetPolicy> {
+fn parse_budget(
+    p: &mut Json,
+    problem: &mut Option<LlmError>,
+) -> JResult<crate::resilience::hedge::BudgetPolicy> {
     let mut b = crate::resilience::hedge::BudgetPolicy::default();
     p.obj(|p, k| {
         if p.null()? {
@@ -498,11 +504,17 @@ fn parse_budget(p: &mut Json, problem: &mut Option<LlmError>) -> JResult<crate::
             "ratio" => {
                 let r = non_negative(p, "config.retryBudget.ratio", problem)?;
                 if r > 1.0 {
-                    problem.get_or_insert(bad("config.retryBudget.ratio", "must be from 0 to 1", "It is the extra requests allowed per successful call: 0.1 allows 10%."));
+                    problem.get_or_insert(bad(
+                        "config.retryBudget.ratio",
+                        "must be from 0 to 1",
+                        "It is the extra requests allowed per successful call: 0.1 allows 10%.",
+                    ));
                 }
                 b.ratio = r;
             }
-            "allowance" => b.allowance = count(p, "config.retryBudget.allowance", 1_000_000, problem)? as f64,
+            "allowance" => {
+                b.allowance = count(p, "config.retryBudget.allowance", 1_000_000, problem)? as f64
+            }
             other => {
                 problem.get_or_insert(unknown("config.retryBudget", other, "ratio, allowance"));
                 p.skip()?

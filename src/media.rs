@@ -6,12 +6,12 @@
 //! its payload as base64 (a partial image, or audio bytes), its `reasoning` slot carries a
 //! partial image's index, `finish_reason` marks a finished image or the end of speech.
 
+use crate::chat::Totals;
 use crate::core::context::RequestContext;
 use crate::core::error::{ErrorCode, LlmError, Result};
 use crate::core::llm::{base64, BaseLlm};
 use crate::core::maybe_send::{boxed, boxed_stream, BoxFuture, BoxStream, Lock};
 use crate::core::metadata::MediaType;
-use crate::chat::Totals;
 use crate::core::response::{write_attempts, ChunkBatch, ChunkMark, FinishReason, Usage};
 use crate::engine::stream::{EngineStream, StreamEvent, StreamOperation};
 use crate::engine::{Executor, Operation, Served};
@@ -475,10 +475,19 @@ impl Operation for MediaOp {
             for (k, v) in &fields {
                 form.text(k, v);
             }
-            let name = if inputs.images.len() > 1 { "image[]" } else { "image" };
+            let name = if inputs.images.len() > 1 {
+                "image[]"
+            } else {
+                "image"
+            };
             for (i, img) in inputs.images.iter().enumerate() {
                 let mime = crate::core::llm::sniff_image(img).unwrap_or("image/png");
-                form.file(name, &format!("image_{i}.{}", edit::extension(mime)), mime, img);
+                form.file(
+                    name,
+                    &format!("image_{i}.{}", edit::extension(mime)),
+                    mime,
+                    img,
+                );
             }
             if let Some(mask) = &inputs.mask {
                 form.file("mask", "mask.png", "image/png", mask);
@@ -669,9 +678,15 @@ fn read_usage(p: &mut Json) -> crate::wire::json::JResult<Usage> {
                 let output = k.starts_with("output");
                 p.obj(|p, k| {
                     match (output, k.as_ref(), p.kind()?) {
-                        (false, "text_tokens", Kind::Number) => u.media.text_input_tokens = Some(p.u64()?),
-                        (false, "image_tokens", Kind::Number) => u.media.image_input_tokens = Some(p.u64()?),
-                        (true, "image_tokens", Kind::Number) => u.media.image_output_tokens = Some(p.u64()?),
+                        (false, "text_tokens", Kind::Number) => {
+                            u.media.text_input_tokens = Some(p.u64()?)
+                        }
+                        (false, "image_tokens", Kind::Number) => {
+                            u.media.image_input_tokens = Some(p.u64()?)
+                        }
+                        (true, "image_tokens", Kind::Number) => {
+                            u.media.image_output_tokens = Some(p.u64()?)
+                        }
                         _ => p.skip()?,
                     }
                     Ok(())
@@ -1051,14 +1066,22 @@ impl Media<'_> {
 
     /// getVideo/streamVideo's run: every check first (nothing is sent on failure).
     #[cfg(feature = "media")]
-    fn video(&self, method: &str, text: String, ctx: RequestContext, params: &str) -> Result<video::VideoRun> {
+    fn video(
+        &self,
+        method: &str,
+        text: String,
+        ctx: RequestContext,
+        params: &str,
+    ) -> Result<video::VideoRun> {
         if !self.helpers.metadata.supports_output(MediaType::Video) {
             return Err(self.helpers.unsupported_media(method, MediaType::Video));
         }
         self.exec.check_open()?;
         let p = Fields::read(params, "VideoParams", VIDEO_FIELDS)?;
         let interval = match p.num("pollIntervalMs")? {
-            Some(v) if !(10.0..=600_000.0).contains(&v) => return Err(bad("pollIntervalMs", "from 10 to 600000")),
+            Some(v) if !(10.0..=600_000.0).contains(&v) => {
+                return Err(bad("pollIntervalMs", "from 10 to 600000"))
+            }
             Some(v) => v,
             None => video::DEFAULT_POLL_MS,
         };
@@ -1072,7 +1095,13 @@ impl Media<'_> {
         for t in self.exec.targets() {
             op.check(&**t)?;
         }
-        Ok(video::VideoRun::new(self.exec.clone(), ctx, op, interval, self.totals.clone()))
+        Ok(video::VideoRun::new(
+            self.exec.clone(),
+            ctx,
+            op,
+            interval,
+            self.totals.clone(),
+        ))
     }
 
     /// streamImage / streamAudio: batches whose chunks are base64 payloads.

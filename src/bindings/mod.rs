@@ -555,7 +555,10 @@ impl WasmModel {
         let (stream, cancel) = match parse_ctx(ctx_json) {
             Ok(ctx) => {
                 let cancel = ctx.cancel.clone();
-                (self.media().stream(method, text, ctx, params_json, edit), cancel)
+                (
+                    self.media().stream(method, text, ctx, params_json, edit),
+                    cancel,
+                )
             }
             Err(e) => (
                 Box::pin(futures::stream::once(async move { Err(e) })) as BoxStream<'static, _>,

@@ -103,10 +103,7 @@ impl Executor {
             return None;
         }
         let model = self.policy.hedge;
-        let max = ctx
-            .max_hedges
-            .or(model.map(|h| h.max_hedges))
-            .unwrap_or(1);
+        let max = ctx.max_hedges.or(model.map(|h| h.max_hedges)).unwrap_or(1);
         let delay = match (ctx.hedge_delay_ms, model) {
             (Some(ms), _) => ms,
             (None, Some(h)) => self.ttfb.delay(i, h.delay)?,
@@ -139,8 +136,9 @@ impl Executor {
         let plan = self.hedge_plan(i, ctx);
         let mut members = vec![start(i, false)];
         let (delay, mut hedges_left) = plan.unwrap_or((0.0, 0));
-        let mut timer: Option<BoxFuture<'static, ()>> =
-            (hedges_left > 0 && run.peek_next_endpoint().is_some()).then(|| self.clock.sleep(delay));
+        let mut timer: Option<BoxFuture<'static, ()>> = (hedges_left > 0
+            && run.peek_next_endpoint().is_some())
+        .then(|| self.clock.sleep(delay));
         loop {
             let event = core::future::poll_fn(|cx| {
                 for (k, m) in members.iter_mut().enumerate() {

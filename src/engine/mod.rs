@@ -18,9 +18,9 @@ use crate::transport::{BodyReader, Clock, HttpResponse, Transport, TransportErro
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-pub mod stream;
 #[cfg(feature = "platform")]
 mod hedge;
+pub mod stream;
 
 /// What one call asks of every endpoint it tries.
 pub trait Operation: MaybeSend + MaybeSync {
@@ -361,7 +361,9 @@ impl Executor {
         deadline: Option<f64>,
     ) -> Result<Opened> {
         self.check_open()?;
-        self.attempt(i, op, ctx, deadline, CancelToken::new()).await.map_err(|(e, _)| e)
+        self.attempt(i, op, ctx, deadline, CancelToken::new())
+            .await
+            .map_err(|(e, _)| e)
     }
 
     /// Reads an opened body whole (up to the configured limit), within the deadline.
@@ -406,9 +408,15 @@ impl Executor {
     /// Sleeps `ms` (a job's poll interval): the caller's signal and deadline interrupt.
     #[cfg(feature = "media")]
     pub async fn pause(&self, ms: f64, ctx: &RequestContext, deadline: Option<f64>) -> Result<()> {
-        race(self.clock.sleep(ms), &*self.clock, &ctx.cancel, deadline, None)
-            .await
-            .map_err(|why| self.interrupt_error(why, ctx, "while waiting for the job"))
+        race(
+            self.clock.sleep(ms),
+            &*self.clock,
+            &ctx.cancel,
+            deadline,
+            None,
+        )
+        .await
+        .map_err(|why| self.interrupt_error(why, ctx, "while waiting for the job"))
     }
 
     /// Walks `run` until an endpoint answers 2xx, recording every failed attempt.

@@ -22,10 +22,11 @@ pub struct EditInputs {
 
 /// Width and height of a PNG (IHDR) or JPEG (first SOFn), when readable.
 pub fn dimensions(b: &[u8]) -> Option<(u32, u32)> {
-    let be32 = |i: usize| -> Option<u32> {
-        Some(u32::from_be_bytes(b.get(i..i + 4)?.try_into().ok()?))
+    let be32 =
+        |i: usize| -> Option<u32> { Some(u32::from_be_bytes(b.get(i..i + 4)?.try_into().ok()?)) };
+    let be16 = |i: usize| -> Option<u32> {
+        Some(u16::from_be_bytes(b.get(i..i + 2)?.try_into().ok()?) as u32)
     };
-    let be16 = |i: usize| -> Option<u32> { Some(u16::from_be_bytes(b.get(i..i + 2)?.try_into().ok()?) as u32) };
     if b.starts_with(b"\x89PNG\r\n\x1a\n") && b.get(12..16) == Some(b"IHDR") {
         return Some((be32(16)?, be32(20)?));
     }
@@ -98,7 +99,10 @@ pub fn check(inputs: &EditInputs, model: &str, azure: bool) -> Result<()> {
     for (i, img) in inputs.images.iter().enumerate() {
         if img.len() >= MAX_IMAGE_BYTES {
             return Err(LlmError::invalid_input(
-                format!("params.images[{i}] is {}; each image must be under 50 MB", mb(img.len())),
+                format!(
+                    "params.images[{i}] is {}; each image must be under 50 MB",
+                    mb(img.len())
+                ),
                 "Downscale or recompress the image first.",
             ));
         }
@@ -109,7 +113,11 @@ pub fn check(inputs: &EditInputs, model: &str, azure: bool) -> Result<()> {
                     format!(
                         "params.images[{i}] is {}; {model} edits {}",
                         found.unwrap_or("not an image (no PNG, JPEG or WebP signature)"),
-                        if azure { "PNG or JPEG on Azure" } else { "PNG, JPEG or WebP" }
+                        if azure {
+                            "PNG or JPEG on Azure"
+                        } else {
+                            "PNG, JPEG or WebP"
+                        }
                     ),
                     "Convert the image to PNG or JPEG first.",
                 ))
@@ -119,7 +127,10 @@ pub fn check(inputs: &EditInputs, model: &str, azure: bool) -> Result<()> {
     if let Some(mask) = &inputs.mask {
         if mask.len() >= MAX_MASK_BYTES {
             return Err(LlmError::invalid_input(
-                format!("params.mask is {}; the mask must be under 4 MB", mb(mask.len())),
+                format!(
+                    "params.mask is {}; the mask must be under 4 MB",
+                    mb(mask.len())
+                ),
                 "A mask is a PNG whose transparent pixels mark what to edit; save it smaller.",
             ));
         }
@@ -167,7 +178,9 @@ impl Form {
         loop {
             let mut boundary = String::from("----llm-edge-");
             for i in (0..16).rev() {
-                boundary.push(char::from(b"0123456789abcdef"[(h >> (i * 4)) as usize & 15]));
+                boundary.push(char::from(
+                    b"0123456789abcdef"[(h >> (i * 4)) as usize & 15],
+                ));
             }
             let b = boundary.as_bytes();
             if !parts.iter().any(|p| p.windows(b.len()).any(|w| w == b)) {
@@ -183,10 +196,14 @@ impl Form {
     fn head(&mut self, name: &str, file: Option<(&str, &str)>) {
         self.out.extend_from_slice(b"--");
         self.out.extend_from_slice(self.boundary.as_bytes());
-        self.out.extend_from_slice(b"\r\nContent-Disposition: form-data; name=\"");
+        self.out
+            .extend_from_slice(b"\r\nContent-Disposition: form-data; name=\"");
         // Field names come from our own table or params.extra's keys: quotes and line
         // breaks would break the framing, so they are escaped as browsers do.
-        let escaped = name.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A");
+        let escaped = name
+            .replace('"', "%22")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A");
         self.out.extend_from_slice(escaped.as_bytes());
         self.out.push(b'"');
         if let Some((filename, mime)) = file {

@@ -524,7 +524,12 @@ fn png(w: u32, h: u32, color: u8) -> Vec<u8> {
 }
 
 fn edit_op(params: &str, inputs: EditInputs, stream: bool) -> MediaOp {
-    let mut o = op(true, "In the style of WordArt, Microsoft Clippy wearing a cowboy hat.", params, stream);
+    let mut o = op(
+        true,
+        "In the style of WordArt, Microsoft Clippy wearing a cowboy hat.",
+        params,
+        stream,
+    );
     o.edit = Some(inputs);
     o
 }
@@ -564,7 +569,10 @@ fn edit_form_matches_the_azure_example() {
     let mask = png(1024, 1024, 6);
     let o = edit_op(
         r#"{"n":1,"size":"1024x1024","quality":"high"}"#,
-        EditInputs { images: vec![image.clone()], mask: Some(mask.clone()) },
+        EditInputs {
+            images: vec![image.clone()],
+            mask: Some(mask.clone()),
+        },
         false,
     );
     let t = azure("gpt-image-1", AzureStyle::Deployments);
@@ -577,31 +585,72 @@ fn edit_form_matches_the_azure_example() {
     let (body, ct) = o.form(&t).unwrap().unwrap();
     assert!(ct.starts_with("multipart/form-data; boundary=----llm-edge-"));
     let p = parts(&body, &ct);
-    let names: Vec<&str> = p.iter().map(|(h, _)| h.split('"').nth(1).unwrap()).collect();
+    let names: Vec<&str> = p
+        .iter()
+        .map(|(h, _)| h.split('"').nth(1).unwrap())
+        .collect();
     assert_eq!(names, ["prompt", "n", "size", "quality", "image", "mask"]);
-    assert_eq!(p[0].1, b"In the style of WordArt, Microsoft Clippy wearing a cowboy hat.");
+    assert_eq!(
+        p[0].1,
+        b"In the style of WordArt, Microsoft Clippy wearing a cowboy hat."
+    );
     assert_eq!(p[1].1, b"1");
     assert_eq!(p[2].1, b"1024x1024");
-    assert!(p[4].0.contains("filename=\"image_0.png\"\r\nContent-Type: image/png"));
+    assert!(p[4]
+        .0
+        .contains("filename=\"image_0.png\"\r\nContent-Type: image/png"));
     assert_eq!(p[4].1, image);
     assert_eq!(p[5].1, mask);
     // On v1 and OpenAI the model rides in the form; streaming adds stream and partial_images.
-    let o = edit_op(r#"{"partialImages":2}"#, EditInputs { images: vec![image.clone(), image.clone()], mask: None }, true);
+    let o = edit_op(
+        r#"{"partialImages":2}"#,
+        EditInputs {
+            images: vec![image.clone(), image.clone()],
+            mask: None,
+        },
+        true,
+    );
     let v1 = azure("gpt-image-1", AzureStyle::V1);
-    assert_eq!(url(&v1, o.kind()), "https://res.openai.azure.com/openai/v1/images/edits?api-version=preview");
+    assert_eq!(
+        url(&v1, o.kind()),
+        "https://res.openai.azure.com/openai/v1/images/edits?api-version=preview"
+    );
     let (body, ct) = o.form(&v1).unwrap().unwrap();
     let p = parts(&body, &ct);
-    let names: Vec<&str> = p.iter().map(|(h, _)| h.split('"').nth(1).unwrap()).collect();
-    assert_eq!(names, ["model", "prompt", "stream", "partial_images", "image[]", "image[]"]);
+    let names: Vec<&str> = p
+        .iter()
+        .map(|(h, _)| h.split('"').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "model",
+            "prompt",
+            "stream",
+            "partial_images",
+            "image[]",
+            "image[]"
+        ]
+    );
     assert_eq!(p[0].1, b"dep");
     assert_eq!(p[2].1, b"true");
-    assert_eq!(url(&openai("gpt-image-1"), o.kind()), "https://api.openai.com/v1/images/edits");
+    assert_eq!(
+        url(&openai("gpt-image-1"), o.kind()),
+        "https://api.openai.com/v1/images/edits"
+    );
 }
 
 #[test]
 fn the_boundary_never_occurs_in_a_part() {
     let image = png(8, 8, 2);
-    let o = edit_op("", EditInputs { images: vec![image.clone()], mask: None }, false);
+    let o = edit_op(
+        "",
+        EditInputs {
+            images: vec![image.clone()],
+            mask: None,
+        },
+        false,
+    );
     let (_, ct) = o.form(&openai("gpt-image-1")).unwrap().unwrap();
     let boundary = ct.split("boundary=").nth(1).unwrap();
     // An image of the same length (so the same first boundary is tried) that contains
@@ -609,7 +658,14 @@ fn the_boundary_never_occurs_in_a_part() {
     let mut shorter = png(8, 8, 2);
     shorter.truncate(shorter.len() - boundary.len());
     shorter.extend(boundary.as_bytes());
-    let o = edit_op("", EditInputs { images: vec![shorter.clone()], mask: None }, false);
+    let o = edit_op(
+        "",
+        EditInputs {
+            images: vec![shorter.clone()],
+            mask: None,
+        },
+        false,
+    );
     let (body, ct2) = o.form(&openai("gpt-image-1")).unwrap().unwrap();
     assert_ne!(ct, ct2);
     let p = parts(&body, &ct2);
@@ -626,7 +682,9 @@ fn edit_inputs_are_checked_before_sending() {
     let webp = b"RIFF\0\0\0\0WEBPVP8 ".to_vec();
     let jpeg = {
         // SOI, APP0 (len 4), SOF0: len 17, precision 8, height 48, width 64.
-        let mut j = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 17, 8, 0, 48, 0, 64];
+        let mut j = vec![
+            0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 17, 8, 0, 48, 0, 64,
+        ];
         j.extend([0; 14]);
         j
     };
@@ -636,15 +694,26 @@ fn edit_inputs_are_checked_before_sending() {
     assert!(check(&t, vec![jpeg.clone()], Some(png(64, 48, 6))).is_ok());
     assert!(check(&o, vec![webp.clone()], None).is_ok());
     let e = check(&t, vec![webp], None).unwrap_err();
-    assert_eq!((e.code, e.message.contains("PNG or JPEG on Azure")), (ErrorCode::InvalidInput, true));
+    assert_eq!(
+        (e.code, e.message.contains("PNG or JPEG on Azure")),
+        (ErrorCode::InvalidInput, true)
+    );
     for (images, mask, says) in [
         (vec![], None, "empty"),
         (vec![png(1, 1, 2); 17], None, "at most 16"),
         (vec![b"GIF89a..".to_vec()], None, "image/gif"),
         (vec![png(8, 8, 2)], Some(jpeg.clone()), "not a PNG"),
         (vec![png(8, 8, 2)], Some(png(8, 8, 2)), "no alpha"),
-        (vec![png(8, 8, 2)], Some(png(4, 8, 6)), "4x8 but params.images[0] is 8x8"),
-        (vec![png(8, 8, 2)], Some(vec![0x89; edit::MAX_MASK_BYTES]), "under 4 MB"),
+        (
+            vec![png(8, 8, 2)],
+            Some(png(4, 8, 6)),
+            "4x8 but params.images[0] is 8x8",
+        ),
+        (
+            vec![png(8, 8, 2)],
+            Some(vec![0x89; edit::MAX_MASK_BYTES]),
+            "under 4 MB",
+        ),
     ] {
         let e = check(&o, images, mask).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidInput, "{says}: {}", e.message);
@@ -653,15 +722,25 @@ fn edit_inputs_are_checked_before_sending() {
     }
     let mut big = png(8, 8, 2);
     big.resize(edit::MAX_IMAGE_BYTES, 0);
-    assert!(check(&o, vec![big], None).unwrap_err().message.contains("under 50 MB"));
+    assert!(check(&o, vec![big], None)
+        .unwrap_err()
+        .message
+        .contains("under 50 MB"));
     // A palette mask with a tRNS chunk has transparency.
     let mut pal = png(8, 8, 3);
     pal.extend([0, 0, 0, 1]);
     pal.extend(b"tRNS");
     assert!(check(&o, vec![png(8, 8, 2)], Some(pal)).is_ok());
-    let dalle = edit_op("", EditInputs { images: vec![png(8, 8, 2)], mask: None }, false)
-        .check(&openai("dall-e-3"))
-        .unwrap_err();
+    let dalle = edit_op(
+        "",
+        EditInputs {
+            images: vec![png(8, 8, 2)],
+            mask: None,
+        },
+        false,
+    )
+    .check(&openai("dall-e-3"))
+    .unwrap_err();
     assert_eq!(dalle.code, ErrorCode::UnsupportedOperation);
 }
 
@@ -669,7 +748,14 @@ fn edit_inputs_are_checked_before_sending() {
 fn image_edit_stream_events_read_like_generations() {
     // openai_images_edits_stream.sse: a partial image then the completed one with usage.
     let t = openai("gpt-image-1");
-    let o = edit_op("", EditInputs { images: vec![png(8, 8, 2)], mask: None }, true);
+    let o = edit_op(
+        "",
+        EditInputs {
+            images: vec![png(8, 8, 2)],
+            mask: None,
+        },
+        true,
+    );
     let mut batch = ChunkBatch::default();
     for ev in decode_all(data("openai/openai_images_edits_stream.sse").as_bytes()) {
         o.event(&t, &ev, &mut batch).unwrap();
@@ -689,41 +775,118 @@ fn video_urls_per_api_and_provider() {
     use crate::providers::{VideoApi, VideoStep};
     let at = |t: &dyn Target, api, step, id: &str| {
         let ctx = RequestContext::default();
-        let r = block_on(t.prepare(OpKind::Video { api, step }, id.into(), &ctx)).unwrap().request;
+        let r = block_on(t.prepare(OpKind::Video { api, step }, id.into(), &ctx))
+            .unwrap()
+            .request;
         (r.method, r.url, r.body.is_some())
     };
     // Azure: the v1 path with api-version=preview whatever the endpoint's style.
     let az = azure("sora", AzureStyle::Deployments);
     let base = "https://res.openai.azure.com/openai/v1";
-    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Create, "{}"), ("POST", format!("{base}/video/generations/jobs?api-version=preview"), true));
-    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Status, "task_1"), ("GET", format!("{base}/video/generations/jobs/task_1?api-version=preview"), false));
-    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Delete, "task_1"), ("DELETE", format!("{base}/video/generations/jobs/task_1?api-version=preview"), false));
-    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Content, "gen_1"), ("GET", format!("{base}/video/generations/gen_1/content/video?api-version=preview"), false));
-    assert_eq!(at(&az, VideoApi::Jobs, VideoStep::Thumbnail, "gen_1"), ("GET", format!("{base}/video/generations/gen_1/content/thumbnail?api-version=preview"), false));
+    assert_eq!(
+        at(&az, VideoApi::Jobs, VideoStep::Create, "{}"),
+        (
+            "POST",
+            format!("{base}/video/generations/jobs?api-version=preview"),
+            true
+        )
+    );
+    assert_eq!(
+        at(&az, VideoApi::Jobs, VideoStep::Status, "task_1"),
+        (
+            "GET",
+            format!("{base}/video/generations/jobs/task_1?api-version=preview"),
+            false
+        )
+    );
+    assert_eq!(
+        at(&az, VideoApi::Jobs, VideoStep::Delete, "task_1"),
+        (
+            "DELETE",
+            format!("{base}/video/generations/jobs/task_1?api-version=preview"),
+            false
+        )
+    );
+    assert_eq!(
+        at(&az, VideoApi::Jobs, VideoStep::Content, "gen_1"),
+        (
+            "GET",
+            format!("{base}/video/generations/gen_1/content/video?api-version=preview"),
+            false
+        )
+    );
+    assert_eq!(
+        at(&az, VideoApi::Jobs, VideoStep::Thumbnail, "gen_1"),
+        (
+            "GET",
+            format!("{base}/video/generations/gen_1/content/thumbnail?api-version=preview"),
+            false
+        )
+    );
     let az2 = azure("sora-2", AzureStyle::V1);
-    assert_eq!(at(&az2, VideoApi::Videos, VideoStep::Create, "{}").1, format!("{base}/videos?api-version=preview"));
-    assert_eq!(at(&az2, VideoApi::Videos, VideoStep::Thumbnail, "video_1").1, format!("{base}/videos/video_1/content?variant=thumbnail&api-version=preview"));
+    assert_eq!(
+        at(&az2, VideoApi::Videos, VideoStep::Create, "{}").1,
+        format!("{base}/videos?api-version=preview")
+    );
+    assert_eq!(
+        at(&az2, VideoApi::Videos, VideoStep::Thumbnail, "video_1").1,
+        format!("{base}/videos/video_1/content?variant=thumbnail&api-version=preview")
+    );
     let oa = openai("sora-2");
-    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Status, "video_1"), ("GET", "https://api.openai.com/v1/videos/video_1".into(), false));
-    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Content, "video_1").1, "https://api.openai.com/v1/videos/video_1/content");
-    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Delete, "video_1").0, "DELETE");
+    assert_eq!(
+        at(&oa, VideoApi::Videos, VideoStep::Status, "video_1"),
+        (
+            "GET",
+            "https://api.openai.com/v1/videos/video_1".into(),
+            false
+        )
+    );
+    assert_eq!(
+        at(&oa, VideoApi::Videos, VideoStep::Content, "video_1").1,
+        "https://api.openai.com/v1/videos/video_1/content"
+    );
+    assert_eq!(
+        at(&oa, VideoApi::Videos, VideoStep::Delete, "video_1").0,
+        "DELETE"
+    );
     // A hostile id from the service cannot leave its path segment.
-    assert_eq!(at(&oa, VideoApi::Videos, VideoStep::Status, "../../x?y").1, "https://api.openai.com/v1/videos/..%2F..%2Fx%3Fy");
+    assert_eq!(
+        at(&oa, VideoApi::Videos, VideoStep::Status, "../../x?y").1,
+        "https://api.openai.com/v1/videos/..%2F..%2Fx%3Fy"
+    );
 }
 
 #[test]
 fn video_create_bodies_name_the_deployment_or_model() {
-    let op = |api| video::CreateOp { api, prompt: "a cat".into(), size: None, seconds: None, extra: vec![] };
+    let op = |api| video::CreateOp {
+        api,
+        prompt: "a cat".into(),
+        size: None,
+        seconds: None,
+        extra: vec![],
+    };
     use crate::providers::VideoApi;
     let az = azure("sora", AzureStyle::Deployments);
     let b = json(&op(VideoApi::Jobs).body(&az).unwrap());
-    assert_eq!(b, serde_json::json!({"model":"dep","prompt":"a cat","width":1280,"height":720}));
+    assert_eq!(
+        b,
+        serde_json::json!({"model":"dep","prompt":"a cat","width":1280,"height":720})
+    );
     op(VideoApi::Jobs).check(&az).unwrap();
     // sora on OpenAI: the jobs API is Azure's.
-    assert_eq!(op(VideoApi::Jobs).check(&openai("sora")).unwrap_err().code, ErrorCode::InvalidInput);
+    assert_eq!(
+        op(VideoApi::Jobs).check(&openai("sora")).unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
     // A backup of the other API is refused.
-    assert_eq!(op(VideoApi::Videos).check(&az).unwrap_err().code, ErrorCode::InvalidInput);
-    assert_eq!(json(&op(VideoApi::Videos).body(&openai("sora-2-pro")).unwrap())["model"], "sora-2-pro");
+    assert_eq!(
+        op(VideoApi::Videos).check(&az).unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(
+        json(&op(VideoApi::Videos).body(&openai("sora-2-pro")).unwrap())["model"],
+        "sora-2-pro"
+    );
 }
 
 // ---------------------------------------------------------------- cost (src/media/cost.rs)
@@ -744,29 +907,53 @@ fn gpt_image_answer_is_priced_from_its_token_details() {
     let body = data("openai/images_generations_response.json");
     for (model, expect) in [
         // 10 × $5 + 40 × $10 + 50 × $40 per million
-        ("gpt-image-1", (10.0 * 5.0 + 40.0 * 10.0 + 50.0 * 40.0) / 1e6),
+        (
+            "gpt-image-1",
+            (10.0 * 5.0 + 40.0 * 10.0 + 50.0 * 40.0) / 1e6,
+        ),
         // 10 × $2 + 40 × $2.50 + 50 × $8 per million
-        ("gpt-image-1-mini", (10.0 * 2.0 + 40.0 * 2.5 + 50.0 * 8.0) / 1e6),
+        (
+            "gpt-image-1-mini",
+            (10.0 * 2.0 + 40.0 * 2.5 + 50.0 * 8.0) / 1e6,
+        ),
     ] {
         let t = openai(model);
         let out = image_json(&t, body.as_bytes()).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let u = &v["usage"];
-        assert_eq!((u["promptTokens"].as_u64(), u["completionTokens"].as_u64()), (Some(50), Some(50)));
-        assert_eq!((u["textInputTokens"].as_u64(), u["imageInputTokens"].as_u64()), (Some(10), Some(40)));
-        assert!(close(u["costUsd"].as_f64().unwrap(), expect), "{model}: {u}");
+        assert_eq!(
+            (u["promptTokens"].as_u64(), u["completionTokens"].as_u64()),
+            (Some(50), Some(50))
+        );
+        assert_eq!(
+            (
+                u["textInputTokens"].as_u64(),
+                u["imageInputTokens"].as_u64()
+            ),
+            (Some(10), Some(40))
+        );
+        assert!(
+            close(u["costUsd"].as_f64().unwrap(), expect),
+            "{model}: {u}"
+        );
         // What getImage reads back for the totals is what it wrote.
         let back = cost::served_usage(&out).unwrap();
         assert!(close(back.cost_usd.unwrap(), expect));
         assert_eq!((back.prompt_tokens, back.completion_tokens), (50, 50));
     }
-    assert_eq!(cost::count_images(&image_json(&openai("gpt-image-1"), body.as_bytes()).unwrap()), 1);
+    assert_eq!(
+        cost::count_images(&image_json(&openai("gpt-image-1"), body.as_bytes()).unwrap()),
+        1
+    );
 }
 
 #[test]
 fn gpt_image_stream_prices_its_last_event_and_totals_it() {
     let t = openai("gpt-image-1");
-    for file in ["openai/openai_images_generations_stream.sse", "openai/openai_images_edits_stream.sse"] {
+    for file in [
+        "openai/openai_images_generations_stream.sse",
+        "openai/openai_images_edits_stream.sse",
+    ] {
         let o = op(true, "otter", r#"{"partialImages":1}"#, true);
         let (b, _) = run_events(&o, &t, &data(file));
         assert_eq!(b.marks[0].usage, None, "a partial image carries no usage");
@@ -775,8 +962,18 @@ fn gpt_image_stream_prices_its_last_event_and_totals_it() {
         assert!(close(u.cost_usd.unwrap(), expect));
         let totals = totals_of(&o);
         assert_eq!(totals.len(), 1);
-        assert_eq!((totals[0].model.as_str(), totals[0].endpoint.as_str()), ("gpt-image-1", "https://api.openai.com"));
-        assert_eq!((totals[0].requests, totals[0].prompt_tokens, totals[0].completion_tokens), (1, 50, 50));
+        assert_eq!(
+            (totals[0].model.as_str(), totals[0].endpoint.as_str()),
+            ("gpt-image-1", "https://api.openai.com")
+        );
+        assert_eq!(
+            (
+                totals[0].requests,
+                totals[0].prompt_tokens,
+                totals[0].completion_tokens
+            ),
+            (1, 50, 50)
+        );
         assert!(close(totals[0].cost_usd, expect));
     }
 }
@@ -789,7 +986,10 @@ fn speech_stream_is_priced_from_its_text_and_audio_tokens() {
     let (b, _) = run_events(&o, &g, &data("openai/openai_speech_stream_assembled.sse"));
     let u = b.marks[1].usage.unwrap();
     assert_eq!(u.media.audio_output_tokens, Some(101));
-    assert!(close(u.cost_usd.unwrap(), (14.0 * 0.60 + 101.0 * 12.0) / 1e6));
+    assert!(close(
+        u.cost_usd.unwrap(),
+        (14.0 * 0.60 + 101.0 * 12.0) / 1e6
+    ));
     assert!(close(totals_of(&o)[0].cost_usd, u.cost_usd.unwrap()));
 }
 
@@ -815,7 +1015,10 @@ fn tts_is_priced_per_character_on_the_raw_stream_end() {
         let u = last.usage.unwrap();
         assert_eq!(u.media.characters, Some(12));
         assert!(close(u.cost_usd.unwrap(), 12.0 * per_m / 1e6));
-        assert!(close(o.characters_usage(&t).cost_usd.unwrap(), 12.0 * per_m / 1e6));
+        assert!(close(
+            o.characters_usage(&t).cost_usd.unwrap(),
+            12.0 * per_m / 1e6
+        ));
         assert_eq!(totals_of(&o)[0].requests, 1);
     }
 }
@@ -839,7 +1042,10 @@ fn dalle3_is_priced_per_image_by_quality_and_size() {
 fn sora_2_is_priced_per_second() {
     let p = |m: &str| models::resolve(m, "openai", None).unwrap().meta.pricing;
     assert!(close(cost::video_seconds(&p("sora-2"), 8.0).unwrap(), 0.80));
-    assert!(close(cost::video_seconds(&p("sora-2-pro"), 4.0).unwrap(), 1.20));
+    assert!(close(
+        cost::video_seconds(&p("sora-2-pro"), 4.0).unwrap(),
+        1.20
+    ));
     // Azure's Sora (the jobs API) has no sourced price: no cost rather than a made-up one.
     assert_eq!(cost::video_seconds(&p("sora"), 5.0), None);
 }

@@ -56,7 +56,10 @@ impl JobState {
         }
     }
     pub fn terminal(self) -> bool {
-        matches!(self, JobState::Completed | JobState::Failed | JobState::Cancelled)
+        matches!(
+            self,
+            JobState::Completed | JobState::Failed | JobState::Cancelled
+        )
     }
     fn read(s: &str) -> Option<JobState> {
         Some(match s {
@@ -88,7 +91,10 @@ impl Job {
     pub fn error(&self) -> Option<LlmError> {
         let (code, message) = self.failure.clone().unwrap_or((None, String::new()));
         let filtered = code.as_deref().is_some_and(|c| {
-            c == "input_moderation" || c == "output_moderation" || c.contains("moderation") || c == "ResponsibleAIPolicyViolation"
+            c == "input_moderation"
+                || c == "output_moderation"
+                || c.contains("moderation")
+                || c == "ResponsibleAIPolicyViolation"
         });
         let mut e = match self.state {
             JobState::Failed if filtered => LlmError::new(
@@ -115,7 +121,8 @@ impl Job {
 
 /// Parses a job answer of either API (`VideoGenerationJob` or `VideoResource`).
 pub fn parse_job(body: &[u8]) -> Result<Job> {
-    let text = core::str::from_utf8(body).map_err(|_| LlmError::parse("the video job answer is not UTF-8"))?;
+    let text = core::str::from_utf8(body)
+        .map_err(|_| LlmError::parse("the video job answer is not UTF-8"))?;
     let (mut id, mut status, mut progress, mut generation) = (None, None, None, None);
     let mut failure: Option<(Option<String>, String)> = None;
     let mut p = Json::new(text);
@@ -158,24 +165,42 @@ pub fn parse_job(body: &[u8]) -> Result<Job> {
         Ok(())
     })
     .and_then(|_| p.end())
-    .map_err(|e| LlmError::parse(format!("the video job answer is not in the provider's format ({e})")))?;
+    .map_err(|e| {
+        LlmError::parse(format!(
+            "the video job answer is not in the provider's format ({e})"
+        ))
+    })?;
     let id = id.ok_or_else(|| LlmError::parse("the video job answer has no id"))?;
     let status = status.unwrap_or_default();
-    let state = JobState::read(&status)
-        .ok_or_else(|| LlmError::parse(format!("the video job has an unknown status \"{status}\"")))?;
+    let state = JobState::read(&status).ok_or_else(|| {
+        LlmError::parse(format!("the video job has an unknown status \"{status}\""))
+    })?;
     // /videos names its content by the job; Sora jobs by their first generation.
     let content_id = match generation {
         Some(g) => Some(g),
         None if state == JobState::Completed => Some(id.clone()),
         None => None,
     };
-    Ok(Job { id, state, progress, content_id, failure })
+    Ok(Job {
+        id,
+        state,
+        progress,
+        content_id,
+        failure,
+    })
 }
 
 /// Azure Sora's sizes (notes 03), both orientations.
 const JOB_SIZES: [&str; 9] = [
-    "480x480", "854x480", "480x854", "720x720", "1280x720", "720x1280", "1080x1080",
-    "1920x1080", "1080x1920",
+    "480x480",
+    "854x480",
+    "480x854",
+    "720x720",
+    "1280x720",
+    "720x1280",
+    "1080x1080",
+    "1920x1080",
+    "1080x1920",
 ];
 
 /// The create body: `{model, prompt, width, height, n_seconds}` (jobs) or `{model, prompt,
@@ -190,7 +215,10 @@ pub fn create_body(
     extra: &[(String, String)],
 ) -> Result<String> {
     if prompt.trim().is_empty() {
-        return Err(LlmError::invalid_input("the prompt is empty", "Describe the video to generate."));
+        return Err(LlmError::invalid_input(
+            "the prompt is empty",
+            "Describe the video to generate.",
+        ));
     }
     let chars = prompt.chars().count();
     if chars > 32_000 {
@@ -303,7 +331,10 @@ impl CreateOp {
 
 impl Operation for CreateOp {
     fn kind(&self) -> OpKind {
-        OpKind::Video { api: self.api, step: VideoStep::Create }
+        OpKind::Video {
+            api: self.api,
+            step: VideoStep::Create,
+        }
     }
     fn body(&self, t: &dyn Target) -> Result<String> {
         create_body(
@@ -327,7 +358,10 @@ struct StepOp {
 
 impl Operation for StepOp {
     fn kind(&self) -> OpKind {
-        OpKind::Video { api: self.api, step: self.step }
+        OpKind::Video {
+            api: self.api,
+            step: self.step,
+        }
     }
     fn body(&self, _: &dyn Target) -> Result<String> {
         Ok(self.id.clone())
@@ -359,7 +393,11 @@ impl Drop for CancelOnDrop {
         let exec = self.exec.clone();
         let (endpoint, api, id) = (self.endpoint, self.api, core::mem::take(&mut self.id));
         let work = boxed(async move {
-            let op = StepOp { api, step: VideoStep::Delete, id };
+            let op = StepOp {
+                api,
+                step: VideoStep::Delete,
+                id,
+            };
             let ctx = RequestContext::default();
             let deadline = Some(exec.clock.now_ms() + 10_000.0);
             if let Ok(mut o) = exec.send_to(endpoint, &op, &ctx, deadline).await {
@@ -403,13 +441,21 @@ pub struct VideoRun {
 
 /// A chunk's description (its `reasoning` slot): status, progress, job id, and which bytes
 /// its text carries (base64).
-fn mark(state: &str, progress: Option<u8>, job: Option<&str>, model: Option<&str>, part: Option<&str>) -> ChunkMark {
+fn mark(
+    state: &str,
+    progress: Option<u8>,
+    job: Option<&str>,
+    model: Option<&str>,
+    part: Option<&str>,
+) -> ChunkMark {
     let mut w = JsonWriter::new();
     w.begin_obj().key("status").str(state);
     if let Some(p) = progress {
         w.key("progress").num(p as f64);
     }
-    w.opt_str("jobId", job).opt_str("model", model).opt_str("part", part);
+    w.opt_str("jobId", job)
+        .opt_str("model", model)
+        .opt_str("part", part);
     w.end_obj();
     ChunkMark {
         reasoning: Some(w.finish()),
@@ -418,10 +464,20 @@ fn mark(state: &str, progress: Option<u8>, job: Option<&str>, model: Option<&str
 }
 
 impl VideoRun {
-    pub fn new(exec: Arc<Executor>, ctx: RequestContext, create: CreateOp, interval: f64, totals: crate::chat::Totals) -> VideoRun {
+    pub fn new(
+        exec: Arc<Executor>,
+        ctx: RequestContext,
+        create: CreateOp,
+        interval: f64,
+        totals: crate::chat::Totals,
+    ) -> VideoRun {
         VideoRun {
             // The APIs' defaults: 5 seconds (Sora jobs), 4 (Sora 2's /videos).
-            seconds: create.seconds.unwrap_or(if create.api == VideoApi::Jobs { 5.0 } else { 4.0 }),
+            seconds: create.seconds.unwrap_or(if create.api == VideoApi::Jobs {
+                5.0
+            } else {
+                4.0
+            }),
             totals,
             deadline: exec.deadline(&ctx),
             api: create.api,
@@ -460,7 +516,10 @@ impl VideoRun {
         let now = (job.state, job.progress);
         if self.last != Some(now) || model.is_some() {
             self.last = Some(now);
-            batch.push("", mark(job.state.as_str(), job.progress, Some(&job.id), model, None));
+            batch.push(
+                "",
+                mark(job.state.as_str(), job.progress, Some(&job.id), model, None),
+            );
         }
         self.phase = Phase::Poll;
         Ok(())
@@ -494,16 +553,32 @@ impl VideoRun {
                     });
                     batch.endpoint = Some(s.origin.clone());
                     batch.attempts = Some(s.attempts);
-                    let model = self.exec.target(s.endpoint).profile().meta.model_name.clone();
+                    let model = self
+                        .exec
+                        .target(s.endpoint)
+                        .profile()
+                        .meta
+                        .model_name
+                        .clone();
                     self.observe(job, &mut batch, Some(&model))?;
                     if !batch.is_empty() {
                         return Ok(Some(batch));
                     }
                 }
                 Phase::Poll => {
-                    self.exec.pause(self.interval, &self.ctx, self.deadline).await?;
-                    let op = StepOp { api: self.api, step: VideoStep::Status, id: self.job_id.clone() };
-                    let read = match self.exec.send_to(self.endpoint, &op, &self.ctx, self.deadline).await {
+                    self.exec
+                        .pause(self.interval, &self.ctx, self.deadline)
+                        .await?;
+                    let op = StepOp {
+                        api: self.api,
+                        step: VideoStep::Status,
+                        id: self.job_id.clone(),
+                    };
+                    let read = match self
+                        .exec
+                        .send_to(self.endpoint, &op, &self.ctx, self.deadline)
+                        .await
+                    {
                         Ok(mut o) => self
                             .exec
                             .read_body(&mut o, &self.ctx, self.deadline)
@@ -528,9 +603,19 @@ impl VideoRun {
                     }
                 }
                 Phase::Content => {
-                    let id = self.content_id.clone().unwrap_or_else(|| self.job_id.clone());
-                    let op = StepOp { api: self.api, step: VideoStep::Content, id };
-                    let o = self.exec.send_to(self.endpoint, &op, &self.ctx, self.deadline).await?;
+                    let id = self
+                        .content_id
+                        .clone()
+                        .unwrap_or_else(|| self.job_id.clone());
+                    let op = StepOp {
+                        api: self.api,
+                        step: VideoStep::Content,
+                        id,
+                    };
+                    let o = self
+                        .exec
+                        .send_to(self.endpoint, &op, &self.ctx, self.deadline)
+                        .await?;
                     self.phase = Phase::Reading(o);
                 }
                 Phase::Reading(mut o) => {
@@ -571,21 +656,43 @@ impl VideoRun {
                     }
                 }
                 Phase::Thumbnail => {
-                    let id = self.content_id.clone().unwrap_or_else(|| self.job_id.clone());
-                    let op = StepOp { api: self.api, step: VideoStep::Thumbnail, id };
+                    let id = self
+                        .content_id
+                        .clone()
+                        .unwrap_or_else(|| self.job_id.clone());
+                    let op = StepOp {
+                        api: self.api,
+                        step: VideoStep::Thumbnail,
+                        id,
+                    };
                     // The thumbnail is a courtesy: without one the video is still complete.
-                    let thumb = match self.exec.send_to(self.endpoint, &op, &self.ctx, self.deadline).await {
-                        Ok(mut o) => self.exec.read_body(&mut o, &self.ctx, self.deadline).await.ok(),
+                    let thumb = match self
+                        .exec
+                        .send_to(self.endpoint, &op, &self.ctx, self.deadline)
+                        .await
+                    {
+                        Ok(mut o) => self
+                            .exec
+                            .read_body(&mut o, &self.ctx, self.deadline)
+                            .await
+                            .ok(),
                         Err(e) if e.code == ErrorCode::Aborted || e.terminal => return Err(e),
                         Err(_) => None,
                     };
-                    let mut m = mark("completed", Some(100).filter(|_| self.api == VideoApi::Videos), Some(&self.job_id), None, Some("thumbnail"));
+                    let mut m = mark(
+                        "completed",
+                        Some(100).filter(|_| self.api == VideoApi::Videos),
+                        Some(&self.job_id),
+                        None,
+                        Some("thumbnail"),
+                    );
                     m.finish_reason = Some(FinishReason::Stop);
                     // The job's usage: the seconds made, at the model's price per second.
                     let target = self.exec.target(self.endpoint);
                     let mut u = crate::core::response::Usage::default();
                     u.media.seconds = Some(self.seconds);
-                    u.cost_usd = super::cost::video_seconds(&target.profile().meta.pricing, self.seconds);
+                    u.cost_usd =
+                        super::cost::video_seconds(&target.profile().meta.pricing, self.seconds);
                     super::cost::account(&self.totals, target, &u);
                     m.usage = Some(u);
                     batch.push(&thumb.map(|t| base64(&t)).unwrap_or_default(), m);
@@ -604,49 +711,122 @@ mod tests {
 
     #[test]
     fn parses_the_openai_create_example() {
-        let body = std::fs::read(format!("{DATA}openai/openai_video_create_response.json")).unwrap();
+        let body =
+            std::fs::read(format!("{DATA}openai/openai_video_create_response.json")).unwrap();
         let j = parse_job(&body).unwrap();
         assert_eq!(
             j,
-            Job { id: "video_123".into(), state: JobState::Queued, progress: Some(0), content_id: None, failure: None }
+            Job {
+                id: "video_123".into(),
+                state: JobState::Queued,
+                progress: Some(0),
+                content_id: None,
+                failure: None
+            }
         );
         assert!(j.error().is_none());
     }
 
     #[test]
     fn job_statuses_of_both_apis() {
-        let spec = std::fs::read_to_string(format!("{DATA}azure/media/azure-v1-preview-generated_video-schemas.yaml")).unwrap();
+        let spec = std::fs::read_to_string(format!(
+            "{DATA}azure/media/azure-v1-preview-generated_video-schemas.yaml"
+        ))
+        .unwrap();
         // Every JobStatus of the Azure schema maps to one of ours.
-        for s in ["preprocessing", "queued", "running", "processing", "cancelled", "succeeded", "failed"] {
+        for s in [
+            "preprocessing",
+            "queued",
+            "running",
+            "processing",
+            "cancelled",
+            "succeeded",
+            "failed",
+        ] {
             assert!(spec.contains(&format!("- {s}")), "{s} is in the schema");
-            let j = parse_job(format!(r#"{{"object":"video.generation.job","id":"task_1","status":"{s}"}}"#).as_bytes()).unwrap();
-            assert_eq!(j.state.as_str(), match s {
-                "preprocessing" | "queued" => "queued",
-                "running" | "processing" => "in_progress",
-                "succeeded" => "completed",
-                other => other,
-            });
+            let j = parse_job(
+                format!(r#"{{"object":"video.generation.job","id":"task_1","status":"{s}"}}"#)
+                    .as_bytes(),
+            )
+            .unwrap();
+            assert_eq!(
+                j.state.as_str(),
+                match s {
+                    "preprocessing" | "queued" => "queued",
+                    "running" | "processing" => "in_progress",
+                    "succeeded" => "completed",
+                    other => other,
+                }
+            );
         }
         let done = parse_job(br#"{"object":"video.generation.job","id":"task_1","status":"succeeded","generations":[{"object":"video.generation","id":"gen_9","job_id":"task_1"}]}"#).unwrap();
         assert_eq!(done.content_id.as_deref(), Some("gen_9"));
-        let v = parse_job(br#"{"id":"video_1","object":"video","status":"completed","progress":100}"#).unwrap();
-        assert_eq!((v.content_id.as_deref(), v.progress), (Some("video_1"), Some(100)));
-        let refused = parse_job(br#"{"id":"task_2","status":"failed","failure_reason":"input_moderation"}"#).unwrap();
+        let v =
+            parse_job(br#"{"id":"video_1","object":"video","status":"completed","progress":100}"#)
+                .unwrap();
+        assert_eq!(
+            (v.content_id.as_deref(), v.progress),
+            (Some("video_1"), Some(100))
+        );
+        let refused =
+            parse_job(br#"{"id":"task_2","status":"failed","failure_reason":"input_moderation"}"#)
+                .unwrap();
         assert_eq!(refused.error().unwrap().code, ErrorCode::ContentFilter);
         let failed = parse_job(br#"{"id":"video_2","status":"failed","error":{"code":"internal_error","message":"boom"}}"#).unwrap();
         let e = failed.error().unwrap();
-        assert_eq!((e.code, e.provider_code.as_deref()), (ErrorCode::ServiceUnavailable, Some("internal_error")));
+        assert_eq!(
+            (e.code, e.provider_code.as_deref()),
+            (ErrorCode::ServiceUnavailable, Some("internal_error"))
+        );
         assert!(e.message.contains("boom"));
-        assert_eq!(parse_job(br#"{"id":"x","status":"weird"}"#).unwrap_err().code, ErrorCode::Parse);
-        assert_eq!(parse_job(br#"{"status":"queued"}"#).unwrap_err().code, ErrorCode::Parse);
+        assert_eq!(
+            parse_job(br#"{"id":"x","status":"weird"}"#)
+                .unwrap_err()
+                .code,
+            ErrorCode::Parse
+        );
+        assert_eq!(
+            parse_job(br#"{"status":"queued"}"#).unwrap_err().code,
+            ErrorCode::Parse
+        );
     }
 
     #[test]
     fn create_bodies_per_api() {
-        let j: serde_json::Value = serde_json::from_str(&create_body(VideoApi::Jobs, "sora", "cats", Some("854x480"), Some(5.0), true, &[]).unwrap()).unwrap();
-        assert_eq!(j, serde_json::json!({"model":"sora","prompt":"cats","width":854,"height":480,"n_seconds":5}));
-        let v: serde_json::Value = serde_json::from_str(&create_body(VideoApi::Videos, "sora-2", "cats", Some("1280x720"), Some(8.0), false, &[]).unwrap()).unwrap();
-        assert_eq!(v, serde_json::json!({"model":"sora-2","prompt":"cats","size":"1280x720","seconds":"8"}));
+        let j: serde_json::Value = serde_json::from_str(
+            &create_body(
+                VideoApi::Jobs,
+                "sora",
+                "cats",
+                Some("854x480"),
+                Some(5.0),
+                true,
+                &[],
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            j,
+            serde_json::json!({"model":"sora","prompt":"cats","width":854,"height":480,"n_seconds":5})
+        );
+        let v: serde_json::Value = serde_json::from_str(
+            &create_body(
+                VideoApi::Videos,
+                "sora-2",
+                "cats",
+                Some("1280x720"),
+                Some(8.0),
+                false,
+                &[],
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"model":"sora-2","prompt":"cats","size":"1280x720","seconds":"8"})
+        );
         for (api, size, secs, azure) in [
             (VideoApi::Jobs, Some("100x100"), None, true),
             (VideoApi::Jobs, None, Some(21.0), true),
@@ -657,6 +837,15 @@ mod tests {
             assert_eq!(e.code, ErrorCode::InvalidInput);
             assert!(e.hint.is_some());
         }
-        assert!(create_body(VideoApi::Videos, "sora-2-pro", "cats", Some("1792x1024"), None, false, &[]).is_ok());
+        assert!(create_body(
+            VideoApi::Videos,
+            "sora-2-pro",
+            "cats",
+            Some("1792x1024"),
+            None,
+            false,
+            &[]
+        )
+        .is_ok());
     }
 }

@@ -72,7 +72,10 @@ impl OpKind {
             #[cfg(feature = "media")]
             OpKind::ImageEdit { .. } => "/images/edits",
             #[cfg(feature = "media")]
-            OpKind::Video { api: VideoApi::Jobs, .. } => "/video/generations/jobs",
+            OpKind::Video {
+                api: VideoApi::Jobs,
+                ..
+            } => "/video/generations/jobs",
             #[cfg(feature = "media")]
             OpKind::Video { .. } => "/videos",
         }
@@ -109,15 +112,19 @@ fn video_request(
             (_, VideoStep::Create) => ("POST", root.to_string(), Some(body)),
             (_, VideoStep::Status) => ("GET", format!("{root}/{id}"), None),
             (_, VideoStep::Delete) => ("DELETE", format!("{root}/{id}"), None),
-            (VideoApi::Jobs, VideoStep::Content) => {
-                ("GET", format!("/video/generations/{id}/content/video"), None)
-            }
+            (VideoApi::Jobs, VideoStep::Content) => (
+                "GET",
+                format!("/video/generations/{id}/content/video"),
+                None,
+            ),
             (VideoApi::Jobs, VideoStep::Thumbnail) => (
                 "GET",
                 format!("/video/generations/{id}/content/thumbnail"),
                 None,
             ),
-            (VideoApi::Videos, VideoStep::Content) => ("GET", format!("/videos/{id}/content"), None),
+            (VideoApi::Videos, VideoStep::Content) => {
+                ("GET", format!("/videos/{id}/content"), None)
+            }
             (VideoApi::Videos, VideoStep::Thumbnail) => (
                 "GET",
                 format!("/videos/{id}/content?variant=thumbnail"),

@@ -227,12 +227,19 @@ mod tests {
             Some(7.0),
             "delayMs is the floor"
         );
-        assert_eq!(w.delay(0, HedgeDelay::Percentile(90.0, Some(7.0))), Some(9.0));
+        assert_eq!(
+            w.delay(0, HedgeDelay::Percentile(90.0, Some(7.0))),
+            Some(9.0)
+        );
         // 1..=10: nearest-rank p50 is 5, p90 is 9, p99 is 10.
         assert_eq!(w.percentile(0, 50.0), Some(5.0));
         assert_eq!(w.percentile(0, 90.0), Some(9.0));
         assert_eq!(w.percentile(0, 99.0), Some(10.0));
-        assert_eq!(w.percentile(1, 50.0), None, "endpoints have their own windows");
+        assert_eq!(
+            w.percentile(1, 50.0),
+            None,
+            "endpoints have their own windows"
+        );
         // 100 samples of 1,000 ms push every earlier sample out; the window stays at 64.
         for _ in 0..100 {
             w.record(0, 1000.0);

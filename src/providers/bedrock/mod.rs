@@ -256,7 +256,7 @@ impl Target for BedrockTarget {
                     headers,
                     body: Some(body),
                     #[cfg(feature = "media")]
-            binary: None,
+                    binary: None,
                 },
                 token,
             })
